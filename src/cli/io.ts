@@ -1,0 +1,35 @@
+/**
+ * The CLI's only contact with the terminal and the process (besides main.ts). Commands get an
+ * {@link Io} so they can be driven in tests with captured output.
+ */
+export interface Io {
+  /** Writes a line to stdout. */
+  out(line: string): void;
+  /** Writes a line to stderr. */
+  err(line: string): void;
+  /** True when stdout is an interactive terminal (live progress) rather than a log (plain lines). */
+  readonly isTty: boolean;
+  /** Environment variables. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Resolves when the user asks the process to stop (SIGINT or SIGTERM). */
+  onStop(fn: (signal: string) => void): void;
+}
+
+/** The real terminal. */
+export function processIo(): Io {
+  return {
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+    isTty: Boolean(process.stdout.isTTY),
+    env: process.env,
+    onStop(fn) {
+      const handler = (signal: NodeJS.Signals) => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+        fn(signal);
+      };
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+    },
+  };
+}

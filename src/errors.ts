@@ -1,0 +1,33 @@
+/**
+ * The one table of wacrm's user-facing error codes. Each has a message a user can act on and an
+ * entry in docs/errors.md (a unit test keeps the two in sync). Failures during load are data, not
+ * exceptions: these are for bad input, bad usage and runs that cannot go on.
+ */
+export const errorCodes = {
+  WACRM_USAGE: { exitCode: 2, title: 'Bad command-line usage' },
+  WACRM_SCENARIO_INVALID: { exitCode: 2, title: 'The scenario file is not valid' },
+  WACRM_SCENARIO_NOT_FOUND: { exitCode: 2, title: 'The scenario file does not exist or cannot be read' },
+  WACRM_PORT_IN_USE: { exitCode: 3, title: 'A port wacrm needs is already taken' },
+  WACRM_CONNECTOR_UNREACHABLE: { exitCode: 3, title: 'The connector could not be reached' },
+  WACRM_CONNECTOR_EXITED: { exitCode: 3, title: 'The connector process exited' },
+  WACRM_RUN_INVALID: { exitCode: 3, title: 'The run is invalid (the harness itself saturated)' },
+  WACRM_RUN_DIR_INVALID: { exitCode: 2, title: 'The run directory is missing or not a wacrm run' },
+} as const;
+
+/** A key of {@link errorCodes}. */
+export type ErrorCode = keyof typeof errorCodes;
+
+/** An error with a code from the table, a message for the user, and an optional hint. */
+export class WacrmError extends Error {
+  readonly exitCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WacrmError';
+    this.exitCode = errorCodes[code].exitCode;
+  }
+}
