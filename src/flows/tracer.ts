@@ -118,7 +118,7 @@ export class FlowTracer extends EventEmitter {
   /** Marks a flow failed by the harness (e.g. the mock refused to create the inbound message). */
   markFailed(flowId: string, reason: string): void {
     const flow = this.flows.get(flowId);
-    if (!flow || flow.state !== 'pending') return;
+    if (flow?.state !== 'pending') return;
     flow.state = 'failed';
     flow.failure = reason;
     this.emit('failed', flow);
