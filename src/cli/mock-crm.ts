@@ -1,0 +1,192 @@
+import type { Command } from 'commander';
+import { buildCrmMock, type CrmMockOptions } from '../../mocks/crm/index.js';
+import { RealClock } from '../../mocks/shared/clock.js';
+import { type FaultRule, parseFaultSpec } from '../../mocks/shared/faults.js';
+import { WacrmError } from '../errors.js';
+import type { Io } from './io.js';
+
+/** Raw flag values as commander hands them over. */
+interface RawFlags {
+  host: string;
+  port: string;
+  token: string;
+  plan: string;
+  limitPerMin?: string;
+  webhookUrl?: string;
+  webhookSecret: string;
+  store?: string;
+  seed: string;
+  contacts: string;
+  dirtyShare: string;
+  fault: string[];
+}
+
+/** `wacrm mock crm` flags, checked and converted. */
+export interface MockCrmFlags {
+  host: string;
+  port: number;
+  token: string;
+  plan: 'standard' | 'enterprise';
+  limitPerMin: number | undefined;
+  webhookUrl: string | undefined;
+  webhookSecret: string;
+  store: string | undefined;
+  seed: number;
+  contacts: number;
+  dirtyShare: number;
+  faults: FaultRule[];
+}
+
+function usage(flag: string, message: string): WacrmError {
+  return new WacrmError('WACRM_USAGE', `${flag}: ${message}`, 'run `wacrm mock crm --help` for the flags');
+}
+
+function intFlag(flag: string, text: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(n >= min && n <= max))
+    throw usage(flag, `must be an integer ${min}-${max}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** Checks the flags (pure); throws WacrmError('WACRM_USAGE') naming the first bad flag. */
+export function parseMockCrmFlags(raw: RawFlags, nowMs: number): MockCrmFlags {
+  if (!/^[A-Za-z0-9.:_-]+$/.test(raw.host))
+    throw usage('--host', `not a host name or address: ${JSON.stringify(raw.host)}`);
+  if (!/^\S{1,512}$/.test(raw.token)) throw usage('--token', 'must be 1-512 characters without spaces');
+  if (raw.plan !== 'standard' && raw.plan !== 'enterprise') {
+    throw usage('--plan', `must be standard or enterprise, got ${JSON.stringify(raw.plan)}`);
+  }
+  if (raw.webhookUrl !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(raw.webhookUrl);
+      ok = u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw usage('--webhook-url', `must be an http(s) URL, got ${JSON.stringify(raw.webhookUrl)}`);
+  }
+  if (raw.webhookSecret.length === 0) throw usage('--webhook-secret', 'must not be empty');
+  if (raw.store !== undefined && raw.store.trim() === '') throw usage('--store', 'must be a file path');
+  const dirtyShare = Number(raw.dirtyShare);
+  if (raw.dirtyShare.trim() === '' || !(dirtyShare >= 0 && dirtyShare <= 1)) {
+    throw usage('--dirty-share', `must be a number 0-1, got ${JSON.stringify(raw.dirtyShare)}`);
+  }
+  const faults: FaultRule[] = [];
+  for (const spec of raw.fault) {
+    try {
+      faults.push(parseFaultSpec(spec, nowMs));
+    } catch (err) {
+      throw usage('--fault', err instanceof Error ? err.message : String(err));
+    }
+  }
+  return {
+    host: raw.host,
+    port: intFlag('--port', raw.port, 0, 65535),
+    token: raw.token,
+    plan: raw.plan,
+    limitPerMin:
+      raw.limitPerMin === undefined ? undefined : intFlag('--limit-per-min', raw.limitPerMin, 1, 1_000_000),
+    webhookUrl: raw.webhookUrl,
+    webhookSecret: raw.webhookSecret,
+    store: raw.store,
+    seed: intFlag('--seed', raw.seed, 0, 2 ** 31 - 1),
+    contacts: intFlag('--contacts', raw.contacts, 0, 1_000_000),
+    dirtyShare,
+    faults,
+  };
+}
+
+/** Starts the CRM mock from checked flags, prints where it is, and resolves once it stopped (SIGINT/SIGTERM). */
+export async function runMockCrm(flags: MockCrmFlags, io: Io, clock = new RealClock()): Promise<void> {
+  const opts: CrmMockOptions = {
+    clock,
+    seed: flags.seed,
+    token: flags.token,
+    plan: flags.plan,
+    webhookSecret: flags.webhookSecret,
+    seedContacts: { count: flags.contacts, dirtyShare: flags.dirtyShare },
+    faults: flags.faults,
+  };
+  if (flags.limitPerMin !== undefined) opts.planLimits = { [flags.plan]: flags.limitPerMin };
+  if (flags.webhookUrl !== undefined) opts.webhookUrl = flags.webhookUrl;
+  if (flags.store !== undefined) opts.store = { file: flags.store };
+  let app: ReturnType<typeof buildCrmMock>;
+  try {
+    app = buildCrmMock(opts);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw usage(
+      flags.store !== undefined && /store|SQLite|database/i.test(message) ? '--store' : '--fault',
+      message,
+    );
+  }
+  let address: string;
+  try {
+    address = await app.listen({ host: flags.host, port: flags.port });
+  } catch (err) {
+    await app.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') {
+      throw new WacrmError(
+        'WACRM_PORT_IN_USE',
+        `port ${flags.port} on ${flags.host} is already in use`,
+        'pick another with --port, or --port 0 for a free one',
+      );
+    }
+    throw usage(
+      '--host',
+      `cannot listen on ${flags.host}:${flags.port}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const stats = app.crm.stats();
+  io.out(`wacrm mock crm listening on ${address}`);
+  io.out(`  API:            ${address}/api/v1`);
+  io.out(`  token:          ${flags.token}   (Authorization: Bearer <token>; a mock credential)`);
+  io.out(
+    `  plan:           ${flags.plan}, ${flags.limitPerMin ?? (flags.plan === 'standard' ? 300 : 1500)} requests/min`,
+  );
+  io.out(`  webhook secret: ${flags.webhookSecret}   (X-CRM-Signature: sha256=HMAC of the raw body)`);
+  io.out(`  events go to:   ${flags.webhookUrl ?? '(nowhere yet: PUT /_mock/webhook {"url": …})'}`);
+  io.out(`  store:          ${flags.store ?? 'memory'} (${stats['contacts']} contacts)`);
+  io.out(`  admin:          ${address}/_mock/health · metrics: ${address}/metrics`);
+  io.out('  stop with Ctrl-C');
+  await new Promise<void>((resolve) => {
+    io.onStop((signal) => {
+      io.out(`received ${signal}, stopping the CRM mock`);
+      app.close().then(
+        () => resolve(),
+        () => resolve(),
+      );
+    });
+  });
+}
+
+/** Registers `wacrm mock crm` under `wacrm mock`. */
+export function addMockCrmCommand(mock: Command, io: Io): void {
+  mock
+    .command('crm')
+    .description('start the mock CRM on its own (API in docs/crm-api.md)')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 picks a free port and prints it)', '4020')
+    .option('--token <token>', 'bearer token the connector must send', 'wacrm-crm-token')
+    .option('--plan <plan>', 'rate-limit plan: standard (300/min) or enterprise (1500/min)', 'standard')
+    .option('--limit-per-min <n>', "a custom limit for the token's plan (requests per sliding minute)")
+    .option('--webhook-url <url>', "the connector's CRM webhook, where events are POSTed")
+    .option('--webhook-secret <secret>', 'HMAC key for X-CRM-Signature', 'wacrm-crm-secret')
+    .option('--store <file>', 'persist state in this SQLite file (survives a restart)')
+    .option('--seed <n>', 'seed for the generated contacts and ids', '1')
+    .option('--contacts <n>', 'contacts to seed into an empty store', '200')
+    .option('--dirty-share <ratio>', 'share of seeded contacts with dirty data, 0-1', '0.2')
+    .option(
+      '--fault <spec>',
+      'a fault rule, e.g. error=503:0.1@10s+30s (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .action(async (raw: RawFlags) => {
+      // Fault windows (@10s+30s) count from now on the clock the mock will run on.
+      const clock = new RealClock();
+      await runMockCrm(parseMockCrmFlags(raw, clock.nowMs()), io, clock);
+    });
+}
