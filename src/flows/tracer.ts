@@ -169,19 +169,19 @@ export class FlowTracer extends EventEmitter {
           this.fail(flow, `whatsapp rejected the send (${String(d['errorCode'] ?? 'error')})`);
           return;
         }
-        case 'status.scheduled': {
+        case 'status.finished': {
+          // WhatsApp will emit no more statuses for this message: completion can be decided.
           const flow = this.flowByWamid(str(d['wamid']), entry);
-          const status = str(d['status']);
-          if (flow && status && STATUS_NAMES.has(status) && !flow.statusesScheduled.includes(status)) {
-            flow.statusesScheduled.push(status);
-          }
-          return;
+          if (!flow) return;
+          flow.statusesFinal = true;
+          return this.evaluate(flow);
         }
         case 'status.emitted': {
           const status = str(d['status']);
           const flow = this.flowByWamid(str(d['wamid']), entry);
           if (!flow || !status || !STATUS_NAMES.has(status)) return;
           this.addHop(flow, `wa.status.${status}` as HopName, entry);
+          if (!flow.statusesScheduled.includes(status)) flow.statusesScheduled.push(status);
           return this.evaluate(flow);
         }
         case 'webhook.delivered': {
@@ -436,7 +436,7 @@ export class FlowTracer extends EventEmitter {
         if (!stored) return;
         lastMs = Math.max(lastMs, stored.atMs);
       }
-      if (flow.statusesScheduled.length === 0) return;
+      if (!flow.statusesFinal) return;
       this.complete(flow, lastMs);
       return;
     }

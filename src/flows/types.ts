@@ -82,8 +82,10 @@ export interface FlowTrace {
   crmMessageId?: string;
   outbound?: OutboundExpectation;
   inbound?: InboundExpectation;
-  /** Statuses the WhatsApp mock scheduled for this message (so completion knows what to wait for). */
+  /** Statuses WhatsApp emitted for this message so far (each must reach the CRM). */
   statusesScheduled: string[];
+  /** WhatsApp has emitted every status it will for this message (`status.finished`). */
+  statusesFinal?: boolean;
   state: FlowState;
   /** Intended start → the flow's sync hop (WhatsApp accepted + CRM record, or CRM record of an inbound). */
   syncLatencyMs?: number;

@@ -47,21 +47,25 @@ describe('FlowTracer, outbound flows', () => {
     expect(flow.state).toBe('pending');
     tracer.ingest(wa(2500, 'status.emitted', { wamid: 'wamid.A', status: 'delivered' }));
     tracer.ingest(crm(2600, 'message.status', { waMessageId: 'wamid.A', status: 'delivered' }));
+    expect(flow.state).toBe('pending');
+    tracer.ingest(wa(2500, 'status.finished', { wamid: 'wamid.A' }));
     expect(flow.state).toBe('complete');
     expect(flow.completedAtMs).toBe(2600);
     expect(completed).toEqual(['f1']);
     expect(flow.hops.map((h) => h.name)).toContain('crm.event.acked');
   });
 
-  it('stays pending when a scheduled status is never written back', () => {
+  it('stays pending when an emitted status is never written back', () => {
     const tracer = new FlowTracer();
     const flow = outbound(tracer);
     tracer.ingest(wa(1200, 'message.accepted', { wamid: 'wamid.A', bizOpaque: 'evt_1' }));
-    tracer.ingest(wa(1200, 'status.scheduled', { wamid: 'wamid.A', status: 'sent' }));
-    tracer.ingest(wa(1200, 'status.scheduled', { wamid: 'wamid.A', status: 'read' }));
     tracer.ingest(crm(1300, 'message.created', { waMessageId: 'wamid.A', messageId: 'm1' }));
+    tracer.ingest(wa(1400, 'status.emitted', { wamid: 'wamid.A', status: 'sent' }));
     tracer.ingest(crm(1550, 'message.status', { waMessageId: 'wamid.A', status: 'sent' }));
+    tracer.ingest(wa(1600, 'status.emitted', { wamid: 'wamid.A', status: 'read' }));
+    tracer.ingest(wa(1600, 'status.finished', { wamid: 'wamid.A' }));
     expect(flow.state).toBe('pending');
+    expect(flow.statusesScheduled).toEqual(['sent', 'read']);
   });
 
   it('fails a flow whose send WhatsApp rejected', () => {

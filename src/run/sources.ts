@@ -1,0 +1,67 @@
+import { createRng, type Rng } from '../../mocks/shared/random.js';
+import { type PlannedInbound, planConversations } from '../flows/inbound-plan.js';
+import {
+  type PlannedContact,
+  type PlannedOutbound,
+  pickTemplates,
+  planContacts,
+  planTemplateSend,
+  type TemplateInfo,
+} from '../flows/outbound-plan.js';
+
+/**
+ * An endless supply of realistic flows for load suites (capacity, soak, fault recovery): template
+ * sends round-robin over the approved templates and a pool of customers, and customer messages in
+ * batches of freshly planned conversations.
+ */
+export class MixedSource {
+  private readonly templates: TemplateInfo[];
+  private readonly contacts: Array<PlannedContact & { e164: string }>;
+  private nextTemplate = 0;
+  private nextContact = 0;
+  private inboundBatch: PlannedInbound[] = [];
+  private batchNo = 0;
+  private readonly rng: Rng;
+
+  constructor(
+    templates: TemplateInfo[],
+    seed: number,
+    opts: { contactPool?: number; templateCount?: number } = {},
+  ) {
+    this.rng = createRng(seed);
+    // Authentication templates carry one-time codes; a load mix is order, payment and shipping traffic.
+    this.templates = pickTemplates(templates, opts.templateCount ?? 40).filter(
+      (t) => t.category !== 'AUTHENTICATION',
+    );
+    if (this.templates.length === 0) throw new Error('the WhatsApp mock has no approved templates to send');
+    this.contacts = planContacts(opts.contactPool ?? 600, this.rng, { localShare: 0.2 });
+  }
+
+  /** Every customer the outbound flows may go to (create them in the CRM before the load). */
+  allContacts(): PlannedContact[] {
+    return this.contacts;
+  }
+
+  /** The next template send. */
+  outbound(): PlannedOutbound {
+    const t = this.templates[this.nextTemplate++ % this.templates.length] as TemplateInfo;
+    const c = this.contacts[this.nextContact++ % this.contacts.length] as PlannedContact & { e164: string };
+    return planTemplateSend(t, c, this.rng);
+  }
+
+  /** The next customer message. */
+  inbound(): PlannedInbound {
+    if (this.inboundBatch.length === 0) {
+      this.inboundBatch = planConversations(
+        { messages: 1000, conversations: 1000, numberSalt: this.batchNo++ % 10, complaintShare: 0.05 },
+        this.rng,
+      ).reverse();
+    }
+    return this.inboundBatch.pop() as PlannedInbound;
+  }
+
+  /** Picks a direction by the mix (share of outbound flows). */
+  isOutbound(outboundShare: number): boolean {
+    return this.rng.next() < outboundShare;
+  }
+}

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildCrmMock, type CrmMockHandle, type CrmMockOptions } from '../../mocks/crm/index.js';
+import type { Clock } from '../../mocks/shared/clock.js';
+import {
+  buildWhatsAppMock,
+  type WhatsAppMockHandle,
+  type WhatsAppMockOptions,
+} from '../../mocks/whatsapp/index.js';
+import { WacrmError } from '../errors.js';
+import { type ConnectorProcess, spawnConnector } from './connector-process.js';
+
+/** How to reach the connector under test. */
+export type ConnectorTarget =
+  | { kind: 'reference'; faults: string[]; args: string[] }
+  | { kind: 'external'; url: string; whatsappWebhookPath: string; crmWebhookPath: string };
+
+/** Options of {@link startStack}. */
+export interface StackOptions {
+  clock: Clock;
+  seed: number;
+  host?: string;
+  /** Fixed ports for the mocks (a vendor's connector is configured with them); 0 = any free port. */
+  whatsappPort?: number;
+  crmPort?: number;
+  whatsapp?: Partial<WhatsAppMockOptions>;
+  crm?: Partial<CrmMockOptions>;
+  connector: ConnectorTarget;
+}
+
+/** The credentials wiring mocks and connector together; never written to reports or logs. */
+export interface StackCredentials {
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+  crmToken: string;
+  crmWebhookSecret: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+  wabaId: string;
+}
+
+/** Mocks + connector, running and wired together. */
+export interface Stack {
+  whatsapp: WhatsAppMockHandle;
+  crm: CrmMockHandle;
+  whatsappApp: FastifyInstance;
+  crmApp: FastifyInstance;
+  whatsappUrl: string;
+  crmUrl: string;
+  connectorUrl: string;
+  connector?: ConnectorProcess;
+  credentials: StackCredentials;
+  /** Result of the webhook verification handshake against the connector. */
+  handshake: { ok: boolean; statusCode?: number; error?: string };
+  close(): Promise<void>;
+}
+
+function secret(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+function baseUrl(app: FastifyInstance): string {
+  const addr = app.server.address();
+  if (!addr || typeof addr === 'string') throw new Error('mock is not listening on a TCP port');
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `http://${host}:${addr.port}`;
+}
+
+async function listen(app: FastifyInstance, host: string, port: number, what: string): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new WacrmError(
+        'WACRM_PORT_IN_USE',
+        `port ${port} for the ${what} is already in use`,
+        'pick another port',
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * Starts the WhatsApp mock and the CRM mock in this process (stamping their journals on `clock`,
+ * the harness clock) and the reference connector as a child process — or points the mocks at an
+ * external connector — and wires them together with fresh credentials.
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const host = opts.host ?? '127.0.0.1';
+  const credentials: StackCredentials = {
+    accessToken: `EAAG${secret(24)}`,
+    appSecret: secret(16),
+    verifyToken: secret(8),
+    crmToken: `crm_${secret(16)}`,
+    crmWebhookSecret: secret(16),
+    phoneNumberId: '106540352242922',
+    displayPhoneNumber: '15550783881',
+    wabaId: '102290129340398',
+  };
+  const whatsappApp = buildWhatsAppMock({
+    ...opts.whatsapp,
+    clock: opts.clock,
+    seed: opts.seed,
+    accessToken: credentials.accessToken,
+    appSecret: credentials.appSecret,
+    verifyToken: credentials.verifyToken,
+    phoneNumberId: credentials.phoneNumberId,
+    displayPhoneNumber: credentials.displayPhoneNumber,
+    wabaId: credentials.wabaId,
+  });
+  const crmApp = buildCrmMock({
+    ...opts.crm,
+    clock: opts.clock,
+    seed: opts.seed,
+    token: credentials.crmToken,
+    webhookSecret: credentials.crmWebhookSecret,
+  });
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c();
+      } catch {
+        // Closing is best effort: one failure must not keep the others open.
+      }
+    }
+  };
+  try {
+    await listen(whatsappApp, host, opts.whatsappPort ?? 0, 'WhatsApp mock');
+    closers.push(() => whatsappApp.close());
+    await listen(crmApp, host, opts.crmPort ?? 0, 'CRM mock');
+    closers.push(() => crmApp.close());
+    const whatsappUrl = baseUrl(whatsappApp);
+    const crmUrl = baseUrl(crmApp);
+    const whatsapp = (whatsappApp as unknown as { whatsapp: WhatsAppMockHandle }).whatsapp;
+    const crm = (crmApp as unknown as { crm: CrmMockHandle }).crm;
+
+    let connectorUrl: string;
+    let connector: ConnectorProcess | undefined;
+    let waHook: string;
+    let crmHook: string;
+    if (opts.connector.kind === 'reference') {
+      connector = await spawnConnector([
+        '--host',
+        host,
+        '--port',
+        '0',
+        '--wa-base-url',
+        whatsappUrl,
+        '--wa-phone-number-id',
+        credentials.phoneNumberId,
+        '--wa-access-token',
+        credentials.accessToken,
+        '--wa-app-secret',
+        credentials.appSecret,
+        '--wa-verify-token',
+        credentials.verifyToken,
+        '--crm-base-url',
+        `${crmUrl}/api/v1`,
+        '--crm-token',
+        credentials.crmToken,
+        '--crm-webhook-secret',
+        credentials.crmWebhookSecret,
+        ...opts.connector.faults.flatMap((f) => ['--fault', f]),
+        ...opts.connector.args,
+      ]);
+      const proc = connector;
+      closers.push(() => proc.stop());
+      connectorUrl = connector.url;
+      waHook = `${connectorUrl}/webhooks/whatsapp`;
+      crmHook = `${connectorUrl}/webhooks/crm`;
+    } else {
+      connectorUrl = opts.connector.url.replace(/\/$/, '');
+      waHook = connectorUrl + opts.connector.whatsappWebhookPath;
+      crmHook = connectorUrl + opts.connector.crmWebhookPath;
+    }
+    whatsapp.setWebhookUrl(waHook);
+    crm.setWebhookUrl(crmHook);
+    const verified = await whatsapp.verifyWebhook();
+    const handshake: Stack['handshake'] = { ok: verified.ok };
+    if (verified.statusCode !== undefined) handshake.statusCode = verified.statusCode;
+    if (verified.error !== undefined) handshake.error = verified.error;
+    if (!verified.ok && verified.statusCode === undefined) {
+      throw new WacrmError(
+        'WACRM_CONNECTOR_UNREACHABLE',
+        `the connector did not answer the webhook verification at ${waHook}: ${verified.error ?? 'no answer'}`,
+        'check --connector-url and the webhook paths',
+      );
+    }
+    const stack: Stack = {
+      whatsapp,
+      crm,
+      whatsappApp,
+      crmApp,
+      whatsappUrl,
+      crmUrl,
+      connectorUrl,
+      credentials,
+      handshake,
+      close,
+    };
+    if (connector) stack.connector = connector;
+    return stack;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,607 @@
+import type { Clock } from '../../mocks/shared/clock.js';
+import { parseFaultSpec } from '../../mocks/shared/faults.js';
+import { createRng } from '../../mocks/shared/random.js';
+import { fmt, hop, percentile } from '../checks/measures.js';
+import {
+  type AppliedFault,
+  judgeConversationSync,
+  judgeLoss,
+  judgeRecovery,
+  judgeTemplateDelivery,
+  type SuiteJudgement,
+} from '../checks/suites.js';
+import type { SuiteOf } from '../config/schema.js';
+import { planConversations } from '../flows/inbound-plan.js';
+import { pickTemplates, planContacts, planTemplateSend } from '../flows/outbound-plan.js';
+import type { FlowTracer } from '../flows/tracer.js';
+import type { FlowTrace } from '../flows/types.js';
+import type { Arrival } from '../load/driver.js';
+import { constantStages } from '../load/profiles.js';
+import type { RateStage } from '../load/schedule.js';
+import {
+  judgeStep,
+  planSteps,
+  rampStages,
+  type StepRampPlan,
+  type StepVerdict,
+  summarizeRamp,
+} from '../load/step-ramp.js';
+import { Histogram } from '../metrics/histogram.js';
+import type { HarnessHealth } from '../metrics/loop.js';
+import type { ResourceSample } from '../metrics/resources.js';
+import type { CapacityResult, FaultOutcome } from '../report/model.js';
+import { drive, type FlowWaiter } from './drive.js';
+import { MixedSource } from './sources.js';
+import type { Stack } from './stack.js';
+import type { Traffic } from './traffic.js';
+
+/** Live progress of a suite, for the terminal. */
+export interface SuiteProgress {
+  suite: string;
+  label: string;
+  done: number;
+  total: number;
+  p95Ms: number | null;
+  errors: number;
+}
+
+/** What every suite runner gets. */
+export interface SuiteContext {
+  clock: Clock;
+  stack: Stack;
+  tracer: FlowTracer;
+  traffic: Traffic;
+  waiter: FlowWaiter;
+  seed: number;
+  /** Harness clock time the run started: report times are relative to it. */
+  originMs: number;
+  maxInFlight: number;
+  lagBoundMs: number;
+  health: HarnessHealth;
+  /** Connector resource samples taken so far (empty for an external connector). */
+  connectorSamples(): ResourceSample[];
+  progress(p: SuiteProgress): void;
+  log(line: string): void;
+}
+
+/** What a suite hands back to the run. */
+export interface SuiteOutput {
+  kind: string;
+  title: string;
+  startedAtMs: number;
+  endedAtMs: number;
+  flows: FlowTrace[];
+  judgement: SuiteJudgement;
+  /** Flows that count toward the run-wide completeness and sync latency (functional suites). */
+  functional: boolean;
+  faults?: FaultOutcome[];
+  capacity?: CapacityResult;
+}
+
+/** A constant rate that yields exactly `count` arrivals (the n-th arrival is where the area reaches n). */
+function exactly(count: number, ratePerMin: number): RateStage[] {
+  return constantStages(ratePerMin, ((count + 0.5) * 60_000) / ratePerMin);
+}
+
+/** Reports progress every second while a suite runs. */
+function ticker(
+  ctx: SuiteContext,
+  suite: string,
+  label: string,
+  flows: () => FlowTrace[],
+  total: number,
+): () => void {
+  const timer = setInterval(() => {
+    const fs = flows();
+    const lat: number[] = [];
+    let errors = 0;
+    for (const f of fs) {
+      if (f.syncLatencyMs !== undefined) lat.push(f.syncLatencyMs);
+      if (f.state === 'failed' || f.state === 'dropped') errors++;
+    }
+    ctx.progress({ suite, label, done: fs.length, total, p95Ms: percentile(lat.slice(-500), 95), errors });
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function dropped(ctx: SuiteContext, suite: string, direction: 'outbound' | 'inbound', a: Arrival): FlowTrace {
+  return ctx.tracer.markDropped(`${suite}-d${a.index}`, suite, direction, a.scheduledAtMs);
+}
+
+/** Template delivery: ≥ 20 approved templates × ≥ 50 sends through the connector. */
+export async function runTemplateDelivery(
+  ctx: SuiteContext,
+  suite: SuiteOf<'template-delivery'>,
+): Promise<SuiteOutput> {
+  const startedAtMs = ctx.clock.nowMs();
+  const rng = createRng(ctx.seed ^ 0x7d1);
+  const templates = pickTemplates(ctx.stack.whatsapp.templates(), suite.templates);
+  const notes: string[] = [];
+  if (templates.length < suite.templates) {
+    notes.push(`only ${templates.length} approved templates exist; the suite asked for ${suite.templates}`);
+  }
+  const total = templates.length * suite.sendsPerTemplate;
+  const contacts = planContacts(Math.min(total, 500), rng);
+  ctx.traffic.ensureContacts(contacts);
+  const plans = Array.from({ length: total }, (_, i) =>
+    planTemplateSend(templates[i % templates.length]!, contacts[i % contacts.length]!, rng),
+  );
+  const all: FlowTrace[] = [];
+  const stop = ticker(ctx, 'template-delivery', 'template sends', () => all, total);
+  const { flows } = await drive({
+    clock: ctx.clock,
+    waiter: ctx.waiter,
+    stages: exactly(total, suite.ratePerMin),
+    deadlineMs: suite.deadlineMs,
+    maxInFlight: ctx.maxInFlight,
+    lagBoundMs: ctx.lagBoundMs,
+    health: ctx.health,
+    start: (a) => {
+      const f = ctx.traffic.startOutbound(
+        'template-delivery',
+        a.scheduledAtMs,
+        plans[a.index % plans.length]!,
+      );
+      all.push(f);
+      return f;
+    },
+    drop: (a) => dropped(ctx, 'template-delivery', 'outbound', a),
+  }).finally(stop);
+  const judgement = judgeTemplateDelivery(flows, suite.deadlineMs);
+  judgement.notes.push(
+    ...notes,
+    `${templates.length} templates × ${suite.sendsPerTemplate} sends at ${suite.ratePerMin}/min`,
+  );
+  return {
+    kind: suite.kind,
+    title: 'Template delivery',
+    startedAtMs,
+    endedAtMs: ctx.clock.nowMs(),
+    flows,
+    judgement,
+    functional: true,
+  };
+}
+
+/** Conversation sync: random customer messages over ≥ 200 conversations. */
+export async function runConversationSync(
+  ctx: SuiteContext,
+  suite: SuiteOf<'conversation-sync'>,
+): Promise<SuiteOutput> {
+  const startedAtMs = ctx.clock.nowMs();
+  const plan = planConversations(
+    { messages: suite.messages, conversations: suite.conversations },
+    createRng(ctx.seed ^ 0x5c2),
+  );
+  const all: FlowTrace[] = [];
+  const stop = ticker(ctx, 'conversation-sync', 'customer messages', () => all, plan.length);
+  const { flows } = await drive({
+    clock: ctx.clock,
+    waiter: ctx.waiter,
+    stages: exactly(plan.length, suite.ratePerMin),
+    deadlineMs: suite.deadlineMs,
+    maxInFlight: ctx.maxInFlight,
+    lagBoundMs: ctx.lagBoundMs,
+    health: ctx.health,
+    start: (a) => {
+      const f = ctx.traffic.startInbound('conversation-sync', a.scheduledAtMs, plan[a.index % plan.length]!);
+      all.push(f);
+      return f;
+    },
+    drop: (a) => dropped(ctx, 'conversation-sync', 'inbound', a),
+  }).finally(stop);
+  const judgement = judgeConversationSync(flows, suite.deadlineMs);
+  judgement.notes.push(
+    `${plan.length} messages over ${suite.conversations} conversations at ${suite.ratePerMin}/min`,
+  );
+  return {
+    kind: suite.kind,
+    title: 'Conversation sync',
+    startedAtMs,
+    endedAtMs: ctx.clock.nowMs(),
+    flows,
+    judgement,
+    functional: true,
+  };
+}
+
+function mixedStart(
+  ctx: SuiteContext,
+  source: MixedSource,
+  suite: string,
+  outboundShare: number,
+  all: FlowTrace[],
+) {
+  return (a: Arrival): FlowTrace => {
+    const f = source.isOutbound(outboundShare)
+      ? ctx.traffic.startOutbound(suite, a.scheduledAtMs, source.outbound())
+      : ctx.traffic.startInbound(suite, a.scheduledAtMs, source.inbound());
+    all.push(f);
+    return f;
+  };
+}
+
+/** Fault recovery: steady traffic while scheduled faults hit the mocks; recovery time and loss. */
+export async function runFaultRecovery(
+  ctx: SuiteContext,
+  suite: SuiteOf<'fault-recovery'>,
+): Promise<SuiteOutput> {
+  const startedAtMs = ctx.clock.nowMs();
+  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0xfa1);
+  ctx.traffic.ensureContacts(source.allContacts());
+  const applied: AppliedFault[] = [];
+  const t0 = ctx.clock.nowMs() + 50;
+  for (const f of suite.faults) {
+    const mock = f.target === 'whatsapp' ? ctx.stack.whatsapp : ctx.stack.crm;
+    const rule = parseFaultSpec(f.spec, t0);
+    const added = mock.faults.add({ ...rule, startMs: t0 + f.atMs, endMs: t0 + f.atMs + f.forMs });
+    applied.push({ target: f.target, spec: f.spec, startMs: t0 + f.atMs, endMs: t0 + f.atMs + f.forMs });
+    ctx.log(
+      `fault scheduled: ${f.target} ${f.spec} at +${f.atMs / 1000}s for ${f.forMs / 1000}s (${added.id})`,
+    );
+  }
+  const all: FlowTrace[] = [];
+  const total = Math.round((suite.ratePerMin * suite.durationMs) / 60_000);
+  const stop = ticker(ctx, 'fault-recovery', 'flows under faults', () => all, total);
+  const { flows } = await drive({
+    clock: ctx.clock,
+    waiter: ctx.waiter,
+    stages: constantStages(suite.ratePerMin, suite.durationMs),
+    startAtMs: t0,
+    deadlineMs: suite.deadlineMs,
+    maxInFlight: ctx.maxInFlight,
+    lagBoundMs: ctx.lagBoundMs,
+    health: ctx.health,
+    start: mixedStart(ctx, source, 'fault-recovery', suite.mix.outbound, all),
+    drop: (a) => dropped(ctx, 'fault-recovery', 'outbound', a),
+  }).finally(stop);
+  for (const f of suite.faults) {
+    const mock = f.target === 'whatsapp' ? ctx.stack.whatsapp : ctx.stack.crm;
+    mock.faults.clear();
+  }
+  // "Normal" latency: what flows before the first fault saw (at least 3 s, the seed's sync bound).
+  const firstFaultMs = Math.min(...applied.map((a) => a.startMs));
+  const before = flows.filter((f) => f.intendedAtMs < firstFaultMs && f.syncLatencyMs !== undefined);
+  const normalMs = Math.max(
+    3_000,
+    2 *
+      (percentile(
+        before.map((f) => f.syncLatencyMs as number),
+        95,
+      ) ?? 0),
+  );
+  const outcomes: FaultOutcome[] = [];
+  const judgement: SuiteJudgement = {
+    metrics: {},
+    checks: {},
+    flows: judgeTemplateDelivery([], suite.deadlineMs).flows,
+    notes: [],
+  };
+  let worst: number | null = 0;
+  const endedAtMs = ctx.clock.nowMs();
+  const evidence: string[] = [];
+  for (const fault of applied) {
+    const r = judgeRecovery(flows, fault, normalMs);
+    outcomes.push({
+      target: fault.target,
+      spec: fault.spec,
+      startMs: fault.startMs - ctx.originMs,
+      endMs: fault.endMs - ctx.originMs,
+      recoveryMs: r.recoveryMs,
+      lost: r.lost,
+      retryTiming: retryTiming(flows, fault),
+    });
+    evidence.push(r.evidence);
+    worst = worst === null || r.recoveryMs === null ? null : Math.max(worst, r.recoveryMs);
+  }
+  const lastEnd = Math.max(...applied.map((a) => a.endMs));
+  judgement.metrics['error_recovery_s'] = {
+    value: worst === null ? (endedAtMs - lastEnd) / 1000 : worst / 1000,
+    evidence:
+      (worst === null ? `did not recover before the suite ended; ` : '') +
+      evidence.join(' | ') +
+      ` (normal = sync within ${fmt(normalMs / 1000, 1)} s)`,
+  };
+  judgement.checks['messages_lost'] = judgeLoss(flows);
+  const counts = { sent: flows.length, completed: 0, failed: 0, lost: 0, dropped: 0, late: 0 };
+  for (const f of flows) {
+    if (f.state === 'complete') counts.completed++;
+    else if (f.state === 'failed') counts.failed++;
+    else if (f.state === 'dropped') counts.dropped++;
+    else counts.lost++;
+  }
+  judgement.flows = counts;
+  judgement.notes.push(`${flows.length} flows at ${suite.ratePerMin}/min over ${suite.durationMs / 1000} s`);
+  return {
+    kind: suite.kind,
+    title: 'Fault recovery',
+    startedAtMs,
+    endedAtMs,
+    flows,
+    judgement,
+    functional: false,
+    faults: outcomes,
+  };
+}
+
+/**
+ * How the connector retried the flows the fault caught: the spread between the fault's start and
+ * when those flows finally synced, against the three-level policy (≤ 1 s, ~30 s, then a log).
+ */
+function retryTiming(flows: readonly FlowTrace[], fault: AppliedFault): string {
+  const caught = flows.filter(
+    (f) => f.intendedAtMs >= fault.startMs && f.intendedAtMs <= fault.endMs && f.syncLatencyMs !== undefined,
+  );
+  if (caught.length === 0) return 'no flow started during the fault reached the CRM';
+  const waits = caught.map((f) => f.syncLatencyMs as number);
+  const logged = flows.filter(
+    (f) => f.intendedAtMs >= fault.startMs && hop(f, 'crm.errorlog') !== undefined,
+  ).length;
+  return (
+    `${caught.length} flows started during the fault synced after p50 ${fmt((percentile(waits, 50) ?? 0) / 1000, 1)} s, ` +
+    `max ${fmt(Math.max(...waits) / 1000, 1)} s; ${logged} error-log entries`
+  );
+}
+
+/** Capacity: the step ramp; each step judged on its own window after the warm-up. */
+export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>): Promise<SuiteOutput> {
+  const startedAtMs = ctx.clock.nowMs();
+  const plan: StepRampPlan = {
+    startPerMin: suite.startPerMin,
+    stepPerMin: suite.stepPerMin,
+    stepDurationMs: suite.stepDurationMs,
+    warmupMs: suite.warmupMs,
+    maxPerMin: suite.maxPerMin,
+    criteria: suite.criteria,
+  };
+  const steps = planSteps(plan);
+  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0xca9);
+  ctx.traffic.ensureContacts(source.allContacts());
+  const all: FlowTrace[] = [];
+  const abort = new AbortController();
+  const t0 = ctx.clock.nowMs() + 50;
+  const measure = (i: number, atMs: number, final: boolean): StepVerdict => {
+    const s = steps[i]!;
+    const from = t0 + s.judgeFromMs;
+    const to = t0 + s.endMs;
+    const inWindow = all.filter((f) => f.intendedAtMs >= from && f.intendedAtMs < to);
+    const latency = Histogram.create();
+    let completed = 0;
+    let failed = 0;
+    let timedOut = 0;
+    let droppedCount = 0;
+    for (const f of inWindow) {
+      if (f.state === 'dropped') {
+        droppedCount++;
+        continue;
+      }
+      if (f.state === 'failed') failed++;
+      if (f.syncLatencyMs !== undefined) {
+        latency.record(f.syncLatencyMs);
+        if (f.syncLatencyMs > suite.deadlineMs) timedOut++;
+        else if (f.state !== 'failed') completed++;
+      } else if (f.state !== 'failed') {
+        // Not synced yet: its latency is at least its age; past the deadline it is an error.
+        const age = atMs - f.intendedAtMs;
+        latency.record(age + 1);
+        if (final || age > suite.deadlineMs) timedOut++;
+      }
+    }
+    const samples = ctx.connectorSamples().filter((x) => x.atMs >= from && x.atMs < to && x.alive);
+    const health = ctx.health.validBetween(from, to);
+    const m = {
+      ratePerMin: s.ratePerMin,
+      startMs: s.startMs,
+      endMs: s.endMs,
+      latency,
+      sent: inWindow.length,
+      completed,
+      failed,
+      timedOut,
+      dropped: droppedCount,
+      harnessValid: health.valid,
+      ...(samples.length > 0
+        ? {
+            connectorCpuPct: samples.reduce((a, x) => a + x.cpuPct, 0) / samples.length,
+            connectorMemPct: Math.max(...samples.map((x) => x.memPct)),
+          }
+        : {}),
+    };
+    return judgeStep(m, suite.criteria);
+  };
+  // Judge each step once its flows had the latency criterion's time to sync; stop at the first failure.
+  let judged = 0;
+  let stoppedAt: number | null = null;
+  const judgeTimer = setInterval(() => {
+    const now = ctx.clock.nowMs();
+    while (judged < steps.length && now >= t0 + steps[judged]!.endMs + suite.criteria.p95LatencyMs) {
+      const v = measure(judged, now, false);
+      ctx.log(
+        `step ${judged + 1}/${steps.length} ${v.ratePerMin}/min: p95 ${fmt(v.p95Ms, 0)} ms, errors ${fmt(v.errorRate * 100, 2)} %` +
+          (v.passed ? '' : ` → stop (${v.brokenCriteria.join(', ') || 'harness invalid'})`),
+      );
+      judged++;
+      if (!v.passed || !v.harnessValid) {
+        stoppedAt = judged - 1;
+        abort.abort();
+        break;
+      }
+    }
+  }, 250);
+  judgeTimer.unref();
+  const stop = ticker(ctx, 'capacity', 'step ramp', () => all, 0);
+  const { flows } = await drive({
+    clock: ctx.clock,
+    waiter: ctx.waiter,
+    stages: rampStages(plan),
+    startAtMs: t0,
+    deadlineMs: suite.deadlineMs,
+    maxInFlight: ctx.maxInFlight,
+    lagBoundMs: ctx.lagBoundMs,
+    health: ctx.health,
+    signal: abort.signal,
+    start: mixedStart(ctx, source, 'capacity', suite.mix.outbound, all),
+    drop: (a) => {
+      const f = dropped(ctx, 'capacity', 'outbound', a);
+      all.push(f);
+      return f;
+    },
+  }).finally(() => {
+    clearInterval(judgeTimer);
+    stop();
+  });
+  // Final verdicts with everything settled, up to the step that stopped the ramp.
+  const lastStep =
+    stoppedAt ?? Math.min(steps.length - 1, Math.max(judged - 1, lastStartedStep(steps, t0, flows)));
+  const verdicts: StepVerdict[] = [];
+  for (let i = 0; i <= lastStep; i++) verdicts.push(measure(i, ctx.clock.nowMs(), true));
+  const ramp = summarizeRamp(verdicts, plan);
+  const capacity: CapacityResult = {
+    peakCapacityPerMin: ramp.peakCapacityPerMin,
+    firstFailingPerMin: ramp.firstFailingPerMin,
+    brokenCriterion: ramp.brokenCriterion,
+    stoppedBecause: ramp.stoppedBecause,
+    harnessValid: ramp.harnessValid,
+    steps: ramp.steps.map((v) => ({
+      ratePerMin: v.ratePerMin,
+      p50Ms: v.p50Ms,
+      p95Ms: v.p95Ms,
+      p99Ms: v.p99Ms,
+      errorRate: v.errorRate,
+      sent: v.sent,
+      completed: v.completed,
+      dropped: v.dropped,
+      ...(v.connectorCpuPct !== undefined ? { connectorCpuPct: v.connectorCpuPct } : {}),
+      ...(v.connectorMemPct !== undefined ? { connectorMemPct: v.connectorMemPct } : {}),
+      passed: v.passed,
+      brokenCriteria: [...v.brokenCriteria, ...(v.harnessValid ? [] : ['harness_invalid'])],
+    })),
+  };
+  const judgement: SuiteJudgement = { metrics: {}, checks: {}, flows: countFlows(flows), notes: [] };
+  if (ramp.harnessValid) {
+    judgement.metrics['peak_capacity_msg_per_min'] = {
+      value: ramp.peakCapacityPerMin ?? 0,
+      evidence:
+        ramp.peakCapacityPerMin === null
+          ? `the first step (${plan.startPerMin}/min) already failed: ${ramp.brokenCriterion ?? 'unknown'}`
+          : `last passing step ${ramp.peakCapacityPerMin}/min; ` +
+            (ramp.firstFailingPerMin !== null
+              ? `${ramp.firstFailingPerMin}/min broke ${ramp.brokenCriterion}`
+              : `the ramp reached its maximum (${plan.maxPerMin}/min) without failing`),
+    };
+  } else {
+    judgement.notes.push('the harness itself saturated during the ramp: no capacity is reported');
+  }
+  return {
+    kind: suite.kind,
+    title: 'Capacity (step ramp)',
+    startedAtMs,
+    endedAtMs: ctx.clock.nowMs(),
+    flows,
+    judgement,
+    functional: false,
+    capacity,
+  };
+}
+
+function lastStartedStep(
+  steps: ReturnType<typeof planSteps>,
+  t0: number,
+  flows: readonly FlowTrace[],
+): number {
+  let last = 0;
+  for (const f of flows) {
+    const i = steps.findIndex((s) => f.intendedAtMs >= t0 + s.startMs && f.intendedAtMs < t0 + s.endMs);
+    if (i > last) last = i;
+  }
+  return last;
+}
+
+function countFlows(flows: readonly FlowTrace[]): SuiteJudgement['flows'] {
+  const c = { sent: flows.length, completed: 0, failed: 0, lost: 0, dropped: 0, late: 0 };
+  for (const f of flows) {
+    if (f.state === 'complete') c.completed++;
+    else if (f.state === 'failed') c.failed++;
+    else if (f.state === 'dropped') c.dropped++;
+    else c.lost++;
+  }
+  return c;
+}
+
+/** Consistency audit: a sample of conversations compared between the WhatsApp journal and the CRM. */
+export function runConsistencyAudit(ctx: SuiteContext, suite: SuiteOf<'consistency-audit'>): SuiteOutput {
+  const startedAtMs = ctx.clock.nowMs();
+  const rng = createRng(ctx.seed ^ 0xa0d);
+  const waSeen = new Map<string, { direction: 'inbound' | 'outbound'; text?: string }>();
+  for (const e of ctx.stack.whatsapp.journal.query({ kind: ['message.accepted', 'inbound.created'] })) {
+    const wamid = e.data['wamid'];
+    if (typeof wamid !== 'string') continue;
+    const text = e.kind === 'inbound.created' ? e.data['text'] : e.data['renderedText'];
+    waSeen.set(wamid, {
+      direction: e.kind === 'inbound.created' ? 'inbound' : 'outbound',
+      ...(typeof text === 'string' ? { text } : {}),
+    });
+  }
+  const conversations = ctx.stack.crm.conversations();
+  const messages = ctx.stack.crm.messages();
+  const byConversation = new Map<string, typeof messages>();
+  for (const m of messages) {
+    const list = byConversation.get(m.conversation_id) ?? [];
+    list.push(m);
+    byConversation.set(m.conversation_id, list);
+  }
+  // Random sample without replacement (partial Fisher–Yates).
+  const ids = conversations.map((c) => c.id);
+  const n = Math.min(suite.sample, ids.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rng.next() * (ids.length - i));
+    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+  }
+  let matched = 0;
+  const mismatches: string[] = [];
+  for (const id of ids.slice(0, n)) {
+    const problems: string[] = [];
+    for (const m of byConversation.get(id) ?? []) {
+      if (!m.wa_message_id) continue;
+      const seen = waSeen.get(m.wa_message_id);
+      if (!seen) problems.push(`${m.wa_message_id} is in the CRM but WhatsApp never saw it`);
+      else if (seen.direction !== m.direction)
+        problems.push(`${m.wa_message_id} direction ${m.direction} ≠ ${seen.direction}`);
+      else if (m.direction === 'inbound' && seen.text !== undefined && m.body !== seen.text) {
+        problems.push(`${m.wa_message_id} text differs`);
+      }
+    }
+    if (problems.length === 0) matched++;
+    else if (mismatches.length < 3) mismatches.push(`${id}: ${problems[0]}`);
+  }
+  // The other way round: every message WhatsApp saw is in the CRM.
+  const crmWamids = new Set(
+    messages.map((m) => m.wa_message_id).filter((w): w is string => typeof w === 'string'),
+  );
+  const missingInCrm = [...waSeen.keys()].filter((w) => !crmWamids.has(w)).length;
+  const judgement: SuiteJudgement = {
+    metrics: {},
+    checks: {},
+    flows: { sent: 0, completed: 0, failed: 0, lost: 0, dropped: 0, late: 0 },
+    notes: [],
+  };
+  if (n > 0) {
+    judgement.checks['consistency_match_rate'] = {
+      value: matched / n,
+      evidence:
+        `${matched} of ${n} sampled conversations match what WhatsApp saw` +
+        (mismatches.length > 0 ? `; e.g. ${mismatches.join('; ')}` : '') +
+        `; ${missingInCrm} of ${waSeen.size} WhatsApp messages have no CRM record`,
+    };
+  } else judgement.notes.push('no conversation in the CRM to audit');
+  return {
+    kind: suite.kind,
+    title: 'Consistency audit',
+    startedAtMs,
+    endedAtMs: ctx.clock.nowMs(),
+    flows: [],
+    judgement,
+    functional: false,
+  };
+}

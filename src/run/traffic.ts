@@ -1,0 +1,83 @@
+import type { Clock } from '../../mocks/shared/clock.js';
+import type { PlannedInbound } from '../flows/inbound-plan.js';
+import type { PlannedContact, PlannedOutbound } from '../flows/outbound-plan.js';
+import type { FlowTracer } from '../flows/tracer.js';
+import type { FlowTrace } from '../flows/types.js';
+import type { Stack } from './stack.js';
+
+/**
+ * Starts flows on a running stack: an outbound flow is a CRM event (the CRM mock signs and posts
+ * it to the connector), an inbound flow is a customer message (the WhatsApp mock posts the
+ * webhook). Each flow is registered with the tracer before its first hop can happen.
+ */
+export class Traffic {
+  private readonly contactIds = new Map<string, string>();
+  private seq = 0;
+
+  constructor(
+    private readonly stack: Stack,
+    private readonly tracer: FlowTracer,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates the planned customers in the CRM (setup, outside the measured traffic). */
+  ensureContacts(contacts: readonly PlannedContact[]): void {
+    for (const c of contacts) {
+      if (this.contactIds.has(c.phone)) continue;
+      const created = this.stack.crm.createContact({
+        name: c.name,
+        phone: c.phone,
+        country: c.country,
+        language: c.language,
+        consent: c.consent,
+        opted_out: c.opted_out,
+      });
+      this.contactIds.set(c.phone, created.id);
+    }
+  }
+
+  /** Emits one CRM event; returns the flow (already failed if the CRM refused the event). */
+  startOutbound(suite: string, intendedAtMs: number, plan: PlannedOutbound): FlowTrace {
+    const flowId = `${suite}-o${++this.seq}`;
+    this.ensureContacts([plan.contact]);
+    const contactId = this.contactIds.get(plan.contact.phone) as string;
+    // The event id is only known once the CRM accepts the event, but the connector may react before
+    // emitEvent returns: reserve the flow under a provisional id and let the tracer replay.
+    let eventId: string;
+    try {
+      eventId = this.stack.crm.emitEvent({
+        type: plan.eventType,
+        contact_id: contactId,
+        data: plan.data,
+        action: plan.action,
+      } as Parameters<Stack['crm']['emitEvent']>[0]).eventId;
+    } catch (err) {
+      const flow = this.tracer.markDropped(flowId, suite, 'outbound', intendedAtMs);
+      flow.failure = `the CRM mock refused the event: ${err instanceof Error ? err.message : String(err)}`;
+      return flow;
+    }
+    return this.tracer.startOutbound(flowId, suite, intendedAtMs, this.clock.nowMs(), {
+      ...plan.expectation,
+      eventId,
+    });
+  }
+
+  /** Makes one customer send one message; returns the flow. */
+  startInbound(suite: string, intendedAtMs: number, plan: PlannedInbound): FlowTrace {
+    const flowId = `${suite}-i${++this.seq}`;
+    let wamid: string;
+    try {
+      wamid = this.stack.whatsapp.sendInbound({
+        from: plan.fromWaId,
+        type: 'text',
+        text: { body: plan.expectation.text },
+        profile: { name: plan.profileName },
+      } as Parameters<Stack['whatsapp']['sendInbound']>[0]).wamid;
+    } catch (err) {
+      const flow = this.tracer.markDropped(flowId, suite, 'inbound', intendedAtMs);
+      flow.failure = `the WhatsApp mock refused the message: ${err instanceof Error ? err.message : String(err)}`;
+      return flow;
+    }
+    return this.tracer.startInbound(flowId, suite, intendedAtMs, this.clock.nowMs(), wamid, plan.expectation);
+  }
+}
