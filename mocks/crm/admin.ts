@@ -22,7 +22,7 @@ function tableOf(ctx: CrmContext, name: string): Table<{ id: string }> | undefin
     events: s.events,
     seed: s.seedInfo,
   };
-  return tables[name];
+  return Object.hasOwn(tables, name) ? tables[name] : undefined;
 }
 
 function adminRun(reply: FastifyReply, fn: () => { statusCode: number; body: unknown }): FastifyReply {

@@ -72,7 +72,7 @@ export function sendApiError(reply: FastifyReply, err: ApiError): FastifyReply {
  */
 export function faultError(code: string | number): ApiError {
   const text = String(code);
-  if (text in CRM_ERROR_STATUS) {
+  if (Object.hasOwn(CRM_ERROR_STATUS, text)) {
     const name = text as CrmErrorCode;
     return new ApiError(CRM_ERROR_STATUS[name], name, `injected fault: ${name}`, [
       { path: 'fault', message: `injected ${name}` },

@@ -23,6 +23,7 @@ import {
 import { type CountryCode, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { chance, createRng, pick, type Rng } from '../shared/random.js';
+import { deriveE164 } from './phone.js';
 import type { Consent, LifecycleStage } from './types.js';
 
 /** A market: where a locale's customers live, and how their records look. */
@@ -122,6 +123,8 @@ export interface SeedContact {
   locale: string;
 }
 
+const PHONE_DIRT = new Set<DirtyKind>(['local_format', 'missing_plus', 'punctuation']);
+
 const OWNERS = [
   'Ana Souza',
   'Omar Haddad',
@@ -151,7 +154,7 @@ export function checkSeedOptions(opts: SeedOptions): void {
   const share = opts.dirtyShare ?? 0.2;
   if (!(share >= 0 && share <= 1)) throw new RangeError(`seedContacts.dirtyShare must be 0-1, got ${share}`);
   for (const l of opts.locales ?? []) {
-    if (!(l in SEED_LOCALES)) {
+    if (!Object.hasOwn(SEED_LOCALES, l)) {
       throw new RangeError(
         `unknown seed locale ${JSON.stringify(l)} (known: ${Object.keys(SEED_LOCALES).join(', ')})`,
       );
@@ -233,7 +236,10 @@ export function generateSeedContacts(seed: number, opts: SeedOptions, epochMs: n
       dirty.push(pick(rng, DIRTY_KINDS));
       if (chance(rng, 0.25)) {
         const second = pick(rng, DIRTY_KINDS);
-        if (!dirty.includes(second)) dirty.push(second);
+        // One way of mis-writing the phone per record, so the kinds listed are the kinds present.
+        if (!dirty.includes(second) && !(PHONE_DIRT.has(second) && dirty.some((d) => PHONE_DIRT.has(d)))) {
+          dirty.push(second);
+        }
       }
     }
     // A duplicate needs an earlier record to duplicate.
@@ -256,6 +262,11 @@ export function generateSeedContacts(seed: number, opts: SeedOptions, epochMs: n
     else if (original) {
       // The duplicate was typed in again by someone else: another way of writing the same number.
       phoneText = dirtyPhone(e164, original.fields.phone === e164 ? 'local_format' : 'punctuation', rng);
+    }
+
+    // A local number without a country cannot be resolved by anyone: keep every record resolvable.
+    if (dirty.includes('missing_country') && deriveE164(phoneText, null) !== e164) {
+      dirty = dirty.filter((d) => d !== 'missing_country');
     }
 
     const consent: Consent = dirty.includes('no_consent')

@@ -49,7 +49,8 @@ export function validateBody(
   const out: ErrorDetail[] = [];
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
-    const field = spec[key];
+    // Own keys only: a body field named `constructor` must not find Object.prototype's.
+    const field = Object.hasOwn(spec, key) ? spec[key] : undefined;
     if (!field) {
       if (readOnly.includes(key)) out.push({ path: key, message: 'is read-only' });
       else out.push({ path: key, message: `is not a known field (known: ${Object.keys(spec).join(', ')})` });
@@ -60,7 +61,7 @@ export function validateBody(
     if (out.length === before) values[key] = v;
   }
   for (const [key, field] of Object.entries(spec)) {
-    if (field.required && !(key in body)) out.push({ path: key, message: 'is required' });
+    if (field.required && !Object.hasOwn(body, key)) out.push({ path: key, message: 'is required' });
   }
   if (out.length > 0) throw validationError(out);
   return values;
@@ -266,7 +267,7 @@ export function customFields(): Check {
     for (const k of keys) {
       const v = value[k];
       const p = `${path}.${k.slice(0, 64)}`;
-      if (!CUSTOM_KEY_RE.test(k))
+      if (!CUSTOM_KEY_RE.test(k) || k === '__proto__')
         out.push({ path: p, message: 'key must be 1-64 characters of A-Z a-z 0-9 _ . -' });
       else if (typeof v === 'string' ? v.length > 1000 : typeof v === 'number' ? !Number.isFinite(v) : false)
         out.push({ path: p, message: 'must be a string of at most 1000 characters or a finite number' });

@@ -1,0 +1,138 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import type { Io } from '../../src/cli/io.js';
+import { addMockCrmCommand, parseMockCrmFlags } from '../../src/cli/mock-crm.js';
+import { WacrmError } from '../../src/errors.js';
+
+function captureIo(): Io & { lines: string[]; stop: (signal: string) => void } {
+  const lines: string[] = [];
+  let stopFn: ((s: string) => void) | undefined;
+  return {
+    lines,
+    out: (l) => lines.push(l),
+    err: (l) => lines.push(l),
+    isTty: false,
+    env: {},
+    onStop(fn) {
+      stopFn = fn;
+    },
+    stop: (signal) => stopFn?.(signal),
+  };
+}
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: '4020',
+  token: 'wacrm-crm-token',
+  plan: 'standard',
+  webhookSecret: 'wacrm-crm-secret',
+  seed: '1',
+  contacts: '200',
+  dirtyShare: '0.2',
+  fault: [] as string[],
+};
+
+describe('wacrm mock crm', () => {
+  it('starts on a free port, prints URL and credentials, serves the API, and stops on a signal', async () => {
+    const io = captureIo();
+    const mock = new Command('mock').exitOverride();
+    addMockCrmCommand(mock, io);
+    const running = mock.parseAsync(
+      [
+        'crm',
+        '--port',
+        '0',
+        '--token',
+        'cli-token',
+        '--plan',
+        'enterprise',
+        '--contacts',
+        '7',
+        '--fault',
+        'error=503:1~/handovers',
+      ],
+      { from: 'user' },
+    );
+    const deadline = Date.now() + 10_000;
+    while (!io.lines.some((l) => l.includes('stop with Ctrl-C')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(io.lines[0] ?? '')?.[1];
+    expect(base, io.lines.join('\n')).toBeDefined();
+    expect(io.lines.join('\n')).toContain('cli-token');
+    expect(io.lines.join('\n')).toContain('enterprise, 1500 requests/min');
+    const list = await fetch(`${base}/api/v1/contacts?limit=200`, {
+      headers: { authorization: 'Bearer cli-token' },
+    });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(7);
+    const faulted = await fetch(`${base}/api/v1/handovers`, {
+      headers: { authorization: 'Bearer cli-token' },
+    });
+    expect(faulted.status).toBe(503);
+    io.stop('SIGTERM');
+    await running;
+    expect(io.lines.at(-1)).toContain('stopping');
+    await expect(fetch(`${base}/_mock/health`)).rejects.toThrow();
+  });
+
+  it('names the bad flag', () => {
+    const cases: Array<[Partial<typeof DEFAULTS>, string]> = [
+      [{ port: '70000' }, '--port'],
+      [{ port: 'abc' }, '--port'],
+      [{ plan: 'gold' }, '--plan'],
+      [{ contacts: '-1' }, '--contacts'],
+      [{ dirtyShare: '1.5' }, '--dirty-share'],
+      [{ seed: 'x' }, '--seed'],
+      [{ fault: ['explode=1'] }, '--fault'],
+      [{ token: 'has space' }, '--token'],
+      [{ host: 'bad host' }, '--host'],
+    ];
+    for (const [override, flag] of cases) {
+      let caught: unknown;
+      try {
+        parseMockCrmFlags({ ...DEFAULTS, ...override }, 0);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, flag).toBeInstanceOf(WacrmError);
+      expect((caught as WacrmError).code).toBe('WACRM_USAGE');
+      expect((caught as WacrmError).message.startsWith(flag), (caught as Error).message).toBe(true);
+    }
+    const bad = () => parseMockCrmFlags({ ...DEFAULTS, webhookUrl: 'not a url' } as never, 0);
+    expect(bad).toThrow(/--webhook-url/);
+    const ok = parseMockCrmFlags(
+      { ...DEFAULTS, limitPerMin: '5000', fault: ['latency=800ms:0.5'] } as never,
+      0,
+    );
+    expect(ok).toMatchObject({
+      port: 4020,
+      plan: 'standard',
+      limitPerMin: 5000,
+      contacts: 200,
+      dirtyShare: 0.2,
+    });
+    expect(ok.faults).toHaveLength(1);
+  });
+
+  it('reports a taken port as WACRM_PORT_IN_USE', async () => {
+    const io1 = captureIo();
+    const m1 = new Command('mock').exitOverride();
+    addMockCrmCommand(m1, io1);
+    const running = m1.parseAsync(['crm', '--port', '0', '--contacts', '0'], { from: 'user' });
+    const deadline = Date.now() + 10_000;
+    while (!io1.lines.some((l) => l.includes('stop with Ctrl-C')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const port = /:(\d+)$/.exec(io1.lines[0] ?? '')?.[1] as string;
+    const m2 = new Command('mock').exitOverride();
+    addMockCrmCommand(m2, captureIo());
+    await expect(
+      m2.parseAsync(['crm', '--port', port, '--contacts', '0'], { from: 'user' }),
+    ).rejects.toMatchObject({
+      code: 'WACRM_PORT_IN_USE',
+    });
+    io1.stop('SIGINT');
+    await running;
+  });
+});
