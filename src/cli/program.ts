@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { registerConnectorCommand } from './connector.js';
 import type { Io } from './io.js';
+import { registerMockCommand } from './mock.js';
+import { registerUpCommand } from './up.js';
 
 /**
  * Builds the `wacrm` program. Each command lives in its own small file under src/cli/ that parses
@@ -12,5 +15,8 @@ export function buildProgram(io: Io, version: string): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // Commands register here, one line each.
+  registerConnectorCommand(program, io);
+  registerMockCommand(program, io);
+  registerUpCommand(program, io);
   return program;
 }
