@@ -26,6 +26,8 @@ export interface StackOptions {
   whatsapp?: Partial<WhatsAppMockOptions>;
   crm?: Partial<CrmMockOptions>;
   connector: ConnectorTarget;
+  /** Fixed credentials (an external connector is configured with them); the rest are generated. */
+  credentials?: Partial<StackCredentials>;
 }
 
 /** The credentials wiring mocks and connector together; never written to reports or logs. */
@@ -99,6 +101,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     phoneNumberId: '106540352242922',
     displayPhoneNumber: '15550783881',
     wabaId: '102290129340398',
+    ...opts.credentials,
   };
   const whatsappApp = buildWhatsAppMock({
     ...opts.whatsapp,
