@@ -58,7 +58,10 @@ export interface CrmMockOptions {
   journalCapacity?: number;
 }
 
-/** What the harness and tests reach through `app.crm`. */
+/**
+ * What the harness and tests reach through `app.crm`. The record getters return the stored
+ * objects themselves in memory (copies from SQLite): treat them as read-only.
+ */
 export interface CrmMockHandle {
   journal: Journal;
   faults: FaultController;

@@ -244,7 +244,9 @@ export class CrmService {
     return this.store.transaction(() => {
       const existing = this.findByPhone(v['phone'] as string)[0];
       if (existing) {
-        this.applyContact(existing, v);
+        // The phone is the lookup key: it matched, so the stored spelling stays (PATCH changes it).
+        const { phone: _matched, ...rest } = v;
+        this.applyContact(existing, rest);
         existing.updated_at = this.nowIso();
         this.store.contacts.update(existing);
         this.journal.append('contact.upserted', {

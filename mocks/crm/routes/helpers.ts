@@ -16,7 +16,8 @@ export interface RouteResult {
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
-const IDEMPOTENCY_MAX_KEYS = 200_000;
+// Bounded memory on a long soak: the newest keys are the ones a retry can still carry.
+const IDEMPOTENCY_MAX_KEYS = 100_000;
 let putsSincePrune = 0;
 
 /** JSON with object keys sorted, so `{a,b}` and `{b,a}` fingerprint the same. */

@@ -105,13 +105,13 @@ describe('contacts', () => {
       id: c.id,
       consent: 'marketing',
       name: '陳怡君',
-      phone: '886912345678',
+      phone: '+886912345678',
     });
     expect(updated.json().updated_at > c.updated_at).toBe(true);
     const upserts = app.crm.journal.query({ kind: 'contact.upserted' }).map((e) => e.data);
     expect(upserts).toEqual([
       { contactId: c.id, phone: '+886912345678', created: true },
-      { contactId: c.id, phone: '886912345678', created: false },
+      { contactId: c.id, phone: '+886912345678', created: false },
     ]);
   });
 
