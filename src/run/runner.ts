@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { RealClock } from '../../mocks/shared/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
 import { fmt, percentile } from '../checks/measures.js';
 import { fullyRecorded, syncLatencies } from '../checks/suites.js';
 import type { AcceptanceTable, MetricKey } from '../config/acceptance.js';
-import type { Scenario } from '../config/schema.js';
+import type { Scenario, Suite } from '../config/schema.js';
 import { FlowTracer } from '../flows/tracer.js';
 import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
@@ -16,6 +19,8 @@ import {
   runConsistencyAudit,
   runConversationSync,
   runFaultRecovery,
+  runSoak,
+  type SoakRunOptions,
   runTemplateDelivery,
   type SuiteContext,
   type SuiteOutput,
@@ -37,6 +42,8 @@ export interface RunScenarioOptions {
   wacrmVersion: string;
   /** Node.js version of the harness (the CLI passes process.version). */
   nodeVersion: string;
+  /** Compresses soak timelines (`--time-scale`), overriding the scenario. */
+  timeScale?: number;
   /** Fixed mock ports (an external connector is configured with them). */
   whatsappPort?: number;
   crmPort?: number;
@@ -44,7 +51,7 @@ export interface RunScenarioOptions {
   onLog?: (line: string) => void;
 }
 
-const NOT_RUN_HERE = new Set(['soak', 'conformance']);
+const NOT_RUN_HERE = new Set(['conformance']);
 
 /**
  * Runs a scenario end to end: starts the mocks (in this process, on the harness clock) and the
@@ -134,6 +141,11 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     log,
   };
 
+  const soakOptions: SoakRunOptions = {
+    ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
+    startEpochMs: startedAt.getTime(),
+    readProfile: (file) => parseYaml(readFileSync(resolve(dirname(opts.scenarioFile), file), 'utf8')),
+  };
   const outputs: SuiteOutput[] = [];
   const notes: string[] = [];
   try {
@@ -144,18 +156,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
         continue;
       }
       log(`suite ${suite.kind} starting`);
-      const out =
-        suite.kind === 'template-delivery'
-          ? await runTemplateDelivery(ctx, suite)
-          : suite.kind === 'conversation-sync'
-            ? await runConversationSync(ctx, suite)
-            : suite.kind === 'fault-recovery'
-              ? await runFaultRecovery(ctx, suite)
-              : suite.kind === 'capacity'
-                ? await runCapacity(ctx, suite)
-                : suite.kind === 'consistency-audit'
-                  ? runConsistencyAudit(ctx, suite)
-                  : undefined;
+      const out = await runSuite(ctx, suite, soakOptions);
       if (!out) continue;
       outputs.push(out);
       log(`suite ${suite.kind} done in ${fmt((out.endedAtMs - out.startedAtMs) / 1000, 1)} s`);
@@ -229,9 +230,37 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   if (notes.length > 0 && result.suites[0]) result.suites[0].notes.push(...notes);
   const capacity = outputs.find((o) => o.capacity)?.capacity;
   if (capacity) result.capacity = capacity;
+  const soak = outputs.find((o) => o.kind === 'soak') as
+    | (SuiteOutput & { soak?: RunResult['soak'] })
+    | undefined;
+  if (soak?.soak) result.soak = soak.soak;
   const faults = outputs.flatMap((o) => o.faults ?? []);
   if (faults.length > 0) result.faults = faults;
   return result;
+}
+
+/** Runs one suite; undefined for kinds `wacrm run` does not play (conformance has its own command). */
+async function runSuite(
+  ctx: SuiteContext,
+  suite: Suite,
+  soak: SoakRunOptions,
+): Promise<SuiteOutput | undefined> {
+  switch (suite.kind) {
+    case 'template-delivery':
+      return runTemplateDelivery(ctx, suite);
+    case 'conversation-sync':
+      return runConversationSync(ctx, suite);
+    case 'fault-recovery':
+      return runFaultRecovery(ctx, suite);
+    case 'capacity':
+      return runCapacity(ctx, suite);
+    case 'soak':
+      return runSoak(ctx, suite, soak);
+    case 'consistency-audit':
+      return runConsistencyAudit(ctx, suite);
+    default:
+      return undefined;
+  }
 }
 
 /**

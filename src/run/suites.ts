@@ -16,8 +16,9 @@ import { pickTemplates, planContacts, planTemplateSend } from '../flows/outbound
 import type { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
 import type { Arrival } from '../load/driver.js';
-import { constantStages } from '../load/profiles.js';
-import type { RateStage } from '../load/schedule.js';
+import { constantStages, type LoadShape, localMsOfDay, parseShape, shapeStages } from '../load/profiles.js';
+import { type RateStage, scaleStages } from '../load/schedule.js';
+import { analyzeSoak, type SoakWindowInput } from '../load/soak.js';
 import {
   judgeStep,
   planSteps,
@@ -29,7 +30,7 @@ import {
 import { Histogram } from '../metrics/histogram.js';
 import type { HarnessHealth } from '../metrics/loop.js';
 import type { ResourceSample } from '../metrics/resources.js';
-import type { CapacityResult, FaultOutcome } from '../report/model.js';
+import type { CapacityResult, FaultOutcome, SoakResult } from '../report/model.js';
 import { drive, type FlowWaiter } from './drive.js';
 import { MixedSource } from './sources.js';
 import type { Stack } from './stack.js';
@@ -603,5 +604,188 @@ export function runConsistencyAudit(ctx: SuiteContext, suite: SuiteOf<'consisten
     flows: [],
     judgement,
     functional: false,
+  };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The daily shape of a soak from its peaks: quiet nights, a working day at 1, the peaks at
+ * `peakFactor` (hours partly inside a peak get the share they overlap).
+ */
+export function diurnalShapeFromPeaks(
+  peaks: ReadonlyArray<{ startMs: number; endMs: number }>,
+  peakFactor: number,
+): LoadShape {
+  const base = [
+    0.3, 0.3, 0.25, 0.25, 0.25, 0.3, 0.5, 0.8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.8, 0.5,
+  ];
+  const perMin = base.map((b, h) => {
+    let inPeak = 0;
+    for (const p of peaks) {
+      const from = Math.max(p.startMs, h * HOUR_MS);
+      const to = Math.min(p.endMs, (h + 1) * HOUR_MS);
+      if (to > from) inPeak += (to - from) / HOUR_MS;
+    }
+    return b * (1 - inPeak) + peakFactor * inPeak;
+  });
+  return { kind: 'daily-hourly', perMin };
+}
+
+/** Options the run passes to the soak that the scenario cannot know. */
+export interface SoakRunOptions {
+  timeScale?: number;
+  /** Reads the profile file named by the scenario (already resolved to a path). */
+  readProfile?: (file: string) => unknown;
+  startEpochMs: number;
+}
+
+/**
+ * Soak: a diurnal profile (or a shape file) played in real time or compressed by `timeScale`
+ * (virtual time on the report's axis); every window judged, then the 4-hour snapshots, days,
+ * p95 drift, connector memory growth and the seed's monitoring rules.
+ */
+export async function runSoak(
+  ctx: SuiteContext,
+  suite: SuiteOf<'soak'>,
+  opts: SoakRunOptions,
+): Promise<SuiteOutput & { soak: SoakResult }> {
+  const startedAtMs = ctx.clock.nowMs();
+  const timeScale = opts.timeScale ?? suite.timeScale;
+  let shape: LoadShape = diurnalShapeFromPeaks(suite.peaks, suite.peakFactor);
+  let meanPerHour = suite.averageRatePerMin * 60;
+  if (suite.profileFile && opts.readProfile) {
+    const parsed = parseShape(opts.readProfile(suite.profileFile));
+    shape = parsed.shape;
+    if (parsed.meanPerHour !== undefined) meanPerHour = parsed.meanPerHour;
+  }
+  const virtual = shapeStages(shape, {
+    startEpochMs: opts.startEpochMs,
+    durationMs: suite.durationMs,
+    timeZone: suite.timezone,
+    meanPerHour,
+  });
+  const real = scaleStages(virtual, timeScale, suite.volume);
+  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0x50a);
+  ctx.traffic.ensureContacts(source.allContacts());
+  const t0 = ctx.clock.nowMs() + 50;
+  const all: FlowTrace[] = [];
+  const stop = ticker(ctx, 'soak', `soak ×${timeScale}`, () => all, 0);
+  const { flows } = await drive({
+    clock: ctx.clock,
+    waiter: ctx.waiter,
+    stages: real,
+    startAtMs: t0,
+    deadlineMs: suite.deadlineMs,
+    maxInFlight: ctx.maxInFlight,
+    lagBoundMs: ctx.lagBoundMs,
+    health: ctx.health,
+    start: mixedStart(ctx, source, 'soak', suite.mix.outbound, all),
+    drop: (a) => dropped(ctx, 'soak', 'outbound', a),
+  }).finally(stop);
+  // Windows on the virtual axis; latencies stay real (the connector worked in real time).
+  const windowReal = suite.windowMs / timeScale;
+  const count = Math.max(1, Math.ceil(suite.durationMs / suite.windowMs));
+  const inputs: SoakWindowInput[] = [];
+  const samples = ctx.connectorSamples();
+  for (let i = 0; i < count; i++) {
+    const from = t0 + i * windowReal;
+    const to = from + windowReal;
+    const ws = flows.filter((f) => f.intendedAtMs >= from && f.intendedAtMs < to);
+    const latency = Histogram.create();
+    let completed = 0;
+    let failed = 0;
+    let timedOut = 0;
+    let droppedCount = 0;
+    for (const f of ws) {
+      if (f.state === 'dropped') droppedCount++;
+      else if (f.state === 'failed') failed++;
+      else if (f.syncLatencyMs === undefined || f.syncLatencyMs > suite.deadlineMs) {
+        timedOut++;
+        latency.record(suite.deadlineMs);
+      } else {
+        completed++;
+        latency.record(f.syncLatencyMs);
+      }
+    }
+    const rss = samples.filter((s) => s.alive && s.atMs >= from && s.atMs < to).map((s) => s.rssBytes);
+    inputs.push({
+      startMs: i * suite.windowMs,
+      endMs: Math.min(suite.durationMs, (i + 1) * suite.windowMs),
+      latency,
+      sent: ws.length,
+      completed,
+      failed,
+      timedOut,
+      dropped: droppedCount,
+      ...(rss.length > 0 ? { connectorRssBytes: Math.max(...rss) } : {}),
+      harnessValid: ctx.health.validBetween(from, to).valid,
+    });
+  }
+  const report = analyzeSoak(inputs, { snapshotEveryMs: 4 * HOUR_MS, dayMs: 24 * HOUR_MS });
+  const localPeak = (virtualMs: number) => {
+    const ms = localMsOfDay(suite.timezone, opts.startEpochMs + virtualMs);
+    return suite.peaks.some((p) => ms >= p.startMs && ms < p.endMs);
+  };
+  const r = report.rules;
+  const soak: SoakResult = {
+    timeScale,
+    virtualDurationMs: suite.durationMs,
+    windows: inputs.map((w) => ({
+      startMs: w.startMs,
+      endMs: w.endMs,
+      sent: w.sent,
+      completed: w.completed,
+      errorRate: w.sent > 0 ? (w.failed + w.timedOut + w.dropped) / w.sent : 0,
+      p95Ms: w.latency.count > 0 ? w.latency.percentileMs(95) : null,
+      ...(w.connectorRssBytes !== undefined ? { connectorRssBytes: w.connectorRssBytes } : {}),
+      isPeak: localPeak((w.startMs + w.endMs) / 2),
+    })),
+    p95DriftMs: report.drift.lastP95Ms - report.drift.firstP95Ms,
+    memoryGrowthBytes: report.memory ? report.memory.growthBytes : null,
+    rules: [
+      {
+        rule: 'sync error rate ≤ 0.5 %',
+        passed: r.syncErrorRate.passed,
+        evidence: `${fmt(r.syncErrorRate.value * 100, 3)} % of ${report.overall.sent} flows failed, timed out or were dropped`,
+      },
+      {
+        rule: `≥ 85 % handled within ${r.handledWithinTarget.withinMs / 1000} s`,
+        passed: r.handledWithinTarget.passed,
+        evidence: `${fmt(r.handledWithinTarget.share * 100, 2)} % handled in time`,
+      },
+      {
+        rule: `p95 drift first → last snapshot ≤ ×${report.drift.limit}`,
+        passed: !report.drift.exceeded,
+        evidence: `p95 ${fmt(report.drift.firstP95Ms, 0)} ms → ${fmt(report.drift.lastP95Ms, 0)} ms`,
+      },
+      ...(r.volume
+        ? [
+            {
+              rule: 'per-minute volume within 70–130 % of the expected',
+              passed: r.volume.passed,
+              evidence: `${r.volume.minutesOutside} of ${r.volume.minutesJudged} minutes outside the band`,
+            },
+          ]
+        : []),
+    ],
+  };
+  const judgement: SuiteJudgement = { metrics: {}, checks: {}, flows: countFlows(flows), notes: [] };
+  judgement.checks['soak_sync_error_rate'] = {
+    value: r.syncErrorRate.value,
+    evidence: soak.rules[0]?.evidence ?? '',
+  };
+  judgement.notes.push(
+    `${flows.length} flows over ${suite.durationMs / HOUR_MS} h of virtual time at ×${timeScale} (${suite.volume})`,
+  );
+  return {
+    kind: suite.kind,
+    title: 'Soak',
+    startedAtMs,
+    endedAtMs: ctx.clock.nowMs(),
+    flows,
+    judgement,
+    functional: false,
+    soak,
   };
 }
