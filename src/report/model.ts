@@ -1,0 +1,304 @@
+import { z } from 'zod';
+import {
+  type AcceptanceTable,
+  acceptanceTableSchema,
+  METRIC_KEYS,
+  type MetricKey,
+} from '../config/acceptance.js';
+
+/**
+ * RunResult: everything a finished (or abandoned) run measured, as the orchestrator hands it to
+ * grading and reports and writes it to `RUN_DIR/result.json`. Raw measurements only: bands,
+ * verdicts and thresholds are added by grading, so a run can be re-graded against another table.
+ * All `…Ms` times inside a run are milliseconds from the run's start on the harness clock; soak
+ * windows are in virtual time from the soak's start. Documented in docs/reports.md.
+ */
+
+/** Version of the RunResult format (result.json). */
+export const RUN_RESULT_SCHEMA_VERSION = 1;
+
+/** A measured value with the evidence that backs it (a sentence a human can check). */
+export interface Measured {
+  value: number;
+  evidence: string;
+}
+
+/** Counts of the flows of one suite. */
+export interface FlowCounts {
+  sent: number;
+  completed: number;
+  failed: number;
+  lost: number;
+  dropped: number;
+  late: number;
+}
+
+/** One step of the capacity ramp. */
+export interface CapacityStep {
+  ratePerMin: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  errorRate: number;
+  sent: number;
+  completed: number;
+  dropped: number;
+  connectorCpuPct?: number;
+  connectorMemPct?: number;
+  passed: boolean;
+  brokenCriteria: string[];
+}
+
+/** The step ramp's outcome. */
+export interface CapacityResult {
+  peakCapacityPerMin: number | null;
+  firstFailingPerMin: number | null;
+  brokenCriterion: string | null;
+  stoppedBecause: string;
+  harnessValid: boolean;
+  /** The step criteria the ramp was judged by (drawn as reference lines in the report). */
+  criteria?: { p95LatencyMs: number; errorRate: number };
+  steps: CapacityStep[];
+}
+
+/** One reporting window of a soak (virtual time). */
+export interface SoakWindow {
+  startMs: number;
+  endMs: number;
+  sent: number;
+  completed: number;
+  errorRate: number;
+  p95Ms: number | null;
+  connectorRssBytes?: number;
+  isPeak: boolean;
+}
+
+/** The soak's outcome. */
+export interface SoakResult {
+  timeScale: number;
+  virtualDurationMs: number;
+  windows: SoakWindow[];
+  p95DriftMs: number | null;
+  memoryGrowthBytes: number | null;
+  rules: Array<{ rule: string; passed: boolean; evidence: string }>;
+}
+
+/** One injected fault and how the connector came back from it. */
+export interface FaultOutcome {
+  target: 'whatsapp' | 'crm';
+  spec: string;
+  startMs: number;
+  endMs: number;
+  recoveryMs: number | null;
+  lost: number;
+  retryTiming?: string;
+}
+
+/** One conformance case. */
+export interface ConformanceCase {
+  id: string;
+  title: string;
+  passed: boolean;
+  evidence: string;
+  rule: string;
+  source: string;
+}
+
+/** What a run measured; the input of grading and of every report. */
+export interface RunResult {
+  schemaVersion: 1;
+  runId: string;
+  scenario: { name: string; file: string; description?: string };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  seed: number;
+  environment: {
+    wacrmVersion: string;
+    node: string;
+    platform: string;
+    arch: string;
+    cpus: number;
+    cpuModel: string;
+    memoryBytes: number;
+    connector: { kind: 'reference' | 'external'; url?: string; faults: string[] };
+  };
+  /** False when the harness saturated or the connector was unreachable: the verdict is then `invalid` (exit 3). */
+  valid: boolean;
+  invalidReasons: string[];
+  /** Measured metric values only; a metric that was not measured is absent. */
+  metrics: Partial<Record<MetricKey, Measured>>;
+  /** Measured suite checks; thresholds come from the acceptance table. */
+  checks: Array<{ key: string; suite: string; value: number; evidence: string }>;
+  suites: Array<{
+    kind: string;
+    title: string;
+    startedAtMs: number;
+    endedAtMs: number;
+    flows: FlowCounts;
+    notes: string[];
+  }>;
+  /** Per-hop latency breakdown (e.g. `crm.event→connector`, `connector→graph.send`). */
+  hops: Array<{ name: string; count: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number }>;
+  /** Throughput and latency over the run, one point per interval. */
+  timeline: Array<{
+    tMs: number;
+    sentPerMin: number;
+    completedPerMin: number;
+    errors: number;
+    p95Ms: number | null;
+  }>;
+  capacity?: CapacityResult;
+  soak?: SoakResult;
+  faults?: FaultOutcome[];
+  conformance?: ConformanceCase[];
+  /** The acceptance table the run was graded with (so `wacrm report` re-grades the same way). */
+  acceptance?: AcceptanceTable;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same shape as a schema, for reading result.json written by another process or version.
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const count = z.number().int().min(0);
+const ms = z.number().min(0);
+
+const metricsShape = Object.fromEntries(
+  METRIC_KEYS.map((k) => [k, z.object({ value: z.number(), evidence: z.string() }).optional()]),
+) as Record<MetricKey, z.ZodOptional<z.ZodObject<{ value: z.ZodNumber; evidence: z.ZodString }>>>;
+
+/** Schema of result.json (unknown fields are dropped, so newer writers stay readable). */
+export const runResultSchema = z.object({
+  schemaVersion: z.literal(RUN_RESULT_SCHEMA_VERSION),
+  runId: z.string().min(1),
+  scenario: z.object({ name: z.string(), file: z.string(), description: z.string().optional() }),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: ms,
+  seed: z.number(),
+  environment: z.object({
+    wacrmVersion: z.string(),
+    node: z.string(),
+    platform: z.string(),
+    arch: z.string(),
+    cpus: count,
+    cpuModel: z.string(),
+    memoryBytes: ms,
+    connector: z.object({
+      kind: z.enum(['reference', 'external']),
+      url: z.string().optional(),
+      faults: z.array(z.string()),
+    }),
+  }),
+  valid: z.boolean(),
+  invalidReasons: z.array(z.string()),
+  metrics: z.strictObject(metricsShape),
+  checks: z.array(
+    z.object({ key: z.string().min(1), suite: z.string(), value: z.number(), evidence: z.string() }),
+  ),
+  suites: z.array(
+    z.object({
+      kind: z.string(),
+      title: z.string(),
+      startedAtMs: ms,
+      endedAtMs: ms,
+      flows: z.object({
+        sent: count,
+        completed: count,
+        failed: count,
+        lost: count,
+        dropped: count,
+        late: count,
+      }),
+      notes: z.array(z.string()),
+    }),
+  ),
+  hops: z.array(z.object({ name: z.string(), count, p50Ms: ms, p95Ms: ms, p99Ms: ms, maxMs: ms })),
+  timeline: z.array(
+    z.object({
+      tMs: ms,
+      sentPerMin: ms,
+      completedPerMin: ms,
+      errors: ms,
+      p95Ms: ms.nullable(),
+    }),
+  ),
+  capacity: z
+    .object({
+      peakCapacityPerMin: ms.nullable(),
+      firstFailingPerMin: ms.nullable(),
+      brokenCriterion: z.string().nullable(),
+      stoppedBecause: z.string(),
+      harnessValid: z.boolean(),
+      criteria: z.object({ p95LatencyMs: ms, errorRate: z.number().min(0).max(1) }).optional(),
+      steps: z.array(
+        z.object({
+          ratePerMin: ms,
+          p50Ms: ms,
+          p95Ms: ms,
+          p99Ms: ms,
+          errorRate: z.number().min(0).max(1),
+          sent: count,
+          completed: count,
+          dropped: count,
+          connectorCpuPct: ms.optional(),
+          connectorMemPct: ms.optional(),
+          passed: z.boolean(),
+          brokenCriteria: z.array(z.string()),
+        }),
+      ),
+    })
+    .optional(),
+  soak: z
+    .object({
+      timeScale: z.number().min(1),
+      virtualDurationMs: ms,
+      windows: z.array(
+        z.object({
+          startMs: ms,
+          endMs: ms,
+          sent: count,
+          completed: count,
+          errorRate: z.number().min(0).max(1),
+          p95Ms: ms.nullable(),
+          connectorRssBytes: ms.optional(),
+          isPeak: z.boolean(),
+        }),
+      ),
+      p95DriftMs: finite.nullable(),
+      memoryGrowthBytes: finite.nullable(),
+      rules: z.array(z.object({ rule: z.string(), passed: z.boolean(), evidence: z.string() })),
+    })
+    .optional(),
+  faults: z
+    .array(
+      z.object({
+        target: z.enum(['whatsapp', 'crm']),
+        spec: z.string(),
+        startMs: ms,
+        endMs: ms,
+        recoveryMs: ms.nullable(),
+        lost: count,
+        retryTiming: z.string().optional(),
+      }),
+    )
+    .optional(),
+  conformance: z
+    .array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        passed: z.boolean(),
+        evidence: z.string(),
+        rule: z.string(),
+        source: z.string(),
+      }),
+    )
+    .optional(),
+  acceptance: acceptanceTableSchema.optional(),
+});
+
+// Compile-time proof that what the schema reads is a RunResult (fails to compile if they drift apart).
+type SchemaFitsInterface = z.output<typeof runResultSchema> extends RunResult ? true : never;
+const schemaFits: SchemaFitsInterface = true;
+void schemaFits;

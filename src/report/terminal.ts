@@ -1,0 +1,122 @@
+import Table from 'cli-table3';
+import { type Band, comparator } from '../grading/bands.js';
+import { formatValue } from '../grading/format.js';
+import { type GradeSheet, verdictLine } from '../grading/grade.js';
+
+/**
+ * The grade sheet for the terminal (cli-table3). Plain text unless colour is asked for, so CI logs
+ * and piped output stay clean; band names are always spelled out, colour only reinforces them.
+ */
+
+/** Options of {@link renderGradeTable}. */
+export interface GradeTableOptions {
+  /** ANSI colours (only when the caller knows the output is a colour terminal). */
+  color?: boolean;
+  /** Also list every measured check in a table (failed ones are always listed with their evidence). */
+  allChecks?: boolean;
+}
+
+const ANSI: Record<string, [number, number]> = {
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  blue: [34, 39],
+  gray: [90, 39],
+  bold: [1, 22],
+};
+
+function paint(on: boolean, style: keyof typeof ANSI, text: string): string {
+  const codes = ANSI[style] as [number, number];
+  return on ? `\u001b[${codes[0]}m${text}\u001b[${codes[1]}m` : text;
+}
+
+const BAND_STYLE: Record<Band, keyof typeof ANSI> = {
+  best: 'green',
+  average: 'blue',
+  qualified: 'yellow',
+  fail: 'red',
+  not_measured: 'gray',
+};
+
+function bandText(band: Band, color: boolean): string {
+  const label = band === 'not_measured' ? 'not measured' : band.toUpperCase();
+  return paint(color, BAND_STYLE[band], label);
+}
+
+function table(head: string[], aligns: Array<'left' | 'right'>, color: boolean) {
+  return new Table({
+    head: head.map((h) => paint(color, 'bold', h)),
+    colAligns: aligns,
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
+    wordWrap: true,
+  });
+}
+
+/** Renders the grade sheet as terminal text: metrics table, failed (or all) checks, failures, verdict line. */
+export function renderGradeTable(sheet: GradeSheet, opts: GradeTableOptions = {}): string {
+  const color = opts.color === true;
+  const parts: string[] = [];
+
+  const metrics = table(
+    ['Metric', 'Value', 'Band', 'Qualified', 'Average', 'Best'],
+    ['left', 'right', 'left', 'right', 'right', 'right'],
+    color,
+  );
+  for (const r of sheet.rows) {
+    metrics.push([
+      `${r.title}\n${paint(color, 'gray', r.key)}`,
+      formatValue(r.value, r.unit),
+      bandText(r.band, color),
+      `${comparator(r.direction, true)} ${formatValue(r.thresholds.qualified, r.unit)}`,
+      formatValue(r.thresholds.average, r.unit),
+      formatValue(r.thresholds.best, r.unit),
+    ]);
+  }
+  parts.push(metrics.toString());
+
+  // Failed checks are listed with their evidence below; the full table is on request.
+  const shown = opts.allChecks ? sheet.checks.filter((c) => c.value !== null) : [];
+  if (shown.length > 0) {
+    const checks = table(
+      ['Check', 'Suite', 'Value', 'Needs', 'Result'],
+      ['left', 'left', 'right', 'right', 'left'],
+      color,
+    );
+    for (const c of shown) {
+      checks.push([
+        `${c.title}\n${paint(color, 'gray', c.key)}`,
+        c.suite ?? '—',
+        formatValue(c.value, c.unit),
+        c.threshold === null
+          ? '—'
+          : `${comparator(c.direction, c.inclusive)} ${formatValue(c.threshold, c.unit)}`,
+        c.passed === null
+          ? paint(color, 'gray', 'not graded')
+          : c.passed
+            ? paint(color, 'green', 'pass')
+            : paint(color, 'red', 'FAIL'),
+      ]);
+    }
+    parts.push(checks.toString());
+  }
+
+  const counts = sheet.counts;
+  const summaryBits = [
+    `checks: ${counts.checks.passed} passed, ${counts.checks.failed} failed, ${counts.checks.notMeasured} not measured`,
+  ];
+  if (sheet.conformance.length > 0)
+    summaryBits.push(`conformance: ${counts.conformance.passed}/${sheet.conformance.length} passed`);
+  if (sheet.soakRules.length > 0)
+    summaryBits.push(`soak rules: ${counts.soakRules.passed}/${sheet.soakRules.length} held`);
+  parts.push(summaryBits.join(' · '));
+
+  for (const f of sheet.failures) {
+    const head = f.kind === 'run' ? paint(color, 'yellow', 'INVALID') : paint(color, 'red', 'FAIL');
+    parts.push(`${head} ${f.title} (${f.key}): ${f.message}\n      evidence: ${f.evidence}`);
+  }
+  for (const w of sheet.warnings) parts.push(`${paint(color, 'yellow', 'warning')} ${w}`);
+
+  const verdictStyle = sheet.verdict === 'pass' ? 'green' : sheet.verdict === 'fail' ? 'red' : 'yellow';
+  parts.push(paint(color, 'bold', paint(color, verdictStyle, verdictLine(sheet))));
+  return parts.join('\n');
+}
