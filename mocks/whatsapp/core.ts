@@ -1,0 +1,693 @@
+import { type Clock, RealClock } from '../shared/clock.js';
+import { WebhookDispatcher } from '../shared/dispatcher.js';
+import type { DelaySpec } from '../shared/distributions.js';
+import { FaultController, type FaultRule } from '../shared/faults.js';
+import { Journal, type JournalEntry } from '../shared/journal.js';
+import { MetricsRegistry } from '../shared/metrics.js';
+import { createRng, type Rng } from '../shared/random.js';
+import { BoundedMap } from './bounded.js';
+import { type ErrorProfile, GraphError, invalidValue } from './errors.js';
+import { buildInbound } from './inbound.js';
+import { SendLimits } from './limits.js';
+import {
+  DEFAULT_API_VERSION,
+  DEFAULT_PAIR_RATE,
+  DEFAULT_STATUS_TIMING,
+  DEFAULT_TEMPLATE_APPROVAL,
+  DEFAULT_THROUGHPUT_PER_SEC,
+  type InboundInput,
+  type MessagingTier,
+  type StatusTiming,
+  type WhatsAppMockOptions,
+} from './options.js';
+import { RecipientCache } from './phone.js';
+import { type RenderedContent, type RenderedTemplate, renderTemplate, resolveTemplate } from './render.js';
+import { SEED_TEMPLATES } from './seed-templates.js';
+import { type OutboundMessage, pricingFor, type StatusPlan, StatusSimulator } from './statuses.js';
+import { type StoredTemplate, type TemplateRecord, TemplateStore } from './templates.js';
+import { validateSend } from './validate.js';
+import { makeNumericId, makeTraceId, makeWamid } from './wamid.js';
+import {
+  type EnvelopeConfig,
+  inboundWebhook,
+  type StatusObject,
+  statusWebhook,
+  templateStatusWebhook,
+} from './webhooks.js';
+
+/** Options after defaults, checked. */
+export interface ResolvedConfig {
+  clock: Clock;
+  seed: number;
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+  webhookUrl: string | undefined;
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+  wabaId: string;
+  apiVersion: string;
+  errorProfile: ErrorProfile;
+  throughputPerSec: number;
+  pairRate: { perSec: number; burst: number };
+  messagingTier: MessagingTier;
+  windowErrorMode: 'sync' | 'async';
+  statusTiming: StatusTiming;
+  templateApproval: { approveProbability: number; delay: DelaySpec };
+  faults: FaultRule[];
+  webhook: NonNullable<WhatsAppMockOptions['webhook']>;
+  journalCapacity: number;
+  notOnWhatsApp: ReadonlySet<string>;
+  allowedRecipients: ReadonlySet<string> | undefined;
+  marketingOptOut: ReadonlySet<string>;
+  renderedCapacity: number;
+  bodyLimitBytes: number;
+}
+
+function digits(n: string): string {
+  return n.replace(/\D/g, '');
+}
+
+function positive(name: string, v: number): number {
+  if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+    throw new RangeError(`WhatsApp mock option ${name} must be a number > 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+function probability(name: string, v: number): number {
+  if (!(typeof v === 'number' && v >= 0 && v <= 1)) {
+    throw new RangeError(`WhatsApp mock option ${name} must be a probability from 0 to 1, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Applies defaults and checks ranges; a bad option is a programming error (RangeError naming it). */
+export function resolveConfig(opts: WhatsAppMockOptions): ResolvedConfig {
+  for (const k of [
+    'accessToken',
+    'appSecret',
+    'verifyToken',
+    'phoneNumberId',
+    'displayPhoneNumber',
+    'wabaId',
+  ] as const) {
+    if (typeof opts[k] !== 'string' || opts[k].length === 0) {
+      throw new RangeError(`WhatsApp mock option ${k} is required (a non-empty string)`);
+    }
+  }
+  const apiVersion = opts.apiVersion ?? DEFAULT_API_VERSION;
+  if (!/^v\d+\.\d+$/.test(apiVersion))
+    throw new RangeError(`WhatsApp mock option apiVersion must look like v23.0, got ${apiVersion}`);
+  const tier = opts.messagingTier ?? 'unlimited';
+  if (![250, 2000, 10000, 100000, 'unlimited'].includes(tier)) {
+    throw new RangeError(
+      `WhatsApp mock option messagingTier must be 250, 2000, 10000, 100000 or 'unlimited', got ${String(tier)}`,
+    );
+  }
+  const timing: StatusTiming = { ...DEFAULT_STATUS_TIMING, ...opts.statusTiming };
+  probability('statusTiming.readProbability', timing.readProbability);
+  probability('statusTiming.failureRate', timing.failureRate);
+  const approval = opts.templateApproval ?? DEFAULT_TEMPLATE_APPROVAL;
+  probability('templateApproval.approveProbability', approval.approveProbability);
+  const pairRate = opts.pairRate ?? DEFAULT_PAIR_RATE;
+  positive('pairRate.perSec', pairRate.perSec);
+  positive('pairRate.burst', pairRate.burst);
+  const cfg: ResolvedConfig = {
+    clock: opts.clock ?? new RealClock(),
+    seed: opts.seed ?? 1,
+    accessToken: opts.accessToken,
+    appSecret: opts.appSecret,
+    verifyToken: opts.verifyToken,
+    webhookUrl: opts.webhookUrl,
+    phoneNumberId: opts.phoneNumberId,
+    displayPhoneNumber: opts.displayPhoneNumber,
+    wabaId: opts.wabaId,
+    apiVersion,
+    errorProfile: opts.errorProfile ?? '2026',
+    throughputPerSec: positive('throughputPerSec', opts.throughputPerSec ?? DEFAULT_THROUGHPUT_PER_SEC),
+    pairRate,
+    messagingTier: tier,
+    windowErrorMode: opts.windowErrorMode ?? 'async',
+    statusTiming: timing,
+    templateApproval: approval,
+    faults: opts.faults ?? [],
+    webhook: opts.webhook ?? {},
+    journalCapacity: positive('journalCapacity', opts.journalCapacity ?? 200_000),
+    notOnWhatsApp: new Set((opts.notOnWhatsApp ?? []).map(digits)),
+    allowedRecipients: opts.allowedRecipients ? new Set(opts.allowedRecipients.map(digits)) : undefined,
+    marketingOptOut: new Set((opts.marketingOptOut ?? []).map(digits)),
+    renderedCapacity: positive('renderedCapacity', opts.renderedCapacity ?? 100_000),
+    bodyLimitBytes: positive('bodyLimitBytes', opts.bodyLimitBytes ?? 256 * 1024),
+  };
+  if (cfg.errorProfile !== '2026' && cfg.errorProfile !== 'legacy') {
+    throw new RangeError(
+      `WhatsApp mock option errorProfile must be '2026' or 'legacy', got ${String(cfg.errorProfile)}`,
+    );
+  }
+  if (cfg.windowErrorMode !== 'sync' && cfg.windowErrorMode !== 'async') {
+    throw new RangeError(
+      `WhatsApp mock option windowErrorMode must be 'sync' or 'async', got ${String(cfg.windowErrorMode)}`,
+    );
+  }
+  return cfg;
+}
+
+/** What the mock remembers about a message (for reactions, mark-as-read, journal lookups). */
+interface MessageRecord {
+  direction: 'outbound' | 'inbound';
+  waId: string;
+}
+
+/** The result of one accepted send, ready to serialise. */
+export interface SendResult {
+  /** The JSON response body (built as text: the send path avoids a generic serialiser). */
+  json: string;
+  wamid?: string;
+}
+
+/** Per-request facts the HTTP layer journals after the response (what was asked, what failed). */
+export interface RequestNote {
+  to?: string;
+  waId?: string;
+  type?: string;
+  templateName?: string;
+}
+
+/** The answer of a webhook verification handshake. */
+export interface VerifyResult {
+  ok: boolean;
+  statusCode?: number;
+  body?: string;
+  error?: string;
+}
+
+// Independent random streams per concern, so that (say) an extra status delay draw does not shift
+// the wamids of a seeded run.
+const STREAM = {
+  wamid: 0x9e37,
+  status: 0x85eb,
+  template: 0xc2b2,
+  faults: 0x27d4,
+  trace: 0x1656,
+  inbound: 0x5bd1,
+};
+
+/**
+ * The WhatsApp mock's state and behaviour, independent of HTTP: sends, inbound messages, status
+ * simulation, templates, limits, faults, journal and metrics. The fastify layer (app.ts) is a
+ * thin shell over this.
+ */
+export class WhatsAppCore {
+  readonly clock: Clock;
+  readonly journal: Journal;
+  readonly faults: FaultController;
+  readonly metrics = new MetricsRegistry();
+  readonly templates: TemplateStore;
+  readonly limits: SendLimits;
+  readonly statuses: StatusSimulator;
+  readonly env: EnvelopeConfig;
+  private dispatcherImpl: WebhookDispatcher;
+  private webhookUrl: string | undefined;
+  private readonly recipients = new RecipientCache();
+  private readonly messages = new BoundedMap<string, MessageRecord>(200_000);
+  private readonly rendered: BoundedMap<string, RenderedTemplate>;
+  private readonly rngWamid: Rng;
+  private readonly rngInbound: Rng;
+  private readonly rngTrace: Rng;
+  private readonly startedAtMs: number;
+  private counts = {
+    accepted: 0,
+    rejected: 0,
+    inbound: 0,
+    markedRead: 0,
+    statusesEmitted: 0,
+    templatesCreated: 0,
+  };
+  private callsHour = { hour: -1, count: 0 };
+  private sendsSecond = { second: -1, count: 0 };
+  private readonly ownWaId: string;
+  private readonly counters: {
+    accepted: { inc(labels?: Record<string, string>, n?: number): void };
+    statuses: { inc(labels?: Record<string, string>, n?: number): void };
+    inbound: { inc(labels?: Record<string, string>, n?: number): void };
+    webhooks: { inc(labels?: Record<string, string>, n?: number): void };
+    requests: { inc(labels?: Record<string, string>, n?: number): void };
+  };
+
+  constructor(readonly cfg: ResolvedConfig) {
+    this.clock = cfg.clock;
+    this.startedAtMs = this.clock.nowMs();
+    this.journal = new Journal('whatsapp', this.clock, cfg.journalCapacity);
+    this.rngWamid = createRng(cfg.seed ^ STREAM.wamid);
+    this.rngInbound = createRng(cfg.seed ^ STREAM.inbound);
+    this.rngTrace = createRng(cfg.seed ^ STREAM.trace);
+    this.faults = new FaultController(this.clock, createRng(cfg.seed ^ STREAM.faults), this.journal);
+    for (const rule of cfg.faults) this.faults.add(rule);
+    this.env = {
+      wabaId: cfg.wabaId,
+      phoneNumberId: cfg.phoneNumberId,
+      displayPhoneNumber: cfg.displayPhoneNumber,
+    };
+    this.ownWaId = digits(cfg.displayPhoneNumber);
+    this.webhookUrl = cfg.webhookUrl;
+    this.dispatcherImpl = this.makeDispatcher();
+    this.rendered = new BoundedMap(cfg.renderedCapacity);
+    this.limits = new SendLimits(this.clock, {
+      throughputPerSec: cfg.throughputPerSec,
+      pairRate: cfg.pairRate,
+      tier: cfg.messagingTier,
+    });
+    this.templates = new TemplateStore({
+      clock: this.clock,
+      rng: createRng(cfg.seed ^ STREAM.template),
+      seeds: SEED_TEMPLATES,
+      approval: cfg.templateApproval,
+      onStatus: (rec, event, reason) => this.onTemplateStatus(rec, event, reason),
+    });
+    const statusRng = createRng(cfg.seed ^ STREAM.status);
+    this.statuses = new StatusSimulator({
+      clock: this.clock,
+      rng: statusRng,
+      timing: cfg.statusTiming,
+      emit: (msg, s) => this.emitStatus(msg, s),
+      reorder: () => this.faults.webhookReorder(),
+    });
+    this.counters = {
+      requests: this.metrics.counter(
+        'whatsapp_mock_requests_total',
+        'Graph API requests by route, HTTP status and error code',
+        ['route', 'status', 'error_code'],
+      ),
+      accepted: this.metrics.counter('whatsapp_mock_messages_accepted_total', 'Messages accepted by type', [
+        'type',
+      ]),
+      statuses: this.metrics.counter('whatsapp_mock_statuses_total', 'Status webhooks enqueued by status', [
+        'status',
+      ]),
+      inbound: this.metrics.counter('whatsapp_mock_inbound_total', 'Inbound customer messages by type', [
+        'type',
+      ]),
+      webhooks: this.metrics.counter(
+        'whatsapp_mock_webhooks_total',
+        'Webhook delivery attempts by field and result (delivered, failed, abandoned)',
+        ['field', 'result'],
+      ),
+    };
+    this.metrics.gauge(
+      'whatsapp_mock_webhook_queue_depth',
+      'Webhooks not yet delivered (queued, in flight, waiting to retry)',
+      [],
+      () => {
+        const s = this.dispatcherImpl.stats();
+        return s.queued + s.inFlight + s.waitingRetry;
+      },
+    );
+    this.metrics.gauge(
+      'whatsapp_mock_webhook_in_flight',
+      'Webhook POSTs in flight',
+      [],
+      () => this.dispatcherImpl.stats().inFlight,
+    );
+    this.metrics.gauge(
+      'whatsapp_mock_webhook_retried',
+      'Webhook retry attempts started since start',
+      [],
+      () => this.dispatcherImpl.stats().retried,
+    );
+    this.metrics.gauge(
+      'whatsapp_mock_pending_statuses',
+      'Accepted messages whose statuses are still to come',
+      [],
+      () => this.statuses.pendingCount(),
+    );
+    this.metrics.gauge(
+      'whatsapp_mock_open_windows',
+      'Users with an open 24 h customer-service window',
+      [],
+      () => this.limits.openWindows(),
+    );
+    this.journal.on('entry', (e: JournalEntry) => this.onJournalEntry(e));
+  }
+
+  /** The current dispatcher (reset replaces it, dropping pending webhooks). */
+  get dispatcher(): WebhookDispatcher {
+    return this.dispatcherImpl;
+  }
+
+  private makeDispatcher(): WebhookDispatcher {
+    const w = this.cfg.webhook;
+    const opts: ConstructorParameters<typeof WebhookDispatcher>[0] = {
+      clock: this.clock,
+      // Per-attempt timeouts are about real sockets, whatever clock the mock's timeline runs on.
+      attemptClock: new RealClock(),
+      journal: this.journal,
+      secret: this.cfg.appSecret,
+      extraDelayMs: () => this.faults.webhookDelayMs(),
+    };
+    if (this.webhookUrl !== undefined) opts.url = this.webhookUrl;
+    if (w.concurrency !== undefined) opts.concurrency = w.concurrency;
+    if (w.timeoutMs !== undefined) opts.timeoutMs = w.timeoutMs;
+    if (w.retry !== undefined) opts.retry = w.retry;
+    return new WebhookDispatcher(opts);
+  }
+
+  private onJournalEntry(e: JournalEntry): void {
+    if (e.kind.charCodeAt(0) !== 119 /* 'w' */ || !e.kind.startsWith('webhook.')) return;
+    const field = typeof e.data['field'] === 'string' ? e.data['field'] : '';
+    this.counters.webhooks.inc({ field, result: e.kind.slice(8) });
+  }
+
+  /** A new Graph trace id (`fbtrace_id`, `x-fb-trace-id`). */
+  traceId(): string {
+    return makeTraceId(this.rngTrace);
+  }
+
+  /** Value of `x-business-use-case-usage`: % of the hourly management budget, or of this second's send throughput. */
+  usageHeader(isSend: boolean): string {
+    let pct: number;
+    if (isSend) {
+      const sec = Math.floor(this.clock.nowMs() / 1000);
+      if (sec !== this.sendsSecond.second) this.sendsSecond = { second: sec, count: 0 };
+      pct = Math.min(100, Math.round((++this.sendsSecond.count * 100) / this.cfg.throughputPerSec));
+    } else {
+      const hour = Math.floor(this.clock.nowMs() / 3_600_000);
+      if (hour !== this.callsHour.hour) this.callsHour = { hour, count: 0 };
+      // 5,000 calls per hour for a WABA with a registered number (Business Use Case limit).
+      pct = Math.min(100, Math.round((++this.callsHour.count * 100) / 5000));
+    }
+    return `{"${this.cfg.wabaId}":[{"type":"whatsapp","call_count":${pct},"total_cputime":${pct > 0 ? 1 : 0},"total_time":${pct > 0 ? 1 : 0},"estimated_time_to_regain_access":0}]}`;
+  }
+
+  /** Counts a Graph request for /metrics. */
+  countRequest(route: string, statusCode: number, errorCode: number | undefined): void {
+    this.counters.requests.inc({
+      route,
+      status: String(statusCode),
+      error_code: errorCode === undefined ? '' : String(errorCode),
+    });
+  }
+
+  /** The Graph error for an object id this mock does not have (code 100, subcode 33). */
+  unknownObject(method: string, id: string): GraphError {
+    return new GraphError(100, {
+      subcode: 33,
+      type: 'GraphMethodException',
+      noErrorData: true,
+      message: `Unsupported ${method.toLowerCase()} request. Object with ID '${id.slice(0, 64)}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+    });
+  }
+
+  /** `POST /{version}/{phone-number-id}/messages` after auth: validates, applies limits, accepts. Throws GraphError. */
+  send(phoneNumberId: string, body: unknown, note: RequestNote): SendResult {
+    if (phoneNumberId !== this.cfg.phoneNumberId) throw this.unknownObject('post', phoneNumberId);
+    const req = validateSend(body);
+    if (req.kind === 'read') return this.markRead(req.messageId, req.typing);
+    note.to = req.to;
+    note.type = req.type;
+    const recipient = this.recipients.get(req.to);
+    if (!recipient)
+      throw invalidValue(
+        `Param to must be a phone number or WhatsApp ID; got ${JSON.stringify(req.to.slice(0, 64))}.`,
+      );
+    const waId = recipient.waId;
+    note.waId = waId;
+    if (waId === this.ownWaId) throw new GraphError(131021);
+    if (this.cfg.allowedRecipients && !this.cfg.allowedRecipients.has(waId)) throw new GraphError(131030);
+
+    let template: StoredTemplate | undefined;
+    let content: RenderedContent | undefined;
+    if (req.type === 'template') {
+      const tplObj = req.content as Record<string, unknown>;
+      if (typeof tplObj['name'] === 'string') note.templateName = tplObj['name'];
+      template = resolveTemplate(this.templates, tplObj);
+      content = renderTemplate(template, tplObj['components']);
+    }
+    if (!this.limits.takeThroughput()) throw new GraphError(130429);
+    if (!this.limits.takePair(waId)) throw new GraphError(131056);
+
+    const windowOpen = this.limits.windowOpen(waId);
+    let plan: StatusPlan = { kind: 'normal' };
+    if (!template && !windowOpen) {
+      if (this.cfg.windowErrorMode === 'sync') throw new GraphError(131047);
+      plan = { kind: 'fail', code: 131047, afterSent: false };
+    }
+    if (!recipient.plausible || this.cfg.notOnWhatsApp.has(waId)) {
+      plan = { kind: 'fail', code: 131026, afterSent: false };
+    } else if (template && plan.kind === 'normal') {
+      if (template.category === 'MARKETING' && this.cfg.marketingOptOut.has(waId)) {
+        plan = { kind: 'fail', code: 131050, afterSent: false };
+      } else if (!windowOpen && !this.limits.takeTier(waId)) {
+        plan = {
+          kind: 'fail',
+          code: 131048,
+          afterSent: false,
+          details: `Message failed to send because the business reached its messaging limit of ${this.cfg.messagingTier} unique users in 24 hours.`,
+        };
+      }
+    }
+
+    const wamid = makeWamid(this.rngWamid, waId, 'outbound');
+    this.messages.set(wamid, { direction: 'outbound', waId });
+    const msg: OutboundMessage = { wamid, waId, pricing: pricingFor(template?.category, windowOpen) };
+    if (req.bizOpaque !== undefined) msg.bizOpaque = req.bizOpaque;
+    const entry: Record<string, unknown> = { wamid, to: req.to, phone: waId, type: req.type };
+    if (template && content) {
+      const rendered: RenderedTemplate = { wamid, to: waId, atEpochMs: this.clock.epochMs(), ...content };
+      this.rendered.set(wamid, rendered);
+      entry['templateName'] = template.name;
+      entry['templateLanguage'] = template.language;
+      entry['renderedText'] = content.text;
+      entry['category'] = template.category;
+    } else if (req.summary !== undefined) {
+      entry['text'] = req.summary;
+    }
+    if (req.bizOpaque !== undefined) entry['bizOpaque'] = req.bizOpaque;
+    if (req.replyTo !== undefined) entry['replyTo'] = req.replyTo;
+    if (plan.kind === 'fail') entry['plannedErrorCode'] = plan.code;
+    this.counts.accepted++;
+    this.counters.accepted.inc({ type: req.type });
+    this.journal.append('message.accepted', entry);
+    this.statuses.start(msg, plan);
+
+    // Built as text: the send path is the mock's hot path and this shape never varies.
+    const json =
+      `{"messaging_product":"whatsapp","contacts":[{"input":${JSON.stringify(req.to)},"wa_id":"${waId}"}],` +
+      `"messages":[{"id":"${wamid}"${template ? ',"message_status":"accepted"' : ''}}]}`;
+    return { json, wamid };
+  }
+
+  private markRead(messageId: string, typing: boolean): SendResult {
+    const known = this.messages.get(messageId);
+    if (known && known.direction === 'outbound') {
+      throw invalidValue(
+        'Param message_id refers to a message sent by the business; only received messages can be marked as read.',
+      );
+    }
+    this.counts.markedRead++;
+    const entry: Record<string, unknown> = { wamid: messageId, typing };
+    if (known) entry['phone'] = known.waId;
+    this.journal.append('mark.read', entry);
+    return { json: '{"success":true}' };
+  }
+
+  /** Notes a rejected send in the journal (called by the HTTP layer once the error response is known). */
+  noteRejected(note: RequestNote, errorCode: number, httpStatus: number): void {
+    this.counts.rejected++;
+    const entry: Record<string, unknown> = { errorCode, httpStatus };
+    if (note.to !== undefined) entry['to'] = note.to;
+    if (note.waId !== undefined) entry['phone'] = note.waId;
+    if (note.type !== undefined) entry['type'] = note.type;
+    if (note.templateName !== undefined) entry['templateName'] = note.templateName;
+    this.journal.append('message.rejected', entry);
+  }
+
+  private emitStatus(msg: OutboundMessage, s: StatusObject): void {
+    const body = statusWebhook(this.env, [s]);
+    const meta = { field: 'messages', wamids: [s.id], statuses: [s.status] };
+    this.dispatcherImpl.enqueue(s.id, body, meta);
+    if (this.faults.webhookDuplicate()) this.dispatcherImpl.enqueue(s.id, body, { ...meta, duplicate: true });
+    this.counts.statusesEmitted++;
+    this.counters.statuses.inc({ status: s.status });
+    const entry: Record<string, unknown> = { wamid: s.id, status: s.status, phone: msg.waId };
+    const err = s.errors?.[0];
+    if (err) entry['errorCode'] = err.code;
+    if (msg.bizOpaque !== undefined) entry['bizOpaque'] = msg.bizOpaque;
+    this.journal.append('status.emitted', entry);
+  }
+
+  /** A customer sends a message (`POST /_mock/inbound`): opens the 24 h window, enqueues the webhook. Throws InboundError. */
+  sendInbound(input: InboundInput | unknown): { wamid: string } {
+    const m = buildInbound(input, this.rngInbound);
+    const wamid = makeWamid(this.rngWamid, m.waId, 'inbound');
+    const timestamp = String(Math.floor(this.clock.epochMs() / 1000));
+    const { from, ...rest } = m.message;
+    const message: Record<string, unknown> = { from, id: wamid, timestamp, type: m.type, ...rest };
+    if (m.type !== 'system') this.limits.openWindow(m.waId);
+    this.messages.set(wamid, { direction: 'inbound', waId: m.waId });
+    const body = inboundWebhook(
+      this.env,
+      message,
+      m.profileName === undefined ? undefined : { name: m.profileName, waId: m.waId },
+    );
+    const meta = { field: 'messages', wamids: [wamid] };
+    this.dispatcherImpl.enqueue(`in:${m.waId}`, body, meta);
+    if (this.faults.webhookDuplicate())
+      this.dispatcherImpl.enqueue(`in:${m.waId}`, body, { ...meta, duplicate: true });
+    this.counts.inbound++;
+    this.counters.inbound.inc({ type: m.type });
+    const entry: Record<string, unknown> = { wamid, from: m.waId, phone: m.waId, type: m.type };
+    if (m.text !== undefined) entry['text'] = m.text;
+    this.journal.append('inbound.created', entry);
+    return { wamid };
+  }
+
+  private onTemplateStatus(rec: TemplateRecord, event: string, reason: string): void {
+    this.journal.append('template.status', {
+      templateId: rec.id,
+      name: rec.name,
+      language: rec.language,
+      status: event,
+      reason,
+    });
+    if (event === 'DELETED') return;
+    const body = templateStatusWebhook(
+      this.env,
+      Math.floor(this.clock.epochMs() / 1000),
+      rec,
+      event as TemplateRecord['status'],
+      reason,
+    );
+    this.dispatcherImpl.enqueue(`tpl:${rec.id}`, body, {
+      field: 'message_template_status_update',
+      templateId: rec.id,
+    });
+  }
+
+  /** `POST message_templates`: creates a PENDING template whose review runs on the mock's clock. */
+  createTemplate(wabaId: string, body: unknown): StoredTemplate {
+    if (wabaId !== this.cfg.wabaId) throw this.unknownObject('post', wabaId);
+    const rec = this.templates.create(body);
+    this.counts.templatesCreated++;
+    this.journal.append('template.created', {
+      templateId: rec.id,
+      name: rec.name,
+      language: rec.language,
+      status: rec.status,
+      category: rec.category,
+    });
+    return rec;
+  }
+
+  /** Rendered text of an accepted template send. */
+  renderedText(wamid: string): RenderedTemplate | undefined {
+    return this.rendered.get(wamid);
+  }
+
+  /** The newest rendered sends, optionally of one template. */
+  recentRendered(limit: number, name?: string): RenderedTemplate[] {
+    return this.rendered.newest(limit, name === undefined ? undefined : (r) => r.name === name);
+  }
+
+  /** Points webhooks at `url` (undefined holds them). Throws RangeError on a bad URL. */
+  setWebhookUrl(url: string | undefined): void {
+    this.dispatcherImpl.setUrl(url);
+    this.webhookUrl = url;
+  }
+
+  /** The current webhook URL. */
+  getWebhookUrl(): string | undefined {
+    return this.webhookUrl;
+  }
+
+  /** Meta's verification handshake against the webhook URL: GET with hub.mode/verify_token/challenge; ok when the challenge is echoed. */
+  async verifyWebhook(): Promise<VerifyResult> {
+    const url = this.webhookUrl;
+    if (url === undefined) return { ok: false, error: 'no webhook URL is set' };
+    const challenge = makeNumericId(this.rngTrace, 10);
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return { ok: false, error: `invalid webhook URL ${url}` };
+    }
+    target.searchParams.set('hub.mode', 'subscribe');
+    target.searchParams.set('hub.challenge', challenge);
+    target.searchParams.set('hub.verify_token', this.cfg.verifyToken);
+    let result: VerifyResult;
+    try {
+      const res = await fetch(target, {
+        method: 'GET',
+        headers: { 'user-agent': 'facebookplatform/1.0 (+http://developers.facebook.com)' },
+        signal: AbortSignal.timeout(this.cfg.webhook.timeoutMs ?? 10_000),
+      });
+      const text = (await res.text()).slice(0, 1000);
+      const trimmed = text.trim();
+      result = { ok: res.status === 200 && trimmed === challenge, statusCode: res.status, body: text };
+      if (!result.ok) {
+        result.error =
+          res.status !== 200
+            ? `the endpoint answered HTTP ${res.status}`
+            : 'the endpoint did not echo hub.challenge';
+      }
+    } catch (err) {
+      result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    const entry: Record<string, unknown> = { ok: result.ok };
+    if (result.statusCode !== undefined) entry['statusCode'] = result.statusCode;
+    if (result.error !== undefined) entry['error'] = result.error;
+    this.journal.append('webhook.verify', entry);
+    return result;
+  }
+
+  /** Forgets messages, windows, limits, journal and pending webhooks; keeps config, faults and seeded templates. */
+  reset(): void {
+    this.statuses.cancelAll();
+    this.limits.reset();
+    this.messages.clear();
+    this.rendered.clear();
+    this.templates.reset();
+    const old = this.dispatcherImpl;
+    this.dispatcherImpl = this.makeDispatcher();
+    void old.close();
+    this.journal.clear();
+    this.counts = {
+      accepted: 0,
+      rejected: 0,
+      inbound: 0,
+      markedRead: 0,
+      statusesEmitted: 0,
+      templatesCreated: 0,
+    };
+  }
+
+  /** Counters for /_mock/stats and the harness. */
+  stats(): Record<string, number> {
+    const d = this.dispatcherImpl.stats();
+    return {
+      ...this.counts,
+      pendingStatuses: this.statuses.pendingCount(),
+      templates: this.templates.size(),
+      openWindows: this.limits.openWindows(),
+      tierUsers24h: this.limits.tierCount(),
+      renderedKept: this.rendered.size,
+      journalSize: this.journal.size(),
+      journalDropped: this.journal.droppedCount,
+      webhooksQueued: d.queued,
+      webhooksInFlight: d.inFlight,
+      webhooksWaitingRetry: d.waitingRetry,
+      webhooksDelivered: d.delivered,
+      webhookFailedAttempts: d.failedAttempts,
+      webhooksRetried: d.retried,
+      webhooksAbandoned: d.abandoned,
+      uptimeMs: Math.round(this.clock.nowMs() - this.startedAtMs),
+    };
+  }
+
+  /** Stops timers and sockets (the app's onClose). */
+  async close(): Promise<void> {
+    this.statuses.cancelAll();
+    this.templates.reset();
+    await this.dispatcherImpl.close();
+  }
+}

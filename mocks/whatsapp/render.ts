@@ -1,0 +1,418 @@
+import { at, mediaRef, onlyKeys, optString, reqArray, reqNumber, reqObject, reqString } from './check.js';
+import { GraphError, invalidParam, invalidValue, missingParam } from './errors.js';
+import type {
+  CompiledButton,
+  HeaderFormat,
+  ParameterFormat,
+  StoredTemplate,
+  TemplateCategory,
+  TemplateStore,
+} from './templates.js';
+import { fillText } from './templates.js';
+
+/** One rendered button. */
+export interface RenderedButton {
+  index: number;
+  type: 'quick_reply' | 'url' | 'phone_number' | 'copy_code' | 'otp';
+  text: string;
+  url?: string;
+  payload?: string;
+  phoneNumber?: string;
+  code?: string;
+}
+
+/** A template send rendered to what the customer sees. */
+export interface RenderedTemplate {
+  wamid: string;
+  /** Recipient wa_id. */
+  to: string;
+  name: string;
+  language: string;
+  category: TemplateCategory;
+  parameterFormat: ParameterFormat;
+  header?: { format: HeaderFormat; text?: string; link?: string; mediaId?: string };
+  body: string;
+  footer?: string;
+  buttons: RenderedButton[];
+  /** Header text (TEXT headers), body and footer joined with '\n' — the `renderedText` of `message.accepted`. */
+  text: string;
+  /** Body parameter values by placeholder ('1', '2', … or names). */
+  bodyParams: Record<string, string>;
+  /** When the mock accepted it (epoch ms on the mock's clock). */
+  atEpochMs: number;
+}
+
+/** The template-dependent part of a rendered send (wamid, recipient and time are added by the caller). */
+export type RenderedContent = Omit<RenderedTemplate, 'wamid' | 'to' | 'atEpochMs'>;
+
+const TEMPLATE_KEYS = new Set(['name', 'language', 'components', 'namespace']);
+const LANGUAGE_KEYS = new Set(['code', 'policy']);
+const COMPONENT_KEYS = new Set(['type', 'parameters', 'sub_type', 'index']);
+const PARAM_KEYS: Record<string, ReadonlySet<string>> = {
+  text: new Set(['type', 'text', 'parameter_name']),
+  currency: new Set(['type', 'currency', 'parameter_name']),
+  date_time: new Set(['type', 'date_time', 'parameter_name']),
+  image: new Set(['type', 'image', 'parameter_name']),
+  video: new Set(['type', 'video', 'parameter_name']),
+  document: new Set(['type', 'document', 'parameter_name']),
+  location: new Set(['type', 'location', 'parameter_name']),
+  payload: new Set(['type', 'payload']),
+  coupon_code: new Set(['type', 'coupon_code']),
+};
+const MEDIA_KEYS = new Set(['id', 'link', 'caption', 'filename']);
+const CURRENCY_KEYS = new Set(['fallback_value', 'code', 'amount_1000']);
+const DATE_TIME_KEYS = new Set([
+  'fallback_value',
+  'day_of_week',
+  'year',
+  'month',
+  'day_of_month',
+  'hour',
+  'minute',
+  'calendar',
+]);
+const LOCATION_KEYS = new Set(['latitude', 'longitude', 'name', 'address']);
+const BAD_TEXT_PARAM = /[\n\t]| {5,}/;
+
+/** A send-side parameter after shape checks: its type, the text it contributes, and its name if any. */
+interface Param {
+  type: string;
+  value: string;
+  name?: string;
+  link?: string;
+  mediaId?: string;
+}
+
+function parseParam(raw: unknown, path: string): Param {
+  const p = reqObject(raw, path);
+  const type = reqString(p['type'], at(path, 'type'), 32);
+  const keys = PARAM_KEYS[type];
+  if (!keys) throw invalidValue(`Param ${at(path, 'type')} has an unsupported value "${type.slice(0, 32)}".`);
+  onlyKeys(p, keys, path);
+  const name = optString(p['parameter_name'], at(path, 'parameter_name'), 512);
+  const withName = (param: Param): Param => (name === undefined ? param : { ...param, name });
+  switch (type) {
+    case 'text': {
+      const text = reqString(p['text'], at(path, 'text'), 32768);
+      if (BAD_TEXT_PARAM.test(text)) {
+        throw invalidParam(
+          'Param text cannot have new-line/tab characters or more than 4 consecutive spaces',
+        );
+      }
+      return withName({ type, value: text });
+    }
+    case 'currency': {
+      const c = reqObject(p['currency'], at(path, 'currency'));
+      onlyKeys(c, CURRENCY_KEYS, at(path, 'currency'));
+      const fallback = reqString(c['fallback_value'], at(at(path, 'currency'), 'fallback_value'), 1024);
+      const code = reqString(c['code'], at(at(path, 'currency'), 'code'), 3);
+      if (!/^[A-Z]{3}$/.test(code))
+        throw invalidValue(`Param ${at(at(path, 'currency'), 'code')} must be an ISO 4217 code.`);
+      const amount = c['amount_1000'];
+      if (amount === undefined || amount === null)
+        throw missingParam(at(at(path, 'currency'), 'amount_1000'));
+      if (typeof amount !== 'number' || !Number.isInteger(amount)) {
+        throw invalidParam(`Param ${at(at(path, 'currency'), 'amount_1000')} must be an integer.`);
+      }
+      return withName({ type, value: fallback });
+    }
+    case 'date_time': {
+      const d = reqObject(p['date_time'], at(path, 'date_time'));
+      onlyKeys(d, DATE_TIME_KEYS, at(path, 'date_time'));
+      return withName({
+        type,
+        value: reqString(d['fallback_value'], at(at(path, 'date_time'), 'fallback_value'), 1024),
+      });
+    }
+    case 'image':
+    case 'video':
+    case 'document': {
+      const m = reqObject(p[type], at(path, type));
+      onlyKeys(m, MEDIA_KEYS, at(path, type));
+      const ref = mediaRef(m, at(path, type));
+      const param: Param = { type, value: ref.link ?? ref.id ?? '' };
+      if (ref.link) param.link = ref.link;
+      if (ref.id) param.mediaId = ref.id;
+      return withName(param);
+    }
+    case 'location': {
+      const l = reqObject(p['location'], at(path, 'location'));
+      onlyKeys(l, LOCATION_KEYS, at(path, 'location'));
+      const lat = reqNumber(l['latitude'], at(at(path, 'location'), 'latitude'), -90, 90);
+      const lon = reqNumber(l['longitude'], at(at(path, 'location'), 'longitude'), -180, 180);
+      optString(l['name'], at(at(path, 'location'), 'name'), 1000);
+      optString(l['address'], at(at(path, 'location'), 'address'), 1000);
+      return withName({ type, value: `${lat},${lon}` });
+    }
+    case 'payload':
+      return { type, value: reqString(p['payload'], at(path, 'payload'), 1000) };
+    default: {
+      const code = reqString(p['coupon_code'], at(path, 'coupon_code'), 15);
+      return { type, value: code };
+    }
+  }
+}
+
+function countMismatch(where: string, given: number, expected: number): GraphError {
+  return new GraphError(132000, {
+    details: `${where}: number of localizable_params (${given}) does not match the expected number of params (${expected})`,
+  });
+}
+
+function formatMismatch(details: string): GraphError {
+  return new GraphError(132012, { details });
+}
+
+/** Maps params to placeholder values, checking count, names and allowed types. */
+function bindParams(
+  where: string,
+  params: Param[],
+  vars: string[],
+  format: ParameterFormat,
+  allowedTypes: ReadonlySet<string>,
+): Record<string, string> {
+  if (params.length !== vars.length) throw countMismatch(where, params.length, vars.length);
+  const values: Record<string, string> = {};
+  params.forEach((p, i) => {
+    if (!allowedTypes.has(p.type)) {
+      throw formatMismatch(
+        `${where}: parameter ${i + 1} has type ${p.type}, expected one of ${[...allowedTypes].join(', ')}`,
+      );
+    }
+  });
+  if (format === 'NAMED') {
+    const expected = new Set(vars);
+    for (const p of params) {
+      if (p.name === undefined) {
+        throw formatMismatch(`${where}: parameter_name is required for templates with NAMED parameters`);
+      }
+      if (!expected.has(p.name)) {
+        throw formatMismatch(
+          `${where}: parameter_name "${p.name.slice(0, 64)}" is not a parameter of the template`,
+        );
+      }
+      if (values[p.name] !== undefined)
+        throw formatMismatch(`${where}: parameter_name "${p.name}" given twice`);
+      values[p.name] = p.value;
+    }
+  } else {
+    // Positional: the k-th parameter fills {{k}}, wherever {{k}} appears in the text.
+    for (const v of vars) values[v] = (params[Number(v) - 1] as Param).value;
+  }
+  return values;
+}
+
+const BODY_TYPES = new Set(['text', 'currency', 'date_time']);
+const HEADER_TEXT_TYPES = new Set(['text']);
+const SUB_TYPE_FOR: Record<CompiledButton['type'], string[]> = {
+  QUICK_REPLY: ['quick_reply'],
+  URL: ['url'],
+  PHONE_NUMBER: ['phone_number', 'voice_call'],
+  COPY_CODE: ['copy_code'],
+  OTP: ['url', 'copy_code'],
+};
+
+interface SendComponent {
+  type: 'header' | 'body' | 'button';
+  params: Param[];
+  subType?: string;
+  index?: number;
+}
+
+function parseComponents(raw: unknown): SendComponent[] {
+  if (raw === undefined || raw === null) return [];
+  const list = reqArray(raw, "template['components']", 0, 20);
+  return list.map((c, i) => {
+    const path = at("template['components']", i);
+    const obj = reqObject(c, path);
+    onlyKeys(obj, COMPONENT_KEYS, path);
+    const type = reqString(obj['type'], at(path, 'type'), 16).toLowerCase();
+    if (type !== 'header' && type !== 'body' && type !== 'button') {
+      throw invalidValue(`Param ${at(path, 'type')} must be one of header, body, button.`);
+    }
+    const paramsRaw = obj['parameters'];
+    const params =
+      paramsRaw === undefined || paramsRaw === null
+        ? []
+        : reqArray(paramsRaw, at(path, 'parameters'), 0, 100).map((p, j) =>
+            parseParam(p, at(at(path, 'parameters'), j)),
+          );
+    const out: SendComponent = { type, params };
+    if (type === 'button') {
+      out.subType = reqString(obj['sub_type'], at(path, 'sub_type'), 32).toLowerCase();
+      const idx = obj['index'];
+      const n =
+        typeof idx === 'number' ? idx : typeof idx === 'string' && /^\d+$/.test(idx) ? Number(idx) : NaN;
+      if (idx === undefined || idx === null) throw missingParam(at(path, 'index'));
+      if (!Number.isInteger(n) || n < 0 || n > 9)
+        throw invalidValue(`Param ${at(path, 'index')} must be 0 to 9.`);
+      out.index = n;
+    }
+    return out;
+  });
+}
+
+function renderButton(b: CompiledButton, comp: SendComponent | undefined): RenderedButton {
+  const where = `button at index ${b.index} (${b.type})`;
+  if (comp && !SUB_TYPE_FOR[b.type].includes(comp.subType ?? '')) {
+    throw formatMismatch(`${where}: sub_type ${comp.subType} does not match the template button`);
+  }
+  const params = comp?.params ?? [];
+  switch (b.type) {
+    case 'QUICK_REPLY': {
+      if (params.length > 1) throw countMismatch(where, params.length, 1);
+      const p = params[0];
+      if (p && p.type !== 'payload')
+        throw formatMismatch(`${where}: expected a payload parameter, got ${p.type}`);
+      const out: RenderedButton = { index: b.index, type: 'quick_reply', text: b.text };
+      if (p) out.payload = p.value;
+      return out;
+    }
+    case 'URL': {
+      const expected = b.needsParam ? 1 : 0;
+      if (params.length !== expected) throw countMismatch(where, params.length, expected);
+      const p = params[0];
+      if (p && p.type !== 'text') throw formatMismatch(`${where}: expected a text parameter, got ${p.type}`);
+      const url = fillText(b.url ?? { parts: [''], vars: [] }, () => p?.value ?? '');
+      return { index: b.index, type: 'url', text: b.text, url };
+    }
+    case 'PHONE_NUMBER': {
+      if (params.length > 0) throw countMismatch(where, params.length, 0);
+      return { index: b.index, type: 'phone_number', text: b.text, phoneNumber: b.phoneNumber ?? '' };
+    }
+    case 'COPY_CODE': {
+      if (params.length !== 1) throw countMismatch(where, params.length, 1);
+      const p = params[0] as Param;
+      if (p.type !== 'coupon_code')
+        throw formatMismatch(`${where}: expected a coupon_code parameter, got ${p.type}`);
+      return { index: b.index, type: 'copy_code', text: b.text, code: p.value };
+    }
+    default: {
+      if (params.length !== 1) throw countMismatch(where, params.length, 1);
+      const p = params[0] as Param;
+      if (p.type !== 'text')
+        throw formatMismatch(`${where}: expected a text parameter with the code, got ${p.type}`);
+      return { index: b.index, type: 'otp', text: b.text, code: p.value };
+    }
+  }
+}
+
+/** Looks up the template of a send and checks its review state (132001 / 132015 / 132016). */
+export function resolveTemplate(store: TemplateStore, tpl: Record<string, unknown>): StoredTemplate {
+  onlyKeys(tpl, TEMPLATE_KEYS, 'template');
+  const name = reqString(tpl['name'], "template['name']", 512);
+  const lang = reqObject(tpl['language'], "template['language']");
+  onlyKeys(lang, LANGUAGE_KEYS, "template['language']");
+  const code = reqString(lang['code'], "template['language']['code']", 20);
+  const policy = lang['policy'];
+  if (policy !== undefined && policy !== 'deterministic') {
+    throw invalidValue(`Param template['language']['policy'] must be "deterministic".`);
+  }
+  optString(tpl['namespace'], "template['namespace']", 256);
+  const t = store.find(name, code);
+  if (!t) {
+    throw new GraphError(132001, {
+      details: `template name (${name.slice(0, 512)}) does not exist in ${code.slice(0, 20)}`,
+    });
+  }
+  switch (t.status) {
+    case 'APPROVED':
+      return t;
+    case 'PAUSED':
+      throw new GraphError(132015, { details: `template name (${name}) is paused in ${code}` });
+    case 'DISABLED':
+      throw new GraphError(132016, { details: `template name (${name}) is disabled in ${code}` });
+    default:
+      throw new GraphError(132001, {
+        details: `template name (${name}) does not exist in ${code} or is not approved (status ${t.status})`,
+      });
+  }
+}
+
+/**
+ * Checks a template send's components against the template (parameter count, names, types,
+ * buttons) and renders the final header/body/footer/buttons. Throws the GraphError Meta gives.
+ */
+export function renderTemplate(t: StoredTemplate, componentsRaw: unknown): RenderedContent {
+  const comps = parseComponents(componentsRaw);
+  let headerComp: SendComponent | undefined;
+  let bodyComp: SendComponent | undefined;
+  const buttonComps = new Map<number, SendComponent>();
+  for (const c of comps) {
+    if (c.type === 'button') {
+      if (buttonComps.has(c.index as number))
+        throw invalidValue(`Button index ${c.index} appears more than once.`);
+      buttonComps.set(c.index as number, c);
+    } else if (c.type === 'header') {
+      if (headerComp) throw invalidValue('The header component appears more than once.');
+      headerComp = c;
+    } else {
+      if (bodyComp) throw invalidValue('The body component appears more than once.');
+      bodyComp = c;
+    }
+  }
+  const ct = t.compiled;
+  const format = t.parameter_format;
+  const out: RenderedContent = {
+    name: t.name,
+    language: t.language,
+    category: t.category,
+    parameterFormat: format,
+    body: '',
+    buttons: [],
+    text: '',
+    bodyParams: {},
+  };
+
+  // Header: text placeholders, or exactly one media/location parameter of the header's format.
+  const hp = headerComp?.params ?? [];
+  if (!ct.header) {
+    if (hp.length > 0) throw countMismatch('header', hp.length, 0);
+  } else if (ct.header.format === 'TEXT') {
+    const values = bindParams('header', hp, ct.headerVars, format, HEADER_TEXT_TYPES);
+    const text = fillText(ct.header.text ?? { parts: [''], vars: [] }, (v) => values[v] ?? '');
+    if (text.length > 60) {
+      throw new GraphError(132005, {
+        details: `header: text is ${text.length} characters after parameters; the limit is 60`,
+      });
+    }
+    out.header = { format: 'TEXT', text };
+  } else {
+    const expected = ct.header.format.toLowerCase();
+    const p = hp[0];
+    if (!p || hp.length > 1 || p.type !== expected) {
+      throw formatMismatch(
+        `header: Format mismatch, expected ${ct.header.format}, received ${p && hp.length === 1 ? p.type.toUpperCase() : 'UNKNOWN'}`,
+      );
+    }
+    out.header = { format: ct.header.format };
+    if (p.link) out.header.link = p.link;
+    if (p.mediaId) out.header.mediaId = p.mediaId;
+  }
+
+  const values = bindParams('body', bodyComp?.params ?? [], ct.bodyVars, format, BODY_TYPES);
+  out.bodyParams = values;
+  out.body = fillText(ct.body, (v) => values[v] ?? '');
+  if (out.body.length > 1024) {
+    throw new GraphError(132005, {
+      details: `body: text is ${out.body.length} characters after parameters; the limit is 1024`,
+    });
+  }
+  if (ct.footer !== undefined) out.footer = ct.footer;
+
+  for (const idx of buttonComps.keys()) {
+    if (!ct.buttons[idx]) throw invalidValue(`Button at index ${idx} does not exist in template ${t.name}.`);
+  }
+  out.buttons = ct.buttons.map((b) => {
+    const comp = buttonComps.get(b.index);
+    if (!comp && b.needsParam) throw countMismatch(`button at index ${b.index} (${b.type})`, 0, 1);
+    return renderButton(b, comp);
+  });
+
+  const lines: string[] = [];
+  if (out.header?.text !== undefined) lines.push(out.header.text);
+  lines.push(out.body);
+  if (out.footer !== undefined) lines.push(out.footer);
+  out.text = lines.join('\n');
+  return out;
+}

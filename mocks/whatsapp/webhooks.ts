@@ -1,0 +1,120 @@
+import type { WebhookErrorObject } from './errors.js';
+import type { TemplateRecord, TemplateStatus } from './templates.js';
+
+/** Who the webhooks come from: the WABA (`entry[].id`) and the number (`metadata`). */
+export interface EnvelopeConfig {
+  wabaId: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+}
+
+/** Per-message pricing as sent with PMP (per-message pricing, since July 2025). */
+export interface PricingObject {
+  billable: boolean;
+  pricing_model: 'PMP';
+  type: 'regular' | 'free_customer_service' | 'free_entry_point';
+  category: 'marketing' | 'utility' | 'authentication' | 'service';
+}
+
+/** The `conversation` object that still accompanies statuses. */
+export interface ConversationObject {
+  id: string;
+  expiration_timestamp?: string;
+  origin: { type: string };
+}
+
+/** One entry of `value.statuses[]`. */
+export interface StatusObject {
+  id: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  timestamp: string;
+  recipient_id: string;
+  biz_opaque_callback_data?: string;
+  conversation?: ConversationObject;
+  pricing?: PricingObject;
+  errors?: WebhookErrorObject[];
+}
+
+/** The body of a `messages` webhook. */
+export interface MessagesWebhook {
+  object: 'whatsapp_business_account';
+  entry: Array<{
+    id: string;
+    changes: Array<{ value: Record<string, unknown>; field: 'messages' }>;
+  }>;
+}
+
+function messagesEnvelope(cfg: EnvelopeConfig, value: Record<string, unknown>): MessagesWebhook {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: cfg.wabaId,
+        changes: [
+          {
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: cfg.displayPhoneNumber, phone_number_id: cfg.phoneNumberId },
+              ...value,
+            },
+            field: 'messages',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** A status webhook carrying one or more statuses (the mock sends one per webhook, as Meta usually does). */
+export function statusWebhook(cfg: EnvelopeConfig, statuses: StatusObject[]): MessagesWebhook {
+  return messagesEnvelope(cfg, { statuses });
+}
+
+/** An inbound-message webhook; `contacts` is left out for system messages, as Meta does. */
+export function inboundWebhook(
+  cfg: EnvelopeConfig,
+  message: Record<string, unknown>,
+  contact: { name: string; waId: string } | undefined,
+): MessagesWebhook {
+  const value: Record<string, unknown> = {};
+  if (contact) value['contacts'] = [{ profile: { name: contact.name }, wa_id: contact.waId }];
+  value['messages'] = [message];
+  return messagesEnvelope(cfg, value);
+}
+
+/** A system-level error webhook (`value.errors[]`, no messages or statuses), e.g. 130429. */
+export function errorsWebhook(cfg: EnvelopeConfig, errors: WebhookErrorObject[]): MessagesWebhook {
+  return messagesEnvelope(cfg, { errors });
+}
+
+/** `message_template_status_update`: a template was approved, rejected, paused or disabled. */
+export function templateStatusWebhook(
+  cfg: EnvelopeConfig,
+  epochS: number,
+  rec: TemplateRecord,
+  event: TemplateStatus,
+  reason: string,
+): Record<string, unknown> {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: cfg.wabaId,
+        time: epochS,
+        changes: [
+          {
+            value: {
+              event,
+              message_template_id: Number(rec.id),
+              message_template_name: rec.name,
+              message_template_language: rec.language,
+              reason,
+              message_template_category: rec.category,
+            },
+            field: 'message_template_status_update',
+          },
+        ],
+      },
+    ],
+  };
+}

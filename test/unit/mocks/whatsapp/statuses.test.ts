@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../../mocks/shared/clock.js';
+import { createRng } from '../../../../mocks/shared/random.js';
+import type { StatusTiming } from '../../../../mocks/whatsapp/options.js';
+import { type OutboundMessage, pricingFor, StatusSimulator } from '../../../../mocks/whatsapp/statuses.js';
+import type { StatusObject } from '../../../../mocks/whatsapp/webhooks.js';
+
+const TIMING: StatusTiming = {
+  sent: { kind: 'fixed', ms: 500 },
+  delivered: { kind: 'fixed', ms: 1000 },
+  read: { kind: 'fixed', ms: 5000 },
+  readProbability: 1,
+  failureRate: 0,
+};
+
+function sim(timing: Partial<StatusTiming> = {}, reorder = false) {
+  const clock = new VirtualClock({ epochMs: Date.UTC(2026, 0, 5) });
+  const out: Array<{ atMs: number; s: StatusObject }> = [];
+  const s = new StatusSimulator({
+    clock,
+    rng: createRng(3),
+    timing: { ...TIMING, ...timing },
+    emit: (_m, st) => out.push({ atMs: clock.nowMs(), s: st }),
+    reorder: () => reorder,
+  });
+  return { clock, s, out };
+}
+
+const msg = (n = 1, over: Partial<OutboundMessage> = {}): OutboundMessage => ({
+  wamid: `wamid.M${n}`,
+  waId: '16505551234',
+  pricing: pricingFor('UTILITY', false),
+  bizOpaque: 'crm-1',
+  ...over,
+});
+
+describe('status simulator', () => {
+  it('plays sent → delivered → read at the drawn delays, each relative to the previous', () => {
+    const { clock, s, out } = sim();
+    s.start(msg(), { kind: 'normal' });
+    expect(s.pendingCount()).toBe(1);
+    clock.advance(10_000);
+    expect(out.map((o) => [o.s.status, o.atMs])).toEqual([
+      ['sent', 500],
+      ['delivered', 1500],
+      ['read', 6500],
+    ]);
+    expect(s.pendingCount()).toBe(0);
+    const [sent, delivered, read] = out.map((o) => o.s);
+    expect(sent).toMatchObject({
+      id: 'wamid.M1',
+      recipient_id: '16505551234',
+      biz_opaque_callback_data: 'crm-1',
+    });
+    expect(sent?.timestamp).toBe(String(Math.floor(Date.UTC(2026, 0, 5, 0, 0, 0, 500) / 1000)));
+    expect(sent?.pricing).toEqual({
+      billable: true,
+      pricing_model: 'PMP',
+      type: 'regular',
+      category: 'utility',
+    });
+    expect(sent?.conversation?.expiration_timestamp).toBeDefined();
+    expect(delivered?.conversation?.id).toBe(sent?.conversation?.id);
+    expect(delivered?.conversation?.expiration_timestamp).toBeUndefined();
+    expect(read?.pricing).toBeUndefined();
+    expect(read?.biz_opaque_callback_data).toBe('crm-1');
+  });
+
+  it('never reads when readProbability is 0', () => {
+    const { clock, s, out } = sim({ readProbability: 0 });
+    s.start(msg(), { kind: 'normal' });
+    clock.advance(60_000);
+    expect(out.map((o) => o.s.status)).toEqual(['sent', 'delivered']);
+  });
+
+  it('fails outright with the planned error and no sent status', () => {
+    const { clock, s, out } = sim();
+    s.start(msg(), { kind: 'fail', code: 131047, afterSent: false });
+    clock.advance(60_000);
+    expect(out).toHaveLength(1);
+    expect(out[0]?.s.status).toBe('failed');
+    expect(out[0]?.s.errors?.[0]).toMatchObject({ code: 131047, title: 'Re-engagement message' });
+    expect(out[0]?.s.pricing).toBeUndefined();
+  });
+
+  it('fails after sent at the failure rate with 131026', () => {
+    const { clock, s, out } = sim({ failureRate: 1 });
+    s.start(msg(), { kind: 'normal' });
+    clock.advance(60_000);
+    expect(out.map((o) => o.s.status)).toEqual(['sent', 'failed']);
+    expect(out[1]?.s.errors?.[0]?.code).toBe(131026);
+  });
+
+  it('emits sent after delivered when the reorder fault picks the message', () => {
+    const { clock, s, out } = sim({ readProbability: 0 }, true);
+    s.start(msg(), { kind: 'normal' });
+    clock.advance(60_000);
+    expect(out.map((o) => o.s.status)).toEqual(['delivered', 'sent']);
+    expect(Number(out[1]?.s.timestamp)).toBeLessThanOrEqual(Number(out[0]?.s.timestamp));
+  });
+
+  it('opens one conversation per user and category for 24 h', () => {
+    const { clock, s, out } = sim({ readProbability: 0 });
+    s.start(msg(1), { kind: 'normal' });
+    s.start(msg(2), { kind: 'normal' });
+    s.start(msg(3, { pricing: pricingFor('MARKETING', false) }), { kind: 'normal' });
+    clock.advance(5_000);
+    const sentConv = out.filter((o) => o.s.status === 'sent').map((o) => o.s.conversation);
+    expect(sentConv[0]?.id).toBe(sentConv[1]?.id);
+    expect(sentConv[1]?.expiration_timestamp).toBeUndefined();
+    expect(sentConv[2]?.id).not.toBe(sentConv[0]?.id);
+    expect(sentConv[2]?.origin.type).toBe('marketing');
+    clock.advance(25 * 3_600_000);
+    s.start(msg(4), { kind: 'normal' });
+    clock.advance(5_000);
+    const later = out.filter((o) => o.s.id === 'wamid.M4' && o.s.status === 'sent')[0]?.s.conversation;
+    expect(later?.id).not.toBe(sentConv[0]?.id);
+    expect(later?.expiration_timestamp).toBeDefined();
+  });
+
+  it('cancelAll drops every pending status', () => {
+    const { clock, s, out } = sim();
+    for (let i = 0; i < 10; i++) s.start(msg(i), { kind: 'normal' });
+    clock.advance(600);
+    s.cancelAll();
+    clock.advance(60_000);
+    expect(out.every((o) => o.s.status === 'sent')).toBe(true);
+    expect(s.pendingCount()).toBe(0);
+  });
+});
+
+describe('PMP pricing', () => {
+  it('prices templates by category; utility and free-form are free inside the service window', () => {
+    expect(pricingFor('MARKETING', true)).toEqual({
+      billable: true,
+      pricing_model: 'PMP',
+      type: 'regular',
+      category: 'marketing',
+    });
+    expect(pricingFor('UTILITY', true)).toMatchObject({
+      billable: false,
+      type: 'free_customer_service',
+      category: 'utility',
+    });
+    expect(pricingFor('AUTHENTICATION', false)).toMatchObject({ billable: true, category: 'authentication' });
+    expect(pricingFor(undefined, true)).toMatchObject({
+      billable: false,
+      type: 'free_customer_service',
+      category: 'service',
+    });
+  });
+});
