@@ -1,5 +1,5 @@
 import type { ErrorDetail } from './errors.js';
-import type { CrmEventInput, ParamRef } from './types.js';
+import type { CrmEventInput } from './types.js';
 import { boundedJson, isObject, oneOf, str, typeName, validateBody } from './validate.js';
 
 /** Event types the harness commonly emits; any `[a-z0-9_.-]{1,64}` string is allowed too. */
@@ -16,23 +16,56 @@ export const KNOWN_EVENT_TYPES = [
 const PATH_RE = /^(contact|data)(\.[A-Za-z0-9_-]+)+$/;
 const PATH_HELP = 'a field path such as contact.name or data.order_id';
 
+/** The object forms of a ref: which path fields each `type` takes. */
+const REF_OBJECT_FIELDS: Record<string, readonly string[]> = {
+  currency: ['amount', 'code', 'fallback'],
+  image: ['link'],
+  video: ['link'],
+  document: ['link'],
+  coupon_code: ['value'],
+};
+const REF_HELP =
+  "a field path (contact.name, data.order_id) or one of { type: 'currency', amount, code, fallback }, " +
+  "{ type: 'image'|'video'|'document', link }, { type: 'coupon_code', value } whose values are paths";
+
 function checkRef(v: unknown, path: string, out: ErrorDetail[]): void {
   if (typeof v === 'string') {
     if (!PATH_RE.test(v) || v.length > 128) out.push({ path, message: `must be ${PATH_HELP}` });
     return;
   }
-  if (!isObject(v) || v['type'] !== 'currency') {
-    out.push({ path, message: `must be ${PATH_HELP} or { type: 'currency', amount, code, fallback }` });
+  const type = isObject(v) ? v['type'] : undefined;
+  const fields =
+    typeof type === 'string' && Object.hasOwn(REF_OBJECT_FIELDS, type) ? REF_OBJECT_FIELDS[type] : undefined;
+  if (!isObject(v) || !fields) {
+    out.push({ path, message: `must be ${REF_HELP}` });
     return;
   }
   for (const k of Object.keys(v)) {
-    if (!['type', 'amount', 'code', 'fallback'].includes(k))
+    if (k !== 'type' && !fields.includes(k))
       out.push({ path: `${path}.${k}`, message: 'is not a known field' });
   }
-  for (const k of ['amount', 'code', 'fallback']) {
+  for (const k of fields) {
     const p = v[k];
-    if (typeof p !== 'string' || !PATH_RE.test(p))
+    if (typeof p !== 'string' || !PATH_RE.test(p) || p.length > 128)
       out.push({ path: `${path}.${k}`, message: `must be ${PATH_HELP}` });
+  }
+}
+
+/** A component's refs: positional (an array) or named (an object name → ref). */
+function checkRefs(v: unknown, path: string, out: ErrorDetail[], maxItems: number): void {
+  if (Array.isArray(v)) {
+    if (v.length > maxItems) out.push({ path, message: `must have at most ${maxItems} refs` });
+    else for (const [i, r] of v.entries()) checkRef(r, `${path}.${i}`, out);
+  } else if (isObject(v)) {
+    const keys = Object.keys(v);
+    if (keys.length > maxItems) out.push({ path, message: `must have at most ${maxItems} refs` });
+    for (const k of keys.slice(0, maxItems)) {
+      if (!/^[A-Za-z0-9_]{1,64}$/.test(k))
+        out.push({ path: `${path}.${k.slice(0, 64)}`, message: 'must be a parameter name of A-Z a-z 0-9 _' });
+      else checkRef(v[k], `${path}.${k}`, out);
+    }
+  } else {
+    out.push({ path, message: `must be an array of refs or an object name → ref, got ${typeName(v)}` });
   }
 }
 
@@ -45,33 +78,8 @@ function checkParameters(v: unknown, path: string, out: ErrorDetail[]): unknown 
     if (!['header', 'body', 'buttons'].includes(k))
       out.push({ path: `${path}.${k}`, message: 'is not a known field (known: header, body, buttons)' });
   }
-  const header = v['header'];
-  if (header !== undefined) {
-    if (!Array.isArray(header) || header.length > 1)
-      out.push({ path: `${path}.header`, message: 'must be an array of at most 1 ref' });
-    else for (const [i, r] of header.entries()) checkRef(r as ParamRef, `${path}.header.${i}`, out);
-  }
-  const body = v['body'];
-  if (Array.isArray(body)) {
-    if (body.length > 100) out.push({ path: `${path}.body`, message: 'must have at most 100 refs' });
-    else for (const [i, r] of body.entries()) checkRef(r, `${path}.body.${i}`, out);
-  } else if (isObject(body)) {
-    const keys = Object.keys(body);
-    if (keys.length > 100) out.push({ path: `${path}.body`, message: 'must have at most 100 refs' });
-    for (const k of keys.slice(0, 100)) {
-      if (!/^[a-z_][a-z0-9_]{0,63}$/.test(k))
-        out.push({
-          path: `${path}.body.${k.slice(0, 64)}`,
-          message: 'must be a parameter name of a-z 0-9 _',
-        });
-      else checkRef(body[k], `${path}.body.${k}`, out);
-    }
-  } else if (body !== undefined) {
-    out.push({
-      path: `${path}.body`,
-      message: `must be an array of refs or an object name → ref, got ${typeName(body)}`,
-    });
-  }
+  if (v['header'] !== undefined) checkRefs(v['header'], `${path}.header`, out, 10);
+  if (v['body'] !== undefined) checkRefs(v['body'], `${path}.body`, out, 100);
   const buttons = v['buttons'];
   if (buttons !== undefined) {
     if (!Array.isArray(buttons) || buttons.length > 10) {

@@ -101,12 +101,16 @@ export interface ErrorLog {
   created_at: string;
 }
 
-/** A reference to a value of the event: a path (`data.order_id`) or a currency built from paths. */
-export type ParamRef = string | { type: 'currency'; amount: string; code: string; fallback: string };
+/** A reference to a value of the event: a path (`data.order_id`), or a currency, media or coupon built from paths. */
+export type ParamRef =
+  | string
+  | { type: 'currency'; amount: string; code: string; fallback: string }
+  | { type: 'image' | 'video' | 'document'; link: string }
+  | { type: 'coupon_code'; value: string };
 
 /** How a CRM workflow step maps template components to event fields. */
 export interface TemplateParameters {
-  header?: ParamRef[];
+  header?: ParamRef[] | Record<string, ParamRef>;
   body?: ParamRef[] | Record<string, ParamRef>;
   buttons?: Array<{ index: number; sub_type: string; ref: ParamRef }>;
 }

@@ -70,6 +70,43 @@ describe('events', () => {
     expect(app.crm.events()[0]?.payload.contact.name).toBe(contact.name);
   });
 
+  it('accepts media headers, named parameters and coupon-code buttons', async () => {
+    const res = await admin('POST', '/events', {
+      type: 'promotion.launched',
+      contact_id: app.crm.contacts()[0]!.id,
+      data: { header_media_url: 'https://cdn.example.com/a.jpg', coupon_code: 'SAVE10', first_name: 'Ana' },
+      action: {
+        ...ACTION,
+        category: 'MARKETING',
+        parameters: {
+          header: [{ type: 'image', link: 'data.header_media_url' }],
+          body: { first_name: 'data.first_name', customer_name: 'contact.name' },
+          buttons: [
+            { index: 1, sub_type: 'copy_code', ref: { type: 'coupon_code', value: 'data.coupon_code' } },
+          ],
+        },
+      },
+    });
+    expect(res.statusCode).toBe(202);
+    const named = await admin('POST', '/events', {
+      type: 'order.created',
+      contact_id: app.crm.contacts()[0]!.id,
+      data: {},
+      action: { ...ACTION, parameters: { header: { order_id: 'data.order_id' }, body: [] } },
+    });
+    expect(named.statusCode).toBe(202);
+    const bad = await admin('POST', '/events', {
+      type: 'order.created',
+      contact_id: app.crm.contacts()[0]!.id,
+      data: {},
+      action: { ...ACTION, parameters: { header: [{ type: 'image', url: 'x' }] } },
+    });
+    expect(bad.json().error.details.map((d: { path: string }) => d.path)).toEqual([
+      'action.parameters.header.0.url',
+      'action.parameters.header.0.link',
+    ]);
+  });
+
   it('validates event input, naming every bad field', async () => {
     const res = await admin('POST', '/events', {
       type: 'Order Created',
