@@ -48,7 +48,7 @@ const DRAIN_RETRY_CAP_MS = 500;
 
 /** Back-off of an error-log write that failed (the CRM is down): doubling from 1 s, capped. */
 function errorLogBackoffMs(tries: number, capMs: number): number {
-  return Math.min(1000 * 2 ** Math.min(tries, 10), Math.max(1000, capMs));
+  return Math.min(1000 * 2 ** Math.min(Math.max(0, tries - 1), 10), Math.max(1000, capMs));
 }
 
 /** An entry for the CRM error log (`POST /error-logs`). */

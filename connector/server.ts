@@ -162,11 +162,9 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
     }
     webhooks.badSignature++;
     const status = check === 'missing' ? 401 : 403;
-    reply
-      .code(status)
-      .send({
-        error: check === 'missing' ? `missing ${header} header` : `${header} does not match the body`,
-      });
+    reply.code(status).send({
+      error: check === 'missing' ? `missing ${header} header` : `${header} does not match the body`,
+    });
     return false;
   };
 

@@ -66,8 +66,11 @@ export function runConnectorProcess(
   });
 }
 
-/** `wacrm connector [flags]`: the reference connector on its own (its flags pass through unchanged). */
-export function registerConnectorCommand(program: Command, io: Io): void {
+/**
+ * `wacrm connector [flags]`: the reference connector on its own (its flags pass through unchanged).
+ * `entry` replaces the built connector (tests).
+ */
+export function registerConnectorCommand(program: Command, io: Io, entry?: string): void {
   program
     .command('connector')
     .description(
@@ -78,6 +81,6 @@ export function registerConnectorCommand(program: Command, io: Io): void {
     .allowExcessArguments()
     .argument('[flags...]', 'connector flags, e.g. --port 4030 --crm-plan enterprise')
     .action(async (_flags: string[], _opts: unknown, cmd: Command) => {
-      await runConnectorProcess(cmd.args, io);
+      await runConnectorProcess(cmd.args, io, entry ?? connectorEntryPath());
     });
 }
