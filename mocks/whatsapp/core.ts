@@ -212,6 +212,8 @@ export class WhatsAppCore {
   private readonly recipients = new RecipientCache();
   private readonly messages = new BoundedMap<string, MessageRecord>(200_000);
   private readonly rendered: BoundedMap<string, RenderedTemplate>;
+  /** wa_id → the newest message sent to that user (what a button tap replies to). */
+  private readonly lastOutbound = new BoundedMap<string, string>(200_000);
   private readonly rngWamid: Rng;
   private readonly rngInbound: Rng;
   private readonly rngTrace: Rng;
@@ -423,15 +425,14 @@ export class WhatsAppCore {
       template = resolveTemplate(this.templates, tplObj);
       content = renderTemplate(template, tplObj['components']);
     }
+    const windowOpen = this.limits.windowOpen(waId);
+    // A sync 131047 is a validation answer: it comes before the rate limits and spends none of them.
+    if (!template && !windowOpen && this.cfg.windowErrorMode === 'sync') throw new GraphError(131047);
     if (!this.limits.takeThroughput()) throw new GraphError(130429);
     if (!this.limits.takePair(waId)) throw new GraphError(131056);
 
-    const windowOpen = this.limits.windowOpen(waId);
     let plan: StatusPlan = { kind: 'normal' };
-    if (!template && !windowOpen) {
-      if (this.cfg.windowErrorMode === 'sync') throw new GraphError(131047);
-      plan = { kind: 'fail', code: 131047, afterSent: false };
-    }
+    if (!template && !windowOpen) plan = { kind: 'fail', code: 131047, afterSent: false };
     if (!recipient.plausible || this.cfg.notOnWhatsApp.has(waId)) {
       plan = { kind: 'fail', code: 131026, afterSent: false };
     } else if (template && plan.kind === 'normal') {
@@ -449,6 +450,7 @@ export class WhatsAppCore {
 
     const wamid = makeWamid(this.rngWamid, waId, 'outbound');
     this.messages.set(wamid, { direction: 'outbound', waId });
+    this.lastOutbound.set(waId, wamid);
     const msg: OutboundMessage = { wamid, waId, pricing: pricingFor(template?.category, windowOpen) };
     if (req.bizOpaque !== undefined) msg.bizOpaque = req.bizOpaque;
     const entry: Record<string, unknown> = { wamid, to: req.to, phone: waId, type: req.type };
@@ -522,6 +524,11 @@ export class WhatsAppCore {
     const wamid = makeWamid(this.rngWamid, m.waId, 'inbound');
     const timestamp = String(Math.floor(this.clock.epochMs() / 1000));
     const { from, ...rest } = m.message;
+    // A button or list tap always answers a business message: Meta sends its context.
+    if ((m.type === 'button' || m.type === 'interactive') && rest['context'] === undefined) {
+      const repliedTo = this.lastOutbound.get(m.waId);
+      if (repliedTo !== undefined) rest['context'] = { from: this.ownWaId, id: repliedTo };
+    }
     const message: Record<string, unknown> = { from, id: wamid, timestamp, type: m.type, ...rest };
     if (m.type !== 'system') this.limits.openWindow(m.waId);
     this.messages.set(wamid, { direction: 'inbound', waId: m.waId });
@@ -645,6 +652,7 @@ export class WhatsAppCore {
     this.statuses.cancelAll();
     this.limits.reset();
     this.messages.clear();
+    this.lastOutbound.clear();
     this.rendered.clear();
     this.templates.reset();
     const old = this.dispatcherImpl;

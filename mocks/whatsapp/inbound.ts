@@ -130,8 +130,9 @@ export function buildInbound(input: unknown, rng: Rng): InboundMessage {
       }
       if (m['filename'] !== undefined && type === 'document')
         media['filename'] = str(m['filename'], 'document.filename', 240);
-      if (m['voice'] !== undefined && type === 'audio') media['voice'] = m['voice'] === true;
-      if (m['animated'] !== undefined && type === 'sticker') media['animated'] = m['animated'] === true;
+      // Meta always says whether an audio is a voice note.
+      if (type === 'audio') media['voice'] = m['voice'] === true;
+      if (type === 'sticker') media['animated'] = m['animated'] === true;
       message[type] = media;
       break;
     }
@@ -252,7 +253,13 @@ export function buildInbound(input: unknown, rng: Rng): InboundMessage {
     }
     default: {
       // 'unsupported': Meta relays the type it could not show, with a 131051 error.
-      message['errors'] = [webhookError(131051, 'Message type is currently not supported.')];
+      message['errors'] = [
+        {
+          ...webhookError(131051, 'Message type is currently not supported.'),
+          title: 'Message type unknown',
+          message: 'Message type unknown',
+        },
+      ];
       break;
     }
   }
