@@ -1,8 +1,11 @@
 import { Command } from 'commander';
+import { registerCompareCommand } from './compare.js';
 import { registerConnectorCommand } from './connector.js';
 import type { Io } from './io.js';
 import { registerMockCommand } from './mock.js';
+import { registerReportCommand } from './report.js';
 import { registerUpCommand } from './up.js';
+import { registerValidateCommand } from './validate.js';
 
 /**
  * Builds the `wacrm` program. Each command lives in its own small file under src/cli/ that parses
@@ -18,5 +21,8 @@ export function buildProgram(io: Io, version: string): Command {
   registerConnectorCommand(program, io);
   registerMockCommand(program, io);
   registerUpCommand(program, io);
+  registerValidateCommand(program, io);
+  registerReportCommand(program, io);
+  registerCompareCommand(program, io);
   return program;
 }

@@ -249,8 +249,8 @@ function bound(issue: {
 }): string {
   const isMin = issue.minimum !== undefined;
   const n = isMin ? issue.minimum : issue.maximum;
-  const what = issue.origin === 'array' ? 'items' : issue.origin === 'string' ? 'characters' : '';
-  if (what) return `${isMin ? 'at least' : 'at most'} ${String(n)} ${what}`;
+  const unit = issue.origin === 'array' ? 'item' : issue.origin === 'string' ? 'character' : '';
+  if (unit) return `${isMin ? 'at least' : 'at most'} ${String(n)} ${unit}${n === 1 ? '' : 's'}`;
   const op = isMin ? (issue.inclusive ? '≥' : '>') : issue.inclusive ? '≤' : '<';
   return `${op} ${String(n)}`;
 }
@@ -338,7 +338,13 @@ export function describeIssue(
       ];
     case 'too_small':
     case 'too_big':
-      return [{ path, message: `must be ${bound(issue)}, got ${describeValue(got)}`, keyOf: false }];
+      return [
+        {
+          path,
+          message: `must ${issue.origin === 'array' ? 'have' : 'be'} ${bound(issue)}, got ${Array.isArray(got) ? `${got.length}` : describeValue(got)}`,
+          keyOf: false,
+        },
+      ];
     case 'invalid_key':
       return [
         {

@@ -1,7 +1,7 @@
 import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { WacrmError } from '../errors.js';
 import { type AcceptanceTable, acceptanceTableSchema } from './acceptance.js';
@@ -41,6 +41,43 @@ export class ConfigError extends WacrmError {
 
 type ZodLike = Parameters<typeof describeIssue>[1];
 
+/** Every key that appears twice in a mapping, at its second occurrence, with the path of the mapping. */
+function duplicateKeyIssues(
+  node: unknown,
+  lc: LineCounter,
+  file: string,
+  path: PropertyKey[],
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  if (isMap(node)) {
+    const seen = new Map<string, number>();
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key !== undefined) {
+        const range = (pair.key as { range?: [number, number, number] }).range;
+        const at = range ? lc.linePos(range[0]) : { line: 1, col: 1 };
+        const first = seen.get(key);
+        if (first !== undefined) {
+          out.push({
+            file,
+            line: at.line,
+            col: at.col,
+            path: formatPath([...path, key]),
+            message: `duplicate key ${JSON.stringify(key)} (first at line ${first}); a second value would silently replace the first`,
+          });
+        } else seen.set(key, at.line);
+      }
+      out.push(...duplicateKeyIssues(pair.value, lc, file, key === undefined ? path : [...path, key]));
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => {
+      out.push(...duplicateKeyIssues(item, lc, file, [...path, i]));
+    });
+  }
+  return out;
+}
+
 /** Parses YAML/JSON text and validates it against `schema`, collecting every issue with its position. */
 export function parseConfigText<S extends z.ZodType>(
   schema: S,
@@ -49,8 +86,10 @@ export function parseConfigText<S extends z.ZodType>(
 ): ParseOutcome<z.output<S>> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = duplicateKeyIssues(doc.contents, lc, file, []);
   for (const e of doc.errors) {
+    // Duplicate keys are reported above, at the second occurrence; yaml's own message points at the map.
+    if (e.code === 'DUPLICATE_KEY') continue;
     const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
     // yaml's messages end with a code-frame after a colon and newline; the first line is the message.
     const message = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');

@@ -44,9 +44,10 @@ export function parseRatePerMin(text: string): number {
 /** Messages per minute → the text form a scenario uses ('1500/min'; whole per-hour counts below 1/min as '/h'). */
 export function formatRatePerMin(perMin: number): string {
   if (Number.isInteger(perMin)) return `${perMin}/min`;
-  const perHour = Number((perMin * 60).toPrecision(12));
-  if (Number.isInteger(perHour)) return `${perHour}/h`;
-  return `${Number(perMin.toPrecision(6))}/min`;
+  // parseRatePerMin keeps 12 significant digits, so a whole per-hour count comes back within 1e-6.
+  const perHour = perMin * 60;
+  if (Math.abs(perHour - Math.round(perHour)) < 1e-6) return `${Math.round(perHour)}/h`;
+  return `${Number(perMin.toPrecision(12))}/min`;
 }
 
 /**

@@ -56,13 +56,14 @@ export async function writeReports(runDir: string, result: RunResult, sheet: Gra
 async function readJsonIn(runDir: string, name: string, hint: string): Promise<unknown> {
   const file = join(runDir, name);
   let info: Awaited<ReturnType<typeof stat>>;
+  const dirHint = 'give a directory a run wrote, such as reports/<run-id>';
   try {
     info = await stat(runDir);
   } catch {
-    throw new WacrmError('WACRM_RUN_DIR_INVALID', `run directory ${runDir} does not exist`, hint);
+    throw new WacrmError('WACRM_RUN_DIR_INVALID', `run directory ${runDir} does not exist`, dirHint);
   }
   if (!info.isDirectory())
-    throw new WacrmError('WACRM_RUN_DIR_INVALID', `${runDir} is not a directory`, hint);
+    throw new WacrmError('WACRM_RUN_DIR_INVALID', `${runDir} is not a directory`, dirHint);
   let text: string;
   try {
     const fileInfo = await stat(file);

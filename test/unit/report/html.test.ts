@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { grade } from '../../../src/grading/grade.js';
+import { renderHtml } from '../../../src/report/html.js';
+import { fixture, shippedTable } from './fixtures.js';
+
+const table = shippedTable();
+
+describe('report.html', () => {
+  it('is one self-contained file: no script, no external fetch of any kind', () => {
+    const result = fixture('pass');
+    const html = renderHtml(result, grade(result, table));
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<link/i);
+    expect(html).not.toMatch(/@import|@font-face|url\(/i);
+    expect(html).not.toMatch(/\s(src|href)="(https?:)?\/\//i);
+    // The only hrefs are the in-page navigation.
+    for (const m of html.matchAll(/href="([^"]*)"/g)) expect(m[1]).toMatch(/^#[a-z]+$/);
+  });
+
+  it('has every chart and section for a full run', () => {
+    const result = fixture('pass');
+    const html = renderHtml(result, grade(result, table));
+    for (const label of [
+      'Ramp: latency percentiles against offered rate',
+      'Ramp: error rate and connector resources against offered rate',
+      'Throughput over time',
+      'p95 latency over time',
+      'Soak: volume and p95 latency per window',
+      'Soak: error rate and connector memory per window',
+      'Faults and recovery on the run timeline',
+      'Per-hop latency breakdown',
+    ]) {
+      expect(html).toContain(`aria-label="${label}"`);
+    }
+    for (const id of [
+      'grades',
+      'checks',
+      'capacity',
+      'timeline',
+      'soak',
+      'faults',
+      'hops',
+      'conformance',
+      'environment',
+    ]) {
+      expect(html).toContain(`<section id="${id}">`);
+    }
+    expect(html).toContain('>PASS</div>');
+    expect(html.match(/class="bullet"/g)).toHaveLength(5);
+    // The stop point and the peak of the ramp are marked.
+    expect(html).toContain('stop: p95 latency');
+    expect(html).toContain('peak 2,300/min');
+    // 18 soak windows, the ones with peaks shaded.
+    expect(html).toContain('Per-window results (18 windows)');
+    expect(html).not.toContain('NaN');
+  });
+
+  it('leaves out the sections a run has no data for', () => {
+    const result = fixture('invalid');
+    const html = renderHtml(result, grade(result, table));
+    expect(html).not.toContain('<section id="soak">');
+    expect(html).not.toContain('<section id="faults">');
+    expect(html).not.toContain('<section id="conformance">');
+    expect(html).toContain('>INVALID</div>');
+    expect(html).toContain('Why the run is invalid');
+  });
+
+  it('escapes every user-supplied string', () => {
+    const result = fixture('fail');
+    const x = '<img src=x onerror="alert(1)">';
+    const evil = {
+      ...result,
+      runId: x,
+      scenario: { name: x, file: x, description: x },
+      suites: result.suites.map((s) => ({ ...s, title: x, notes: [x] })),
+      hops: result.hops.map((h) => ({ ...h, name: x })),
+      faults: result.faults?.map((f) => ({ ...f, spec: x, retryTiming: x })),
+      conformance: result.conformance?.map((c) => ({ ...c, title: x, evidence: x, rule: x, source: x })),
+      checks: result.checks.map((c) => ({ ...c, evidence: x })),
+      environment: {
+        ...result.environment,
+        cpuModel: x,
+        connector: { ...result.environment.connector, faults: [x] },
+      },
+    };
+    const html = renderHtml(evil, grade(evil, table));
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
+  });
+});
