@@ -68,25 +68,25 @@ export const FLAGS: Record<string, FlagDef> = {
   'wa-phone-number-id': {
     key: 'waPhoneNumberId',
     kind: 'string',
-    default: '100000000000001',
+    default: '106540352242922',
     help: 'business phone number id to send from',
   },
   'wa-access-token': {
     key: 'waAccessToken',
     kind: 'string',
-    default: 'wacrm-wa-token',
+    default: 'wacrm-mock-access-token',
     help: 'WhatsApp bearer token',
   },
   'wa-app-secret': {
     key: 'waAppSecret',
     kind: 'string',
-    default: 'wacrm-app-secret',
+    default: 'wacrm-mock-app-secret',
     help: 'Meta app secret (checks X-Hub-Signature-256)',
   },
   'wa-verify-token': {
     key: 'waVerifyToken',
     kind: 'string',
-    default: 'wacrm-verify-token',
+    default: 'wacrm-mock-verify-token',
     help: 'token of the webhook verification handshake',
   },
   'crm-base-url': {
@@ -153,7 +153,8 @@ export const FLAGS: Record<string, FlagDef> = {
   'fallback-template': {
     key: 'fallbackTemplate',
     kind: 'template',
-    help: 'NAME[:LANG] template (without parameters) sent when a reply falls outside the 24 h window',
+    default: 'hello_world:en_US',
+    help: "NAME[:LANG] template without parameters sent when a reply falls outside the 24 h window; 'none' = error log instead",
   },
   'log-level': { key: 'logLevel', kind: 'log-level', default: 'info', help: 'error, warn, info or debug' },
   fault: { key: 'fault', kind: 'list', help: 'fault switch NAME[=VALUE], repeatable (tests only)' },
@@ -207,6 +208,7 @@ function convert(flag: string, def: FlagDef, raw: string, source: string): unkno
         throw bad('a log level (error, warn, info, debug)');
       return raw;
     case 'template': {
+      if (raw === 'none') return null;
       const m = /^([a-z0-9_]{1,512})(?::([A-Za-z_]{2,10}))?$/.exec(raw);
       if (!m) throw bad('a template NAME[:LANG] (e.g. hello_world:en_US)');
       return { name: m[1], language: m[2] ?? 'en_US' };

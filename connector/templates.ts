@@ -10,7 +10,8 @@ export type ParamRef =
   | string
   | { type: 'currency'; amount: string; code: string; fallback?: string }
   | { type: 'date_time'; value: string }
-  | { type: 'image' | 'video' | 'document'; link: string };
+  | { type: 'image' | 'video' | 'document'; link: string }
+  | { type: 'coupon_code'; value: string };
 
 /** `action.parameters` as the CRM sends it. */
 export interface ActionParameters {
@@ -70,13 +71,21 @@ export function resolvePath(root: unknown, path: string): unknown {
   return cur;
 }
 
+/**
+ * WhatsApp refuses text parameters with new lines, tabs or more than 4 spaces in a row (132018-style
+ * errors); a CRM field can hold any of them, so they are flattened to single spaces.
+ */
+export function cleanParamText(text: string): string {
+  return text.replace(/\s*[\r\n\t]+\s*/g, ' ').replace(/ {5,}/g, '    ');
+}
+
 function scalar(event: unknown, path: unknown, where: string, opts: BuildOptions): string {
   if (typeof path !== 'string' || path === '') throw new MappingError(where, 'expected a field path');
   if (path === 'contact.phone' && opts.phoneE164 !== undefined) return opts.phoneE164;
   const value = resolvePath(event, path);
   if (typeof value === 'string') {
     if (value.trim() === '') throw new MappingError(where, `field '${path}' is empty`);
-    return value;
+    return cleanParamText(value);
   }
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'boolean') return String(value);
@@ -131,6 +140,10 @@ function parameter(
       const link = scalar(event, ref.link, `${where}.link`, opts);
       return [{ type: ref.type, [ref.type]: { link } }, link];
     }
+    case 'coupon_code': {
+      const code = scalar(event, ref.value, `${where}.value`, opts);
+      return [{ type: 'coupon_code', coupon_code: code }, code];
+    }
     default:
       throw new MappingError(where, `unknown parameter type '${String((ref as { type?: unknown }).type)}'`);
   }
@@ -173,7 +186,8 @@ function mangle(components: TemplateComponent[]): void {
 /**
  * Builds the template components from `action.parameters` and the event. Header and body lists are
  * positional (`{{1}}`, `{{2}}`…); objects are named parameters (each gets `parameter_name`); buttons
- * get `sub_type`, a string `index`, and a `payload` (quick_reply) or `text` (url and others).
+ * get `sub_type`, a string `index`, and a `payload` (quick_reply), a `coupon_code` (copy_code) or a
+ * `text` (url and others).
  */
 export function buildTemplateComponents(
   event: unknown,
@@ -211,8 +225,17 @@ export function buildTemplateComponents(
         if (!/^\d$/.test(index))
           throw new MappingError(`${where}.index`, `'${index}' is not a button index 0-9`);
         const [param, value] = parameter(event, button.ref, `${where}.ref`, opts);
+        // The parameter type follows the button: a payload for quick replies, the code for copy-code
+        // buttons, text (the URL suffix) for the others.
+        const text = String(value ?? '');
         const payloadParam: TemplateParameter =
-          subType === 'quick_reply' ? { type: 'payload', payload: String(param['text'] ?? value) } : param;
+          subType === 'quick_reply'
+            ? { type: 'payload', payload: text }
+            : subType === 'copy_code'
+              ? { type: 'coupon_code', coupon_code: text }
+              : param.type === 'coupon_code'
+                ? { type: 'text', text }
+                : param;
         components.push({ type: 'button', sub_type: subType, index, parameters: [payloadParam] });
         recorded.buttons?.push(value);
       });

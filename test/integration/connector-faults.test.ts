@@ -209,7 +209,7 @@ const CASES: Record<FaultName, Case> = {
       await pause(300);
       return rig.wa.sends().map((s) => s.body['type']);
     },
-    healthy: [],
+    healthy: ['template'],
     broken: ['text'],
   },
   'wrong-params': {

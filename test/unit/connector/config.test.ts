@@ -15,6 +15,10 @@ describe('connector flags and env', () => {
       port: 4030,
       waBaseUrl: 'http://127.0.0.1:4010',
       waApiVersion: 'v23.0',
+      waPhoneNumberId: '106540352242922',
+      waAccessToken: 'wacrm-mock-access-token',
+      waAppSecret: 'wacrm-mock-app-secret',
+      waVerifyToken: 'wacrm-mock-verify-token',
       crmBaseUrl: 'http://127.0.0.1:4020/api/v1',
       crmToken: 'wacrm-crm-token',
       crmWebhookSecret: 'wacrm-crm-secret',
@@ -22,7 +26,7 @@ describe('connector flags and env', () => {
       waRatePerSec: 80,
       requestTimeoutMs: 3500,
       retryDelayMs: 30_000,
-      fallbackTemplate: null,
+      fallbackTemplate: { name: 'hello_world', language: 'en_US' },
       faults: {},
     });
     expect(c.crmRatePerMin).toBeLessThanOrEqual(300);

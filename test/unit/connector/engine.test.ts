@@ -13,6 +13,7 @@ function setup(overrides: Partial<ConnectorConfig> = {}, faults: string[] = [], 
   const config = defaultConfig({
     concurrency: 4,
     retryDelayMs: 30_000,
+    fallbackTemplate: null,
     ...overrides,
     faults: parseFaults(faults),
   });
@@ -177,6 +178,45 @@ describe('WhatsApp → CRM', () => {
     b.engine.acceptWhatsApp(inboundPayload([{ id: 'wamid.w', from: TW, text: 'confirm my order' }]));
     await b.clock.advance(10);
     expect(b.wa.sends.map((s) => s.kind)).toEqual(['text', 'template']);
+  });
+});
+
+describe('131047 after acceptance (the failed status)', () => {
+  it('sends the fallback template for an automatic reply that failed with 131047, or logs window_closed', async () => {
+    for (const fallback of [null, { name: 'hello_world', language: 'en_US' }]) {
+      const { clock, crm, wa, engine } = setup({ fallbackTemplate: fallback });
+      engine.acceptWhatsApp(inboundPayload([{ id: 'wamid.q', from: TW, text: 'confirm my order' }]));
+      await clock.advance(10);
+      expect(wa.sends.map((s) => s.kind)).toEqual(['text']);
+      engine.acceptWhatsApp(
+        statusPayload([
+          {
+            id: 'wamid.T1',
+            status: 'failed',
+            to: TW,
+            error: { code: 131047, title: 'Re-engagement message' },
+          },
+        ]),
+      );
+      await clock.advance(10);
+      expect(crm.messages.get('wamid.T1')?.['status']).toBe('failed');
+      if (fallback) {
+        expect(wa.sends.map((s) => [s.kind, s.name ?? null])).toEqual([
+          ['text', null],
+          ['template', 'hello_world'],
+        ]);
+        expect(crm.messages.get('wamid.T2')).toMatchObject({
+          type: 'template',
+          template_name: 'hello_world',
+        });
+        expect(crm.errorLogs).toEqual([]);
+      } else {
+        expect(wa.sends).toHaveLength(1);
+        expect(crm.errorLogs).toEqual([
+          expect.objectContaining({ kind: 'window_closed', wa_message_id: 'wamid.T1' }),
+        ]);
+      }
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTemplateComponents, resolvePath } from '../../../connector/templates.js';
+import { buildTemplateComponents, cleanParamText, resolvePath } from '../../../connector/templates.js';
 
 const event = {
   id: 'evt_1',
@@ -100,6 +100,29 @@ describe('template components from a CRM event', () => {
       },
     ]);
     expect(r.ok && r.recorded.buttons).toEqual(['A-1001', 'A-1001']);
+  });
+
+  it('builds a copy-code button with a coupon_code parameter', () => {
+    const ev = { ...event, data: { ...event.data, coupon: 'SAVE10' } };
+    for (const ref of [{ type: 'coupon_code' as const, value: 'data.coupon' }, 'data.coupon']) {
+      const r = buildTemplateComponents(ev, { buttons: [{ index: 2, sub_type: 'copy_code', ref }] });
+      expect(r.ok && r.components).toEqual([
+        {
+          type: 'button',
+          sub_type: 'copy_code',
+          index: '2',
+          parameters: [{ type: 'coupon_code', coupon_code: 'SAVE10' }],
+        },
+      ]);
+    }
+  });
+
+  it('flattens new lines, tabs and long space runs that WhatsApp refuses in text parameters', () => {
+    expect(cleanParamText('line one\nline two\t\tend')).toBe('line one line two end');
+    expect(cleanParamText('a        b')).toBe('a    b');
+    const ev = { ...event, data: { ...event.data, note: 'Deliver\r\nto door' } };
+    const r = buildTemplateComponents(ev, { body: ['data.note'] });
+    expect(r.ok && r.components[0]?.parameters[0]).toEqual({ type: 'text', text: 'Deliver to door' });
   });
 
   it('supports media headers and date_time parameters', () => {
