@@ -126,8 +126,12 @@ export class HarnessHealth {
   private readonly loopMax = new Map<number, { p99: number; max: number }>();
   readonly bounds: HealthBounds;
 
-  constructor(opts: { windowMs: number; originMs?: number; bounds?: Partial<HealthBounds> }) {
-    this.series = new WindowedMetrics({ windowMs: opts.windowMs, originMs: opts.originMs ?? 0 });
+  constructor(opts: { windowMs: number; originMs?: number; endMs?: number; bounds?: Partial<HealthBounds> }) {
+    this.series = new WindowedMetrics({
+      windowMs: opts.windowMs,
+      originMs: opts.originMs ?? 0,
+      ...(opts.endMs !== undefined ? { endMs: opts.endMs } : {}),
+    });
     this.bounds = { ...defaultHealthBounds, ...opts.bounds };
   }
 

@@ -26,6 +26,7 @@ export interface EncodedWindowSeries {
   v: 1;
   windowMs: number;
   originMs: number;
+  endMs?: number;
   windows: EncodedWindow[];
 }
 
@@ -48,20 +49,30 @@ export interface WindowSummary {
 export class WindowedMetrics {
   readonly windowMs: number;
   readonly originMs: number;
+  /** Times at or after this belong to the last window before it (the schedule's end); none by default. */
+  readonly endMs: number | undefined;
   private readonly byIndex = new Map<number, MetricsWindow>();
   private closedUpTo = 0;
 
-  constructor(opts: { windowMs: number; originMs?: number }) {
+  constructor(opts: { windowMs: number; originMs?: number; endMs?: number }) {
     if (typeof opts.windowMs !== 'number' || !Number.isFinite(opts.windowMs) || opts.windowMs <= 0) {
       throw new RangeError(`windowMs must be a finite number > 0, got ${String(opts.windowMs)}`);
     }
     this.windowMs = opts.windowMs;
     this.originMs = opts.originMs ?? 0;
+    this.endMs = opts.endMs;
   }
 
-  /** Index of the window holding time `tMs` (times before the origin belong to window 0). */
+  /**
+   * Index of the window holding time `tMs`. Times before the origin belong to window 0; with `endMs`,
+   * times at or after it belong to the last window (the schedule's last arrival lands exactly on its
+   * end, and must not open a window of its own).
+   */
   indexAt(tMs: number): number {
-    return Math.max(0, Math.floor((tMs - this.originMs) / this.windowMs));
+    const i = Math.max(0, Math.floor((tMs - this.originMs) / this.windowMs));
+    if (this.endMs === undefined) return i;
+    const last = Math.max(0, Math.ceil((this.endMs - this.originMs) / this.windowMs) - 1);
+    return Math.min(i, last);
   }
 
   /** The window at `index`, created empty if needed. */
@@ -184,12 +195,14 @@ export class WindowedMetrics {
 
   /** The whole series in journal form. */
   encode(): EncodedWindowSeries {
-    return {
+    const out: EncodedWindowSeries = {
       v: 1,
       windowMs: this.windowMs,
       originMs: this.originMs,
       windows: this.windows().map((w) => WindowedMetrics.encodeWindow(w)),
     };
+    if (this.endMs !== undefined) out.endMs = this.endMs;
+    return out;
   }
 
   /** Adds an encoded window into this series (values merge, counters add, reasons union). */
@@ -212,7 +225,11 @@ export class WindowedMetrics {
     if (!data || typeof data !== 'object' || !Array.isArray(data.windows)) {
       throw new RangeError('encoded window series must be an object with a windows array');
     }
-    const series = new WindowedMetrics({ windowMs: data.windowMs, originMs: data.originMs });
+    const series = new WindowedMetrics({
+      windowMs: data.windowMs,
+      originMs: data.originMs,
+      ...(data.endMs !== undefined ? { endMs: data.endMs } : {}),
+    });
     for (const w of data.windows) series.mergeWindow(w);
     return series;
   }

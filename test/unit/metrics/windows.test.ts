@@ -72,3 +72,17 @@ describe('WindowedMetrics', () => {
     expect(() => WindowedMetrics.decode({} as never)).toThrow(/windows array/);
   });
 });
+
+describe('WindowedMetrics with an end', () => {
+  it('puts a value exactly at the end (the last arrival of a schedule) into the last window', () => {
+    const w = new WindowedMetrics({ windowMs: 60_000, endMs: 120_000 });
+    w.add('sent', 120_000);
+    w.add('sent', 119_999);
+    w.add('sent', 0);
+    expect(w.windows().map((x) => [x.index, x.counters.get('sent')])).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+    expect(WindowedMetrics.decode(w.encode()).endMs).toBe(120_000);
+  });
+});
