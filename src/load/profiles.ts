@@ -273,11 +273,12 @@ export function shapeStages(shape: LoadShape, opts: ShapeOptions): RateStage[] {
 
 /** The seed's soak: the default diurnal shape, 72 h, averaging 5,000 msg/hour, in `timeZone`. */
 export function diurnalSoakStages(opts: Partial<ShapeOptions> & { startEpochMs: number }): RateStage[] {
+  // Explicit fields, not a spread: an option passed as undefined must not erase its default.
   return shapeStages(defaultDiurnalShape, {
-    durationMs: 72 * MS_PER_HOUR,
-    meanPerHour: 5000,
-    timeZone: 'UTC',
-    ...opts,
+    startEpochMs: opts.startEpochMs,
+    durationMs: opts.durationMs ?? 72 * MS_PER_HOUR,
+    meanPerHour: opts.meanPerHour ?? 5000,
+    timeZone: opts.timeZone ?? 'UTC',
   });
 }
 
