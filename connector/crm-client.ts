@@ -1,5 +1,5 @@
 import { type Clock, sleep } from './clock.js';
-import { type HttpAnswer, TransportError, requestJson, transportFailure } from './http.js';
+import { type HttpAnswer, requestJson, TransportError, transportFailure } from './http.js';
 import { PauseGate, SlidingWindowLimiter } from './rate-limit.js';
 import { type Failure, isRetryableCrm, parseRetryAfterMs } from './retry.js';
 

@@ -15,6 +15,16 @@ const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** The acknowledgement target (seed: the message URL must answer within 200 ms). */
 export const ACK_TARGET_MS = 200;
 
+/** How many recent acknowledgements the ack-time percentiles in `/stats` are computed over. */
+const ACK_SAMPLE = 2048;
+
+/** Percentile `q` (0..1) of `values` (nearest rank), 0 when empty. */
+export function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
 /** What `buildConnector` takes besides the config (tests inject a clock, a logger, randomness). */
 export interface ConnectorDeps {
   clock?: Clock;
@@ -88,6 +98,9 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
   };
   const startedMs = clock.nowMs();
   let closing = false;
+  // The last ACK_SAMPLE acknowledgement times (ms, handler in → answer out), a ring buffer.
+  const ackTimes: number[] = [];
+  let ackNext = 0;
 
   const runtime: ConnectorRuntime = {
     engine,
@@ -110,7 +123,12 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
         errorLogsRefused: c.errorLogsRefused,
         deduplicated: c.deduplicated,
         statusRegressionsSkipped: c.statusRegressionsSkipped,
-        webhooks: { ...webhooks, ackMaxMs: Math.round(webhooks.ackMaxMs * 10) / 10 },
+        webhooks: {
+          ...webhooks,
+          ackMaxMs: Math.round(webhooks.ackMaxMs * 10) / 10,
+          recentAckP50Ms: Math.round(percentile(ackTimes, 0.5) * 10) / 10,
+          recentAckP99Ms: Math.round(percentile(ackTimes, 0.99) * 10) / 10,
+        },
         crm: {
           ...crm.counters,
           budgetPerMin: config.crmRatePerMin,
@@ -145,6 +163,8 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
       await sleep(clock, faults.slowAckMs);
     }
     const tookMs = clock.nowMs() - startedAtMs;
+    ackTimes[ackNext] = tookMs;
+    ackNext = (ackNext + 1) % ACK_SAMPLE;
     if (tookMs > webhooks.ackMaxMs) webhooks.ackMaxMs = tookMs;
     if (tookMs > ACK_TARGET_MS) webhooks.acksOverTarget++;
     return reply.code(status).send(body);

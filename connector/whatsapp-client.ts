@@ -1,6 +1,6 @@
-import type { TemplateComponent } from './templates.js';
-import { type HttpAnswer, TransportError, requestJson, transportFailure } from './http.js';
+import { type HttpAnswer, requestJson, TransportError, transportFailure } from './http.js';
 import { type Failure, isRetryableWhatsApp } from './retry.js';
+import type { TemplateComponent } from './templates.js';
 
 /** Where and as whom the connector sends. */
 export interface WhatsAppClientOptions {

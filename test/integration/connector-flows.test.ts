@@ -212,3 +212,26 @@ describe('CRM → WhatsApp and statuses', () => {
     expect(rig.wa.sends()).toEqual([]);
   });
 });
+
+describe('/stats and /healthz', () => {
+  it('reports queue gauges, counters and recent acknowledgement times', async () => {
+    rig = await startRig();
+    expect(await (await fetch(`${rig.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    for (let i = 0; i < 5; i++) await postWhatsApp(rig.url, inbound(`wamid.st${i}`, CUSTOMER, 'hello'));
+    await until(() => rig?.crm.messages.size === 5, 5000, 'five messages');
+    const stats = (await (await fetch(`${rig.url}/stats`)).json()) as {
+      queue: Record<string, number>;
+      received: { messages: number };
+      processed: { inbound: number };
+      webhooks: { whatsapp: number; recentAckP99Ms: number; recentAckP50Ms: number };
+      faults: { active: string[] };
+    };
+    expect(stats.queue).toMatchObject({ queued: 0, delayed: 0, inFlight: 0, limit: 10_000 });
+    expect(stats.received.messages).toBe(5);
+    expect(stats.processed.inbound).toBe(5);
+    expect(stats.webhooks.whatsapp).toBe(5);
+    expect(stats.webhooks.recentAckP99Ms).toBeGreaterThan(0);
+    expect(stats.webhooks.recentAckP99Ms).toBeGreaterThanOrEqual(stats.webhooks.recentAckP50Ms);
+    expect(stats.faults.active).toEqual([]);
+  });
+});

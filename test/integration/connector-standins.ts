@@ -6,9 +6,9 @@
  */
 import { createHmac } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { buildConnector, type ConnectorApp } from '../../connector/server.js';
 import { type ConnectorConfig, defaultConfig } from '../../connector/config.js';
 import { parseFaults } from '../../connector/faults.js';
+import { buildConnector, type ConnectorApp } from '../../connector/server.js';
 
 /** One request a stand-in received. */
 export interface Seen {
