@@ -648,7 +648,8 @@ export class Engine {
         state.contactId = cust.contactId;
       } else {
         const body: Record<string, unknown> = { phone: msg.phone };
-        if (msg.name !== undefined) body['name'] = msg.name;
+        // The CRM takes names up to 200 characters; a longer profile name must not cost the message.
+        if (msg.name !== undefined) body['name'] = [...msg.name].slice(0, 200).join('');
         if (!cust.contactId) body['last_inbound_at'] = at;
         const r = this.ok(
           await crm.post('/contacts', body, this.idem(job, `contact:${msg.wamid}`)),
