@@ -9,6 +9,8 @@ export interface Io {
   err(line: string): void;
   /** True when stdout is an interactive terminal (live progress) rather than a log (plain lines). */
   readonly isTty: boolean;
+  /** Version of the Node.js running the harness (for the report's environment). */
+  readonly nodeVersion?: string;
   /** Environment variables. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks the process to stop (SIGINT or SIGTERM). */
@@ -22,6 +24,7 @@ export function processIo(): Io {
     err: (line) => process.stderr.write(line + '\n'),
     isTty: Boolean(process.stdout.isTTY),
     env: process.env,
+    nodeVersion: process.version,
     onStop(fn) {
       const handler = (signal: NodeJS.Signals) => {
         process.off('SIGINT', handler);

@@ -4,6 +4,7 @@ import { registerConnectorCommand } from './connector.js';
 import type { Io } from './io.js';
 import { registerMockCommand } from './mock.js';
 import { registerReportCommand } from './report.js';
+import { registerRunCommand } from './run.js';
 import { registerUpCommand } from './up.js';
 import { registerValidateCommand } from './validate.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(io: Io, version: string): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // Commands register here, one line each.
+  registerRunCommand(program, io);
   registerConnectorCommand(program, io);
   registerMockCommand(program, io);
   registerUpCommand(program, io);

@@ -9,6 +9,8 @@ import { fullyRecorded, syncLatencies } from '../checks/suites.js';
 import type { AcceptanceTable, MetricKey } from '../config/acceptance.js';
 import type { Scenario, Suite } from '../config/schema.js';
 import { FlowTracer } from '../flows/tracer.js';
+import type { FlowTrace } from '../flows/types.js';
+import { openJournal, recordTypes } from '../journal/journal.js';
 import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
 import type { Measured, RunResult } from '../report/model.js';
@@ -47,6 +49,8 @@ export interface RunScenarioOptions {
   /** Fixed mock ports (an external connector is configured with them). */
   whatsappPort?: number;
   crmPort?: number;
+  /** Where the run journal goes (journal.ndjson); none when omitted. */
+  runDir?: string;
   onProgress?: (p: SuiteProgress) => void;
   onLog?: (line: string) => void;
 }
@@ -125,6 +129,30 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const tracer = new FlowTracer();
   tracer.attach(stack.whatsapp.journal);
   tracer.attach(stack.crm.journal);
+  const journal = opts.runDir
+    ? openJournal(opts.runDir, { onError: (err) => log(`journal write failed: ${err.message}`) })
+    : undefined;
+  journal?.append({
+    type: recordTypes.runStarted,
+    runId: opts.runId,
+    scenario: scenario.name,
+    seed,
+    startedAt: startedAt.toISOString(),
+  });
+  const settled = (f: FlowTrace) =>
+    journal?.append({
+      type: recordTypes.flowSettled,
+      flowId: f.flowId,
+      suite: f.suite,
+      direction: f.direction,
+      outcome: f.state === 'complete' ? 'completed' : 'failed',
+      intendedAtMs: f.intendedAtMs - originMs,
+      latencyMs: f.syncLatencyMs ?? null,
+      failure: f.failure ?? null,
+      hops: f.hops.map((h) => [h.name, Math.round((h.atMs - f.intendedAtMs) * 1000) / 1000]),
+    });
+  tracer.on('complete', settled);
+  tracer.on('failed', settled);
   const ctx: SuiteContext = {
     clock,
     stack,
@@ -159,6 +187,25 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       const out = await runSuite(ctx, suite, soakOptions);
       if (!out) continue;
       outputs.push(out);
+      for (const f of out.flows) {
+        if (f.state === 'pending') {
+          journal?.append({
+            type: recordTypes.flowSettled,
+            flowId: f.flowId,
+            suite: f.suite,
+            outcome: 'timed_out',
+            hops: f.hops.map((h) => h.name),
+          });
+        } else if (f.state === 'dropped') {
+          journal?.append({
+            type: recordTypes.flowDropped,
+            flowId: f.flowId,
+            suite: f.suite,
+            scheduledAtMs: f.intendedAtMs - originMs,
+          });
+        }
+      }
+      journal?.append({ type: 'suite.finished', suite: out.kind, judgement: out.judgement });
       log(`suite ${suite.kind} done in ${fmt((out.endedAtMs - out.startedAtMs) / 1000, 1)} s`);
     }
   } finally {
@@ -166,6 +213,10 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     sampler?.stop();
     tracer.detachAll();
     await stack.close();
+    if (journal) {
+      journal.append({ type: recordTypes.runFinished, finishedAt: new Date().toISOString() });
+      await journal.close().catch((err: Error) => log(`journal close failed: ${err.message}`));
+    }
   }
   if (connectorExit) invalidReasons.push(connectorExit);
   const healthWindows = health.windows().filter((w) => !w.valid);

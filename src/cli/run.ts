@@ -1,0 +1,169 @@
+import { writeFile } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadScenario } from '../config/index.js';
+import { WacrmError } from '../errors.js';
+import { grade } from '../grading/index.js';
+import { renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
+import { runScenario } from '../run/runner.js';
+import type { SuiteProgress } from '../run/suites.js';
+import type { Io } from './io.js';
+import { createProgress, type Progress } from './progress.js';
+
+interface RunFlags {
+  connectorUrl?: string;
+  out?: string;
+  timeScale?: string;
+  seed?: string;
+  json?: boolean;
+  whatsappPort?: string;
+  crmPort?: string;
+  color?: boolean;
+  quiet?: boolean;
+}
+
+const DEFAULT_SCENARIO = 'scenarios/default.yaml';
+
+function positiveNumber(flag: string, text: string | undefined, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(n) ||
+    n < (integer ? 0 : 1) ||
+    (integer && !Number.isSafeInteger(n))
+  ) {
+    throw new WacrmError(
+      'WACRM_USAGE',
+      `${flag} must be ${integer ? 'a whole number ≥ 0' : 'a number ≥ 1'}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return n;
+}
+
+function runIdFor(name: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'run';
+  return `${stamp}-${slug}`;
+}
+
+/** `wacrm run [SCENARIO...]`: run scenarios against the mocks and a connector, grade, write the reports. */
+export function registerRunCommand(program: Command, io: Io): void {
+  program
+    .command('run')
+    .description('run scenarios against the mocks and the connector, grade them, and write the reports')
+    .argument('[scenario...]', `scenario files (default: ${DEFAULT_SCENARIO}, the acceptance suite)`)
+    .option(
+      '--connector-url <url>',
+      'test an external connector at this base URL instead of the reference one',
+    )
+    .option('--out <dir>', 'report directory (default: reports/<run-id>)')
+    .option('--time-scale <n>', 'compress soak timelines: N virtual seconds per real second')
+    .option('--seed <n>', 'seed of all randomness (default: the scenario’s)')
+    .option('--json', 'print summary.json to stdout instead of the grade sheet')
+    .option('--whatsapp-port <port>', 'fixed port of the WhatsApp mock (an external connector points at it)')
+    .option('--crm-port <port>', 'fixed port of the CRM mock')
+    .option('--color', 'colour the grade sheet')
+    .option('--quiet', 'no progress lines')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage or invalid scenario,\n' +
+        '3 the run could not complete or was invalid (docs/exit-codes.md).\n' +
+        'Reports: summary.json, junit.xml, summary.md, report.html, result.json and journal.ndjson in the run directory.',
+    )
+    .action(async (scenarios: string[], flags: RunFlags) => {
+      const files = scenarios.length > 0 ? scenarios : [DEFAULT_SCENARIO];
+      if (flags.out && files.length > 1) {
+        throw new WacrmError(
+          'WACRM_USAGE',
+          '--out names one directory: give one scenario, or leave --out out',
+        );
+      }
+      const seed = positiveNumber('--seed', flags.seed, true);
+      const timeScale = positiveNumber('--time-scale', flags.timeScale, false);
+      const whatsappPort = positiveNumber('--whatsapp-port', flags.whatsappPort, true);
+      const crmPort = positiveNumber('--crm-port', flags.crmPort, true);
+      if (flags.connectorUrl !== undefined) {
+        try {
+          const u = new URL(flags.connectorUrl);
+          if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+        } catch {
+          throw new WacrmError(
+            'WACRM_USAGE',
+            `--connector-url must be an http(s) URL, got ${JSON.stringify(flags.connectorUrl)}`,
+          );
+        }
+      }
+      // Validate every scenario before running any, so a typo in the third fails fast.
+      const loaded = [];
+      for (const f of files) loaded.push(await loadScenario(f));
+      let worst = 0;
+      for (const { file, scenario, acceptance } of loaded) {
+        const runId = runIdFor(scenario.name, new Date());
+        const runDir = resolve(flags.out ?? join('reports', runId));
+        const say = (line: string) => {
+          if (!flags.quiet) io.err(line);
+        };
+        say(
+          `wacrm run ${basename(file)} (${scenario.suites.length} suites) → ${relative(resolve('.'), runDir) || '.'}`,
+        );
+        let progress: Progress | undefined;
+        let progressSuite = '';
+        const onProgress = (p: SuiteProgress) => {
+          if (flags.quiet) return;
+          if (p.suite !== progressSuite) {
+            progress?.done();
+            progressSuite = p.suite;
+            progress = createProgress(io, { label: p.suite, ...(p.total > 0 ? { total: p.total } : {}) });
+          }
+          progress?.update({
+            done: p.done,
+            step: p.label,
+            ...(p.p95Ms !== null ? { p95Ms: p.p95Ms } : {}),
+            errors: p.errors,
+          });
+        };
+        const result = await runScenario({
+          scenario,
+          scenarioFile: file,
+          acceptance,
+          runId,
+          runDir,
+          wacrmVersion: program.version() ?? '0.0.0',
+          nodeVersion: io.nodeVersion ?? 'unknown',
+          ...(seed !== undefined ? { seed } : {}),
+          ...(timeScale !== undefined ? { timeScale } : {}),
+          ...(flags.connectorUrl ? { connectorUrl: flags.connectorUrl } : {}),
+          ...(whatsappPort !== undefined ? { whatsappPort } : {}),
+          ...(crmPort !== undefined ? { crmPort } : {}),
+          onProgress,
+          onLog: (line) => {
+            progress?.done();
+            progress = undefined;
+            progressSuite = '';
+            say(`  ${line}`);
+          },
+        });
+        progress?.done();
+        result.acceptance = acceptance;
+        const sheet = grade(result, acceptance);
+        await writeFile(join(runDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+        const written = await writeReports(runDir, result, sheet);
+        if (flags.json) io.out(renderSummaryJson(result, sheet).trimEnd());
+        else {
+          io.out(renderGradeTable(sheet, { color: flags.color === true }));
+          io.out(`reports: ${written.map((w) => relative(resolve('.'), w)).join(', ')}`);
+        }
+        worst = Math.max(worst, sheet.exitCode);
+      }
+      if (worst === 3)
+        throw new WacrmError('WACRM_RUN_INVALID', 'the run is invalid (see the reasons above)');
+      if (worst !== 0)
+        throw new WacrmError('WACRM_THRESHOLD_FAILED', 'a threshold failed (see the grade sheet above)');
+    });
+}
