@@ -3,6 +3,7 @@ import {
   type Direction,
   METRIC_KEYS,
   METRIC_SUITE,
+  METRIC_SUITES,
   type MetricKey,
 } from '../config/acceptance.js';
 import type { RunResult } from '../report/model.js';
@@ -108,8 +109,9 @@ function gradeMetrics(result: RunResult, table: AcceptanceTable, ranSuites: Set<
     const suite = METRIC_SUITE[key];
     const thresholds = { qualified: entry.qualified, average: entry.average, best: entry.best };
     if (!measured) {
-      if (ranSuites.has(suite)) {
-        warnings.push(`${key} was not measured although suite ${suite} ran`);
+      const ran = METRIC_SUITES[key].filter((s) => ranSuites.has(s));
+      if (ran.length > 0) {
+        warnings.push(`${key} was not measured although suite ${ran.join(' and ')} ran`);
       }
       return {
         key,
@@ -120,9 +122,10 @@ function gradeMetrics(result: RunResult, table: AcceptanceTable, ranSuites: Set<
         band: 'not_measured',
         direction: entry.direction,
         thresholds,
-        evidence: ranSuites.has(suite)
-          ? `suite ${suite} ran but reported no value`
-          : `suite ${suite} did not run`,
+        evidence:
+          ran.length > 0
+            ? `suite ${ran.join(' and ')} ran but reported no value`
+            : `${METRIC_SUITES[key].length > 1 ? 'suites' : 'suite'} ${METRIC_SUITES[key].join(' and ')} did not run`,
       };
     }
     return {

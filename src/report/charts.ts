@@ -70,6 +70,8 @@ export interface LineChartOptions {
   hLines?: ReadonlyArray<{ y: number; label: string; color: string; axis?: 'left' | 'right' }>;
   /** Vertical markers (the ramp's stop point). */
   vLines?: ReadonlyArray<{ x: number; label: string; color: string }>;
+  /** Keep the right axis' margin even without a right axis, so stacked charts share their x positions. */
+  reserveRightAxis?: boolean;
 }
 
 /** Tick values for a time axis in ms: whole seconds, minutes or hours, about `count` of them. */
@@ -135,7 +137,7 @@ export function lineChart(o: LineChartOptions): string {
   const width = o.width ?? 960;
   const height = o.height ?? 300;
   const legendH = 26;
-  const m = { top: 14 + legendH, right: o.y2 ? 64 : 20, bottom: 44, left: 64 };
+  const m = { top: 14 + legendH, right: o.y2 || o.reserveRightAxis ? 64 : 20, bottom: 44, left: 64 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
 

@@ -254,6 +254,7 @@ function capacitySection(result: RunResult): string {
         ]
       : [],
     vLines: stopLines,
+    reserveRightAxis: true,
   });
   const hasCpu = c.steps.some((s) => s.connectorCpuPct !== undefined);
   const errSeries: Series[] = [
@@ -394,6 +395,7 @@ function timelineSection(result: RunResult): string {
     x,
     y: { label: 'p95 latency (s)', format: (v) => `${v} s` },
     bands,
+    reserveRightAxis: true,
   });
   return section(
     'timeline',
@@ -468,6 +470,7 @@ function soakSection(result: RunResult, sheet: GradeSheet): string {
     x,
     y: { label: 'error rate (%)', format: (v) => `${v} %`, min: 0 },
     y2: hasRss ? { label: 'RSS (MiB)', format: (v) => `${v}` } : undefined,
+    reserveRightAxis: true,
     hLines: [{ y: 0.5, label: 'alert 0.5 %', color: PALETTE.fail }],
     bands: peakBands,
   });

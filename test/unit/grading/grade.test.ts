@@ -93,7 +93,13 @@ describe('grade', () => {
       'peak_capacity_msg_per_min',
       'error_recovery_s',
     ]);
-    expect(sheet.rows[1]?.evidence).toBe('suite conversation-sync did not run');
+    expect(sheet.rows[3]?.evidence).toBe('suite capacity did not run');
+    // Completeness and sync latency pool both functional suites: template delivery ran, so it is flagged.
+    expect(sheet.rows[1]?.evidence).toBe('suite template-delivery ran but reported no value');
+    expect(sheet.warnings).toEqual([
+      'sync_latency_p95_s was not measured although suite template-delivery ran',
+      'record_completeness was not measured although suite template-delivery ran',
+    ]);
     expect(sheet.checks.every((c) => c.passed === null)).toBe(true);
   });
 
