@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseDocument, stringify } from 'yaml';
 import {
-  type ConfigIssue,
   ConfigError,
+  type ConfigIssue,
   checkScenarioFile,
   formatIssue,
   loadAcceptanceTable,

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scenarioJsonSchemaText, SUITE_KINDS } from '../../../src/config/index.js';
-import { fixture, shippedTable } from '../report/fixtures.js';
-import { buildSummary } from '../../../src/report/summary.js';
+import { SUITE_KINDS, scenarioJsonSchemaText } from '../../../src/config/index.js';
 import { grade } from '../../../src/grading/grade.js';
+import { buildSummary } from '../../../src/report/summary.js';
+import { fixture, shippedTable } from '../report/fixtures.js';
 
 const DOCS = resolve(import.meta.dirname, '../../../docs');
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WacrmError } from '../../../src/errors.js';
 import { grade } from '../../../src/grading/grade.js';
-import { readRunResult, readSummary, REPORT_FILES, writeReports } from '../../../src/report/write.js';
+import { REPORT_FILES, readRunResult, readSummary, writeReports } from '../../../src/report/write.js';
 import { fixture, shippedTable } from './fixtures.js';
 
 let dir: string;
