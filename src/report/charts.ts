@@ -237,7 +237,7 @@ export function lineChart(o: LineChartOptions): string {
     );
   }
   // Reference lines.
-  for (const h of o.hLines ?? []) {
+  for (const [i, h] of (o.hLines ?? []).entries()) {
     const y = (h.axis === 'right' ? syR : syL)(h.y);
     if (y < m.top - 0.5 || y > m.top + plotH + 0.5) continue;
     parts.push(
@@ -245,7 +245,8 @@ export function lineChart(o: LineChartOptions): string {
     );
     parts.push(
       // Labelled at the left end: markers (stop points) usually sit at the right.
-      `<text class="ref-label" x="${m.left + 6}" y="${num(y - 5)}" text-anchor="start" fill="${esc(h.color)}">${esc(h.label)}</text>`,
+      // Side by side when there are several: two limits often sit at nearly the same height.
+      `<text class="ref-label" x="${m.left + 6 + i * 130}" y="${num(y - 5)}" text-anchor="start" fill="${esc(h.color)}">${esc(h.label)}</text>`,
     );
   }
   // Series.
