@@ -121,7 +121,9 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       })
     : undefined;
   let connectorExit: string | undefined;
+  let closing = false;
   stack.connector?.onExit((code, signal) => {
+    if (closing) return;
     connectorExit = `the reference connector exited during the run (code ${code}, signal ${signal})`;
     log(connectorExit);
   });
@@ -212,13 +214,16 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     loop.stop();
     sampler?.stop();
     tracer.detachAll();
+    closing = true;
     await stack.close();
     if (journal) {
       journal.append({ type: recordTypes.runFinished, finishedAt: new Date().toISOString() });
       await journal.close().catch((err: Error) => log(`journal close failed: ${err.message}`));
     }
   }
-  if (connectorExit) invalidReasons.push(connectorExit);
+  // A connector that dies mid-run is the connector's failure, not the harness's: the run went on,
+  // its losses are counted in the metrics, and the report says what happened.
+  if (connectorExit) notes.push(`${connectorExit}; the flows it had not finished count as lost`);
   const healthWindows = health.windows().filter((w) => !w.valid);
   if (
     healthWindows.length > 0 &&
