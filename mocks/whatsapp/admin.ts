@@ -58,9 +58,10 @@ const SETTABLE_STATUSES = new Set<TemplateStatus>(['APPROVED', 'REJECTED', 'PAUS
  * webhook, force template reviews, reset, health.
  */
 export function registerAdminRoutes(app: FastifyInstance, core: WhatsAppCore): void {
-  app.get('/metrics', async (_request, reply: FastifyReply) =>
-    reply.type(PROMETHEUS_CONTENT_TYPE).send(core.metrics.render()),
-  );
+  app.get('/metrics', async (_request, reply: FastifyReply) => {
+    core.flushMetrics();
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(core.metrics.render());
+  });
 
   app.get('/_mock/health', async () => ({
     status: 'ok',

@@ -59,9 +59,17 @@ function urlPath(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-/** '/:version/:nodeId/messages' → '/{version}/{nodeId}/messages' (journal and metrics labels). */
+const routeLabels = new Map<string, string>();
+
+/** '/:version/:nodeId/messages' → '/{version}/{nodeId}/messages' (journal and metrics labels), memoised. */
 function routeLabel(url: string | undefined): string {
-  return url === undefined ? 'unmatched' : url.replace(/:(\w+)/g, '{$1}');
+  if (url === undefined) return 'unmatched';
+  let label = routeLabels.get(url);
+  if (label === undefined) {
+    label = url.replace(/:(\w+)/g, '{$1}');
+    routeLabels.set(url, label);
+  }
+  return label;
 }
 
 function isAdminPath(path: string): boolean {
@@ -178,14 +186,11 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
     if (isAdminPath(path)) return done();
     const isSend = request.method === 'POST' && path.endsWith('/messages');
     request.wa = { isSend, note: {} };
-    const traceId = core.traceId();
-    reply.headers({
-      'facebook-api-version': VERSION_PREFIX.exec(path)?.[1] ?? cfg.apiVersion,
-      'x-fb-trace-id': traceId,
-      'x-fb-request-id': traceId.split('').reverse().join(''),
-      'x-business-use-case-usage': core.usageHeader(isSend),
-      ...STATIC_GRAPH_HEADERS,
-    });
+    reply.header('facebook-api-version', VERSION_PREFIX.exec(path)?.[1] ?? cfg.apiVersion);
+    reply.header('x-fb-trace-id', core.traceId());
+    reply.header('x-fb-request-id', core.traceId());
+    reply.header('x-business-use-case-usage', core.usageHeader(isSend));
+    reply.headers(STATIC_GRAPH_HEADERS);
     done();
   });
 

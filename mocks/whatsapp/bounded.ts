@@ -10,9 +10,8 @@ export class BoundedMap<K, V> {
 
   constructor(readonly capacity: number) {}
 
-  /** Stores `value` (a re-set key moves to the newest position). */
+  /** Stores `value`. Eviction follows first insertion: re-setting a key keeps its place (one Map op, no reordering). */
   set(key: K, value: V): void {
-    if (this.map.has(key)) this.map.delete(key);
     this.map.set(key, value);
     if (this.map.size > this.capacity) {
       const oldest = this.map.keys().next();

@@ -2,7 +2,7 @@ import { type Clock, RealClock } from '../shared/clock.js';
 import { WebhookDispatcher } from '../shared/dispatcher.js';
 import type { DelaySpec } from '../shared/distributions.js';
 import { FaultController, type FaultRule } from '../shared/faults.js';
-import { Journal, type JournalEntry } from '../shared/journal.js';
+import type { Journal, JournalEntry } from '../shared/journal.js';
 import { MetricsRegistry } from '../shared/metrics.js';
 import { createRng, type Rng } from '../shared/random.js';
 import { BoundedMap } from './bounded.js';
@@ -21,6 +21,7 @@ import {
   type WhatsAppMockOptions,
 } from './options.js';
 import { RecipientCache } from './phone.js';
+import { RingJournal } from './ring-journal.js';
 import { type RenderedContent, type RenderedTemplate, renderTemplate, resolveTemplate } from './render.js';
 import { SEED_TEMPLATES } from './seed-templates.js';
 import { type OutboundMessage, pricingFor, type StatusPlan, StatusSimulator } from './statuses.js';
@@ -31,6 +32,7 @@ import {
   type EnvelopeConfig,
   inboundWebhook,
   type StatusObject,
+  statusJson,
   statusWebhook,
   templateStatusWebhook,
 } from './webhooks.js';
@@ -193,6 +195,44 @@ const STREAM = {
   inbound: 0x5bd1,
 };
 
+/** Recipients are spread over this many ordered webhook streams when statuses are batched. */
+const STATUS_SHARDS = 16;
+
+/** Statuses of one shard collected during a drain. */
+interface StatusBatch {
+  json: string;
+  wamids: string[];
+  kinds: string[];
+}
+
+function shardOf(waId: string): number {
+  let h = 0;
+  for (let i = 0; i < waId.length; i++) h = (h * 31 + waId.charCodeAt(i)) | 0;
+  return (h >>> 0) % STATUS_SHARDS;
+}
+
+/**
+ * Counts increments in a Map keyed by a cheap string and hands them to the registry's counter
+ * only when /metrics is rendered: the send path pays one Map lookup, not a label-object walk.
+ */
+class BufferedCounter {
+  private readonly pending = new Map<string, { labels: Record<string, string>; n: number }>();
+  constructor(private readonly counter: { inc(labels?: Record<string, string>, n?: number): void }) {}
+  /** Adds one to the series `key`; `labels` is called only the first time the key is seen. */
+  inc(key: string, labels: () => Record<string, string>): void {
+    const p = this.pending.get(key);
+    if (p) p.n++;
+    else this.pending.set(key, { labels: labels(), n: 1 });
+  }
+  /** Hands the pending counts to the registry. */
+  flush(): void {
+    for (const p of this.pending.values()) {
+      if (p.n > 0) this.counter.inc(p.labels, p.n);
+      p.n = 0;
+    }
+  }
+}
+
 /**
  * The WhatsApp mock's state and behaviour, independent of HTTP: sends, inbound messages, status
  * simulation, templates, limits, faults, journal and metrics. The fastify layer (app.ts) is a
@@ -230,17 +270,22 @@ export class WhatsAppCore {
   private sendsSecond = { second: -1, count: 0 };
   private readonly ownWaId: string;
   private readonly counters: {
-    accepted: { inc(labels?: Record<string, string>, n?: number): void };
-    statuses: { inc(labels?: Record<string, string>, n?: number): void };
-    inbound: { inc(labels?: Record<string, string>, n?: number): void };
-    webhooks: { inc(labels?: Record<string, string>, n?: number): void };
-    requests: { inc(labels?: Record<string, string>, n?: number): void };
+    accepted: BufferedCounter;
+    statuses: BufferedCounter;
+    inbound: BufferedCounter;
+    webhooks: BufferedCounter;
+    requests: BufferedCounter;
   };
+  /** Status webhooks waiting for the end of the current drain, per shard (only with statusBatch > 1). */
+  private readonly statusBatches = new Map<number, StatusBatch>();
+  private readonly statusBatch: number;
+  /** The envelope around `statuses`, split once: prefix + statuses JSON + suffix. */
+  private readonly statusEnvelope: { prefix: string; suffix: string };
 
   constructor(readonly cfg: ResolvedConfig) {
     this.clock = cfg.clock;
     this.startedAtMs = this.clock.nowMs();
-    this.journal = new Journal('whatsapp', this.clock, cfg.journalCapacity);
+    this.journal = new RingJournal('whatsapp', this.clock, cfg.journalCapacity);
     this.rngWamid = createRng(cfg.seed ^ STREAM.wamid);
     this.rngInbound = createRng(cfg.seed ^ STREAM.inbound);
     this.rngTrace = createRng(cfg.seed ^ STREAM.trace);
@@ -273,29 +318,41 @@ export class WhatsAppCore {
       rng: statusRng,
       timing: cfg.statusTiming,
       emit: (msg, s) => this.emitStatus(msg, s),
+      flush: () => this.flushStatuses(),
+      scheduled: (msg, status, dueInMs) =>
+        this.journal.append('status.scheduled', { wamid: msg.wamid, status, phone: msg.waId, dueInMs }),
+      finished: (msg) => this.journal.append('status.finished', { wamid: msg.wamid, phone: msg.waId }),
       reorder: () => this.faults.webhookReorder(),
     });
+    const m = this.metrics;
     this.counters = {
-      requests: this.metrics.counter(
-        'whatsapp_mock_requests_total',
-        'Graph API requests by route, HTTP status and error code',
-        ['route', 'status', 'error_code'],
+      requests: new BufferedCounter(
+        m.counter('whatsapp_mock_requests_total', 'Graph API requests by route, HTTP status and error code', [
+          'route',
+          'status',
+          'error_code',
+        ]),
       ),
-      accepted: this.metrics.counter('whatsapp_mock_messages_accepted_total', 'Messages accepted by type', [
-        'type',
-      ]),
-      statuses: this.metrics.counter('whatsapp_mock_statuses_total', 'Status webhooks enqueued by status', [
-        'status',
-      ]),
-      inbound: this.metrics.counter('whatsapp_mock_inbound_total', 'Inbound customer messages by type', [
-        'type',
-      ]),
-      webhooks: this.metrics.counter(
-        'whatsapp_mock_webhooks_total',
-        'Webhook delivery attempts by field and result (delivered, failed, abandoned)',
-        ['field', 'result'],
+      accepted: new BufferedCounter(
+        m.counter('whatsapp_mock_messages_accepted_total', 'Messages accepted by type', ['type']),
+      ),
+      statuses: new BufferedCounter(
+        m.counter('whatsapp_mock_statuses_total', 'Status webhooks enqueued by status', ['status']),
+      ),
+      inbound: new BufferedCounter(
+        m.counter('whatsapp_mock_inbound_total', 'Inbound customer messages by type', ['type']),
+      ),
+      webhooks: new BufferedCounter(
+        m.counter(
+          'whatsapp_mock_webhooks_total',
+          'Webhook delivery attempts by field and result (delivered, failed, abandoned)',
+          ['field', 'result'],
+        ),
       ),
     };
+    this.statusBatch = Math.max(1, Math.floor(cfg.webhook.statusBatch ?? 1));
+    const envelope = JSON.stringify(statusWebhook(this.env, [])).split('"statuses":[]');
+    this.statusEnvelope = { prefix: `${envelope[0]}"statuses":[`, suffix: `]${envelope[1]}` };
     this.metrics.gauge(
       'whatsapp_mock_webhook_queue_depth',
       'Webhooks not yet delivered (queued, in flight, waiting to retry)',
@@ -357,7 +414,8 @@ export class WhatsAppCore {
   private onJournalEntry(e: JournalEntry): void {
     if (e.kind.charCodeAt(0) !== 119 /* 'w' */ || !e.kind.startsWith('webhook.')) return;
     const field = typeof e.data['field'] === 'string' ? e.data['field'] : '';
-    this.counters.webhooks.inc({ field, result: e.kind.slice(8) });
+    const result = e.kind.slice(8);
+    this.counters.webhooks.inc(`${field}\u0000${result}`, () => ({ field, result }));
   }
 
   /** A new Graph trace id (`fbtrace_id`, `x-fb-trace-id`). */
@@ -383,11 +441,12 @@ export class WhatsAppCore {
 
   /** Counts a Graph request for /metrics. */
   countRequest(route: string, statusCode: number, errorCode: number | undefined): void {
-    this.counters.requests.inc({
+    const code = errorCode === undefined ? '' : String(errorCode);
+    this.counters.requests.inc(`${route}\u0000${statusCode}\u0000${code}`, () => ({
       route,
       status: String(statusCode),
-      error_code: errorCode === undefined ? '' : String(errorCode),
-    });
+      error_code: code,
+    }));
   }
 
   /** The Graph error for an object id this mock does not have (code 100, subcode 33). */
@@ -468,7 +527,8 @@ export class WhatsAppCore {
     if (req.replyTo !== undefined) entry['replyTo'] = req.replyTo;
     if (plan.kind === 'fail') entry['plannedErrorCode'] = plan.code;
     this.counts.accepted++;
-    this.counters.accepted.inc({ type: req.type });
+    const type = req.type;
+    this.counters.accepted.inc(type, () => ({ type }));
     this.journal.append('message.accepted', entry);
     this.statuses.start(msg, plan);
 
@@ -505,17 +565,62 @@ export class WhatsAppCore {
   }
 
   private emitStatus(msg: OutboundMessage, s: StatusObject): void {
-    const body = statusWebhook(this.env, [s]);
-    const meta = { field: 'messages', wamids: [s.id], statuses: [s.status] };
-    this.dispatcherImpl.enqueue(s.id, body, meta);
-    if (this.faults.webhookDuplicate()) this.dispatcherImpl.enqueue(s.id, body, { ...meta, duplicate: true });
     this.counts.statusesEmitted++;
-    this.counters.statuses.inc({ status: s.status });
-    const entry: Record<string, unknown> = { wamid: s.id, status: s.status, phone: msg.waId };
+    const status = s.status;
+    this.counters.statuses.inc(status, () => ({ status }));
+    const entry: Record<string, unknown> = { wamid: s.id, status, phone: msg.waId };
     const err = s.errors?.[0];
     if (err) entry['errorCode'] = err.code;
     if (msg.bizOpaque !== undefined) entry['bizOpaque'] = msg.bizOpaque;
+    if (this.statusBatch <= 1) {
+      // Built as text around the one status: the envelope never changes.
+      const body = this.statusEnvelope.prefix + statusJson(s) + this.statusEnvelope.suffix;
+      this.enqueueStatuses(s.id, body, [s.id], [status]);
+    } else {
+      const shard = shardOf(msg.waId);
+      let batch = this.statusBatches.get(shard);
+      if (!batch) {
+        batch = { json: '', wamids: [], kinds: [] };
+        this.statusBatches.set(shard, batch);
+      }
+      batch.json += (batch.json === '' ? '' : ',') + statusJson(s);
+      batch.wamids.push(s.id);
+      batch.kinds.push(status);
+      if (batch.wamids.length >= this.statusBatch) this.flushShard(shard, batch);
+    }
     this.journal.append('status.emitted', entry);
+  }
+
+  private enqueueStatuses(orderKey: string, body: string, wamids: string[], statuses: string[]): void {
+    const meta = { field: 'messages', wamids, statuses };
+    this.dispatcherImpl.enqueue(orderKey, body, meta);
+    if (this.faults.webhookDuplicate())
+      this.dispatcherImpl.enqueue(orderKey, body, { ...meta, duplicate: true });
+  }
+
+  private flushShard(shard: number, batch: StatusBatch): void {
+    if (batch.wamids.length === 0) return;
+    // One order key per shard of recipients keeps each message's statuses in order across batches.
+    this.enqueueStatuses(
+      `statuses:${shard}`,
+      this.statusEnvelope.prefix + batch.json + this.statusEnvelope.suffix,
+      batch.wamids,
+      batch.kinds,
+    );
+    batch.json = '';
+    batch.wamids = [];
+    batch.kinds = [];
+  }
+
+  /** End of a drain of due statuses: batched statuses go out now. */
+  private flushStatuses(): void {
+    if (this.statusBatch <= 1) return;
+    for (const [shard, batch] of this.statusBatches) this.flushShard(shard, batch);
+  }
+
+  /** Pushes buffered metric increments into the registry (before /metrics renders). */
+  flushMetrics(): void {
+    for (const c of Object.values(this.counters)) c.flush();
   }
 
   /** A customer sends a message (`POST /_mock/inbound`): opens the 24 h window, enqueues the webhook. Throws InboundError. */
@@ -542,7 +647,7 @@ export class WhatsAppCore {
     if (this.faults.webhookDuplicate())
       this.dispatcherImpl.enqueue(`in:${m.waId}`, body, { ...meta, duplicate: true });
     this.counts.inbound++;
-    this.counters.inbound.inc({ type: m.type });
+    this.counters.inbound.inc(m.type, () => ({ type: m.type }));
     const entry: Record<string, unknown> = { wamid, from: m.waId, phone: m.waId, type: m.type };
     if (m.text !== undefined) entry['text'] = m.text;
     this.journal.append('inbound.created', entry);

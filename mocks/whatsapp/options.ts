@@ -47,7 +47,12 @@ export interface WhatsAppMockOptions {
   statusTiming?: Partial<StatusTiming>;
   /** Review of created templates; default 95 % approved, delay lognormal(30m,1,24h). */
   templateApproval?: { approveProbability: number; delay: DelaySpec };
-  webhook?: { concurrency?: number; timeoutMs?: number; retry?: Partial<RetryPolicy> };
+  /**
+   * Webhook delivery: `concurrency` (POSTs in flight), per-attempt `timeoutMs`, `retry` policy, and
+   * `statusBatch`: up to this many statuses that fall due together share one webhook (`statuses[]`
+   * holds several). Default 1: one status per webhook, as Meta usually sends them.
+   */
+  webhook?: { concurrency?: number; timeoutMs?: number; retry?: Partial<RetryPolicy>; statusBatch?: number };
   /** Faults active from the start. */
   faults?: FaultRule[];
   /** Journal entries kept in memory (default 200,000). */

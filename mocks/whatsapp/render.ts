@@ -83,6 +83,58 @@ interface Param {
   mediaId?: string;
 }
 
+function onlyKnown(obj: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const k in obj) if (!allowed.has(k)) return false;
+  return true;
+}
+
+const ISO_CURRENCY = /^[A-Z]{3}$/;
+
+/**
+ * The common, well-formed body parameters (text and currency) checked without building error
+ * paths; anything unusual returns undefined and goes through {@link parseParam}, which names the
+ * problem. Accepts exactly what parseParam accepts for these shapes.
+ */
+function fastParam(raw: unknown): Param | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const p = raw as Record<string, unknown>;
+  const name = p['parameter_name'];
+  if (name !== undefined && name !== null && (typeof name !== 'string' || name.length > 512))
+    return undefined;
+  let param: Param;
+  if (p['type'] === 'text') {
+    const text = p['text'];
+    if (typeof text !== 'string' || text.length === 0 || text.length > 32768 || BAD_TEXT_PARAM.test(text)) {
+      return undefined;
+    }
+    if (!onlyKnown(p, PARAM_KEYS['text'] as ReadonlySet<string>)) return undefined;
+    param = { type: 'text', value: text };
+  } else if (p['type'] === 'currency') {
+    const c = p['currency'];
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) return undefined;
+    const cur = c as Record<string, unknown>;
+    const fallback = cur['fallback_value'];
+    const code = cur['code'];
+    if (
+      typeof fallback !== 'string' ||
+      fallback.length === 0 ||
+      fallback.length > 1024 ||
+      typeof code !== 'string' ||
+      !ISO_CURRENCY.test(code) ||
+      !Number.isInteger(cur['amount_1000']) ||
+      !onlyKnown(p, PARAM_KEYS['currency'] as ReadonlySet<string>) ||
+      !onlyKnown(cur, CURRENCY_KEYS)
+    ) {
+      return undefined;
+    }
+    param = { type: 'currency', value: fallback };
+  } else {
+    return undefined;
+  }
+  if (typeof name === 'string') param.name = name;
+  return param;
+}
+
 function parseParam(raw: unknown, path: string): Param {
   const p = reqObject(raw, path);
   const type = reqString(p['type'], at(path, 'type'), 32);
@@ -173,13 +225,14 @@ function bindParams(
 ): Record<string, string> {
   if (params.length !== vars.length) throw countMismatch(where, params.length, vars.length);
   const values: Record<string, string> = {};
-  params.forEach((p, i) => {
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i] as Param;
     if (!allowedTypes.has(p.type)) {
       throw formatMismatch(
         `${where}: parameter ${i + 1} has type ${p.type}, expected one of ${[...allowedTypes].join(', ')}`,
       );
     }
-  });
+  }
   if (format === 'NAMED') {
     const expected = new Set(vars);
     for (const p of params) {
@@ -234,8 +287,8 @@ function parseComponents(raw: unknown): SendComponent[] {
     const params =
       paramsRaw === undefined || paramsRaw === null
         ? []
-        : reqArray(paramsRaw, at(path, 'parameters'), 0, 100).map((p, j) =>
-            parseParam(p, at(at(path, 'parameters'), j)),
+        : reqArray(paramsRaw, at(path, 'parameters'), 0, 100).map(
+            (p, j) => fastParam(p) ?? parseParam(p, at(at(path, 'parameters'), j)),
           );
     const out: SendComponent = { type, params };
     if (type === 'button') {
@@ -273,7 +326,7 @@ function renderButton(b: CompiledButton, comp: SendComponent | undefined): Rende
       if (params.length !== expected) throw countMismatch(where, params.length, expected);
       const p = params[0];
       if (p && p.type !== 'text') throw formatMismatch(`${where}: expected a text parameter, got ${p.type}`);
-      const url = fillText(b.url ?? { parts: [''], vars: [] }, () => p?.value ?? '');
+      const url = fillText(b.url ?? { parts: [''], vars: [] }, p ? { '1': p.value } : {});
       return { index: b.index, type: 'url', text: b.text, url };
     }
     case 'PHONE_NUMBER': {
@@ -370,7 +423,7 @@ export function renderTemplate(t: StoredTemplate, componentsRaw: unknown): Rende
     if (hp.length > 0) throw countMismatch('header', hp.length, 0);
   } else if (ct.header.format === 'TEXT') {
     const values = bindParams('header', hp, ct.headerVars, format, HEADER_TEXT_TYPES);
-    const text = fillText(ct.header.text ?? { parts: [''], vars: [] }, (v) => values[v] ?? '');
+    const text = fillText(ct.header.text ?? { parts: [''], vars: [] }, values);
     if (text.length > 60) {
       throw new GraphError(132005, {
         details: `header: text is ${text.length} characters after parameters; the limit is 60`,
@@ -392,7 +445,7 @@ export function renderTemplate(t: StoredTemplate, componentsRaw: unknown): Rende
 
   const values = bindParams('body', bodyComp?.params ?? [], ct.bodyVars, format, BODY_TYPES);
   out.bodyParams = values;
-  out.body = fillText(ct.body, (v) => values[v] ?? '');
+  out.body = fillText(ct.body, values);
   if (out.body.length > 1024) {
     throw new GraphError(132005, {
       details: `body: text is ${out.body.length} characters after parameters; the limit is 1024`,
@@ -409,10 +462,8 @@ export function renderTemplate(t: StoredTemplate, componentsRaw: unknown): Rende
     return renderButton(b, comp);
   });
 
-  const lines: string[] = [];
-  if (out.header?.text !== undefined) lines.push(out.header.text);
-  lines.push(out.body);
-  if (out.footer !== undefined) lines.push(out.footer);
-  out.text = lines.join('\n');
+  let text = out.header?.text === undefined ? out.body : `${out.header.text}\n${out.body}`;
+  if (out.footer !== undefined) text += `\n${out.footer}`;
+  out.text = text;
   return out;
 }

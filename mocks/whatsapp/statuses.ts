@@ -21,27 +21,105 @@ export type StatusPlan =
   /** `failed` with `code`; `afterSent` emits `sent` first (a delivery failure) rather than failing outright. */
   | { kind: 'fail'; code: number; details?: string; afterSent: boolean };
 
+type Stage = 'failNow' | 'sent' | 'failAfter' | 'delivered' | 'read';
+
 interface Flight {
   msg: OutboundMessage;
-  timer?: TimerHandle;
+  /** What happens when this flight's timer comes due. */
+  stage: Stage;
+  failCode?: number;
+  failDetails?: string;
   /** Webhook-reorder fault: `sent` is held back and emitted right after `delivered`. */
   reorder: boolean;
   heldSent?: StatusObject;
 }
 
+/** The status a stage emits when it comes due. */
+const STAGE_STATUS: Record<Stage, StatusObject['status']> = {
+  failNow: 'failed',
+  sent: 'sent',
+  failAfter: 'failed',
+  delivered: 'delivered',
+  read: 'read',
+};
+
+interface Due {
+  dueMs: number;
+  seq: number;
+  f: Flight;
+}
+
 const DAY_MS = 24 * 3_600_000;
 const MAX_CONVERSATIONS = 200_000;
+
+/** Binary min-heap on (dueMs, seq): one clock timer serves every pending status. */
+class DueHeap {
+  private items: Due[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): Due | undefined {
+    return this.items[0];
+  }
+  private less(a: Due, b: Due): boolean {
+    return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
+  }
+  push(d: Due): void {
+    const a = this.items;
+    a.push(d);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(a[i] as Due, a[p] as Due)) break;
+      const tmp = a[i] as Due;
+      a[i] = a[p] as Due;
+      a[p] = tmp;
+      i = p;
+    }
+  }
+  pop(): Due | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l] as Due, a[m] as Due)) m = l;
+        if (r < a.length && this.less(a[r] as Due, a[m] as Due)) m = r;
+        if (m === i) break;
+        const tmp = a[i] as Due;
+        a[i] = a[m] as Due;
+        a[m] = tmp;
+        i = m;
+      }
+    }
+    return top;
+  }
+  clear(): void {
+    this.items = [];
+  }
+}
 
 /**
  * Plays each accepted message's status sequence on the mock's clock: `sent` → `delivered` → `read`
  * (with probability `readProbability`) or `failed`, each after a delay drawn from its distribution
- * (relative to the previous status). One timer per message at a time; `cancelAll` forgets them.
+ * (relative to the previous status). All pending statuses sit in one heap served by a single clock
+ * timer, so thousands of messages in flight cost no more timers than one; statuses that fall due
+ * together are emitted in one drain, followed by `flush()` (where the app may batch them).
  * Statuses carry PMP `pricing` and a `conversation` object (a 24 h conversation per user and
  * category, whose `expiration_timestamp` appears on the `sent` status that opens it).
  */
 export class StatusSimulator {
-  private readonly flights = new Set<Flight>();
+  private readonly heap = new DueHeap();
   private readonly conversations = new Map<string, { id: string; expiresAtMs: number }>();
+  private timer: TimerHandle | undefined;
+  private timerDueMs = Number.POSITIVE_INFINITY;
+  private seq = 0;
+  private active = 0;
 
   constructor(
     private readonly deps: {
@@ -50,6 +128,12 @@ export class StatusSimulator {
       timing: StatusTiming;
       /** Called for each status at the moment it is due (the app enqueues the webhook). */
       emit: (msg: OutboundMessage, status: StatusObject) => void;
+      /** Called after each drain of due statuses (the app flushes batched webhooks). */
+      flush?: () => void;
+      /** Called when a status is put on the timeline, with its delay. */
+      scheduled?: (msg: OutboundMessage, status: StatusObject['status'], dueInMs: number) => void;
+      /** Called once a message will get no more statuses (after its last one was emitted). */
+      finished?: (msg: OutboundMessage) => void;
       /** Asked once per message: should its statuses go out of order (webhook-reorder fault)? */
       reorder: () => boolean;
     },
@@ -57,54 +141,92 @@ export class StatusSimulator {
 
   /** Starts the status sequence for an accepted message. */
   start(msg: OutboundMessage, plan: StatusPlan): void {
-    const f: Flight = { msg, reorder: false };
-    this.flights.add(f);
+    const f: Flight = { msg, stage: 'sent', reorder: false };
+    this.active++;
     const t = this.deps.timing;
     if (plan.kind === 'fail' && !plan.afterSent) {
-      this.after(f, sampleDelayMs(t.sent, this.deps.rng), () => {
-        this.emit(f, this.failed(f, plan.code, plan.details));
-        this.finish(f);
-      });
-      return;
+      f.stage = 'failNow';
+      f.failCode = plan.code;
+      if (plan.details !== undefined) f.failDetails = plan.details;
+    } else {
+      f.reorder = this.deps.reorder();
+      if (plan.kind === 'fail') {
+        f.failCode = plan.code;
+        if (plan.details !== undefined) f.failDetails = plan.details;
+      } else if (chance(this.deps.rng, t.failureRate)) {
+        f.failCode = 131026;
+      }
     }
-    f.reorder = this.deps.reorder();
-    const failAfterSent =
-      plan.kind === 'fail'
-        ? plan
-        : chance(this.deps.rng, t.failureRate)
-          ? { code: 131026, details: undefined }
-          : undefined;
-    this.after(f, sampleDelayMs(t.sent, this.deps.rng), () => {
-      const sent = this.status(f, 'sent');
-      if (f.reorder) f.heldSent = sent;
-      else this.emit(f, sent);
-      this.after(f, sampleDelayMs(t.delivered, this.deps.rng), () => {
-        if (failAfterSent) {
-          this.emit(f, this.failed(f, failAfterSent.code, failAfterSent.details));
-          this.releaseHeld(f);
-          this.finish(f);
-          return;
-        }
+    this.after(f, sampleDelayMs(t.sent, this.deps.rng));
+  }
+
+  private after(f: Flight, delayMs: number): void {
+    const dueInMs = Math.max(0, delayMs);
+    const dueMs = this.deps.clock.nowMs() + dueInMs;
+    this.deps.scheduled?.(f.msg, STAGE_STATUS[f.stage], dueInMs);
+    this.heap.push({ dueMs, seq: ++this.seq, f });
+    if (dueMs < this.timerDueMs) this.arm(dueMs);
+  }
+
+  private arm(dueMs: number): void {
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    this.timerDueMs = dueMs;
+    this.timer = this.deps.clock.setTimeout(() => this.drain(), dueMs - this.deps.clock.nowMs());
+  }
+
+  private drain(): void {
+    this.timer = undefined;
+    this.timerDueMs = Number.POSITIVE_INFINITY;
+    const nowMs = this.deps.clock.nowMs();
+    for (let top = this.heap.peek(); top && top.dueMs <= nowMs; top = this.heap.peek()) {
+      this.heap.pop();
+      this.step(top.f);
+    }
+    this.deps.flush?.();
+    const next = this.heap.peek();
+    if (next && next.dueMs < this.timerDueMs) this.arm(next.dueMs);
+  }
+
+  private step(f: Flight): void {
+    const t = this.deps.timing;
+    switch (f.stage) {
+      case 'failNow':
+        this.emit(f, this.failed(f));
+        this.done(f);
+        return;
+      case 'sent': {
+        const sent = this.status(f, 'sent');
+        if (f.reorder) f.heldSent = sent;
+        else this.emit(f, sent);
+        f.stage = f.failCode === undefined ? 'delivered' : 'failAfter';
+        this.after(f, sampleDelayMs(t.delivered, this.deps.rng));
+        return;
+      }
+      case 'failAfter':
+        this.emit(f, this.failed(f));
+        this.releaseHeld(f);
+        this.done(f);
+        return;
+      case 'delivered':
         this.emit(f, this.status(f, 'delivered'));
         this.releaseHeld(f);
         if (!chance(this.deps.rng, t.readProbability)) {
-          this.finish(f);
+          this.done(f);
           return;
         }
-        this.after(f, sampleDelayMs(t.read, this.deps.rng), () => {
-          this.emit(f, this.status(f, 'read'));
-          this.finish(f);
-        });
-      });
-    });
+        f.stage = 'read';
+        this.after(f, sampleDelayMs(t.read, this.deps.rng));
+        return;
+      case 'read':
+        this.emit(f, this.status(f, 'read'));
+        this.done(f);
+        return;
+    }
   }
 
-  private after(f: Flight, delayMs: number, fn: () => void): void {
-    f.timer = this.deps.clock.setTimeout(fn, delayMs);
-  }
-
-  private finish(f: Flight): void {
-    this.flights.delete(f);
+  private done(f: Flight): void {
+    this.active--;
+    this.deps.finished?.(f.msg);
   }
 
   private releaseHeld(f: Flight): void {
@@ -139,9 +261,9 @@ export class StatusSimulator {
     return s;
   }
 
-  private failed(f: Flight, code: number, details?: string): StatusObject {
+  private failed(f: Flight): StatusObject {
     const s = this.base(f, 'failed');
-    s.errors = [webhookError(code, details)];
+    s.errors = [webhookError(f.failCode ?? 131000, f.failDetails)];
     return s;
   }
 
@@ -174,28 +296,49 @@ export class StatusSimulator {
 
   /** Messages whose statuses are still to come. */
   pendingCount(): number {
-    return this.flights.size;
+    return this.active;
   }
 
   /** Drops every pending status (reset). */
   cancelAll(): void {
-    for (const f of this.flights) if (f.timer) this.deps.clock.clearTimeout(f.timer);
-    this.flights.clear();
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDueMs = Number.POSITIVE_INFINITY;
+    this.heap.clear();
+    this.active = 0;
     this.conversations.clear();
   }
 }
 
-/** The PMP pricing of a message: templates by category (utility is free inside the service window), free-form as service. */
+const PRICING = {
+  service: Object.freeze({
+    billable: false,
+    pricing_model: 'PMP',
+    type: 'free_customer_service',
+    category: 'service',
+  }),
+  utilityFree: Object.freeze({
+    billable: false,
+    pricing_model: 'PMP',
+    type: 'free_customer_service',
+    category: 'utility',
+  }),
+  utility: Object.freeze({ billable: true, pricing_model: 'PMP', type: 'regular', category: 'utility' }),
+  marketing: Object.freeze({ billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing' }),
+  authentication: Object.freeze({
+    billable: true,
+    pricing_model: 'PMP',
+    type: 'regular',
+    category: 'authentication',
+  }),
+} as const satisfies Record<string, PricingObject>;
+
+/** The PMP pricing of a message: templates by category (utility is free inside the service window), free-form as service. Shared frozen objects. */
 export function pricingFor(
   category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION' | undefined,
   windowOpen: boolean,
 ): PricingObject {
-  if (category === undefined) {
-    return { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category: 'service' };
-  }
-  const cat = category === 'MARKETING' ? 'marketing' : category === 'UTILITY' ? 'utility' : 'authentication';
-  if (cat === 'utility' && windowOpen) {
-    return { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category: 'utility' };
-  }
-  return { billable: true, pricing_model: 'PMP', type: 'regular', category: cat };
+  if (category === undefined) return PRICING.service;
+  if (category === 'UTILITY') return windowOpen ? PRICING.utilityFree : PRICING.utility;
+  return category === 'MARKETING' ? PRICING.marketing : PRICING.authentication;
 }

@@ -114,10 +114,11 @@ export function compileText(text: string): CompiledText {
   return { parts, vars };
 }
 
-/** Joins compiled text with the given variable values. */
-export function fillText(t: CompiledText, values: (name: string) => string): string {
+/** Joins compiled text with the given variable values (a missing value renders as ''). */
+export function fillText(t: CompiledText, values: Readonly<Record<string, string>>): string {
   let out = t.parts[0] as string;
-  for (let i = 0; i < t.vars.length; i++) out += values(t.vars[i] as string) + (t.parts[i + 1] as string);
+  for (let i = 0; i < t.vars.length; i++)
+    out += (values[t.vars[i] as string] ?? '') + (t.parts[i + 1] as string);
   return out;
 }
 

@@ -25,16 +25,20 @@ function hexDigits(rng: Rng, count: number): string {
 export function makeWamid(rng: Rng, waId: string, direction: 'outbound' | 'inbound'): string {
   const digits = waId.length > 0 && waId.length < 64 ? waId : '0';
   const tokenLength = direction === 'outbound' ? 18 : 20;
-  const token = hexDigits(rng, tokenLength);
-  const head = Buffer.from([0x1c, 0x18, digits.length]);
-  const mid = Buffer.from([0x15, 0x02, 0x00, direction === 'outbound' ? 0x11 : 0x12, 0x18, tokenLength]);
-  const blob = Buffer.concat([
-    head,
-    Buffer.from(digits, 'latin1'),
-    mid,
-    Buffer.from(token, 'latin1'),
-    Buffer.from([0]),
-  ]);
+  // Layout: 1C 18 <len> <wa_id> 15 02 00 <11|12> 18 <token len> <token> 00, written in one buffer.
+  const blob = Buffer.allocUnsafe(3 + digits.length + 6 + tokenLength + 1);
+  blob[0] = 0x1c;
+  blob[1] = 0x18;
+  blob[2] = digits.length;
+  let o = 3 + blob.write(digits, 3, 'latin1');
+  blob[o++] = 0x15;
+  blob[o++] = 0x02;
+  blob[o++] = 0x00;
+  blob[o++] = direction === 'outbound' ? 0x11 : 0x12;
+  blob[o++] = 0x18;
+  blob[o++] = tokenLength;
+  o += blob.write(hexDigits(rng, tokenLength), o, 'latin1');
+  blob[o] = 0;
   return `wamid.${blob.toString('base64')}`;
 }
 

@@ -196,6 +196,23 @@ describe('status webhooks', () => {
   });
 });
 
+describe('status batching (webhook.statusBatch)', () => {
+  it('puts statuses that fall due together into one signed webhook, each message still in order', async () => {
+    const { base, receiver } = await setup({ webhook: { statusBatch: 10 } });
+    const sends = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => sendMessage(base, orderConfirmation(`1650555${5000 + i}`))),
+    );
+    const wamids = sends.map((r) => r.json['messages'][0].id as string);
+    await receiver.waitFor(() => receiver.statuses().length >= 60, 10_000, '60 statuses');
+    for (const w of wamids) expect(sequenceOf(receiver, w)).toEqual(['sent', 'delivered', 'read']);
+    const sizes = receiver.received.map((r) => r.body.entry[0]?.changes[0]?.value.statuses?.length ?? 0);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
+    expect(receiver.received.length).toBeLessThan(60);
+    expect(receiver.received.every((r) => r.signatureOk)).toBe(true);
+  });
+});
+
 describe('retries and faults', () => {
   it('retries a failing receiver with backoff, in order per message, and stops once it recovers', async () => {
     let failing = true;

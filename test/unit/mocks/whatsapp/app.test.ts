@@ -127,6 +127,14 @@ describe('sending', () => {
       'delivered',
       'read',
     ]);
+    expect(entries(app, 'status.scheduled').map((e) => [e.data['status'], e.data['dueInMs']])).toEqual([
+      ['sent', 100],
+      ['delivered', 200],
+      ['read', 300],
+    ]);
+    const kinds = app.whatsapp.journal.query({ wamid }).map((e) => e.kind);
+    expect(kinds.at(-1)).toBe('status.finished');
+    expect(kinds.filter((k) => k === 'status.finished')).toHaveLength(1);
     expect(app.whatsapp.dispatcher.stats().queued).toBe(3);
     const graph = entries(app, 'graph.request')[0];
     expect(graph?.data).toMatchObject({
@@ -421,7 +429,10 @@ describe('admin API', () => {
       method: 'GET',
       url: `/_mock/journal?wamid=${encodeURIComponent(wamid)}`,
     });
-    expect(byWamid.json().entries.map((e: { kind: string }) => e.kind)).toEqual(['message.accepted']);
+    expect(byWamid.json().entries.map((e: { kind: string }) => e.kind)).toEqual([
+      'message.accepted',
+      'status.scheduled',
+    ]);
     const byPhone = await app.inject({
       method: 'GET',
       url: '/_mock/journal?phone=%2B447911123456&kind=message.accepted',

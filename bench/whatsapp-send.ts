@@ -1,0 +1,225 @@
+// Usage: npx tsx bench/whatsapp-send.ts [--seconds 10] [--warmup 2] [--connections 64] [--recipients 2000] [--status-batch 50] [--no-webhooks]
+//
+// How fast the mock WhatsApp Cloud API accepts sends, next to a bare fastify route in the same run.
+// Both servers run on this process's main thread (one core); autocannon fires from a child process
+// and the webhook sink (a bare node:http server answering 200) runs in a worker thread, so the
+// mock's core does the mock's work only. The mock gets template sends (order_confirmation: NAMED parameters,
+// currency, URL button) to --recipients different numbers, with its limits opened wide, and its
+// status webhooks (sent, delivered, read) flowing to the sink while the load runs. The bare route
+// parses the same JSON body and answers a constant Meta-shaped body. The mock runs twice: with the
+// default one status per webhook (three signed POSTs per message), and with --status-batch statuses
+// that fall due together sharing one webhook. Prints the rates and the ratios to the bare route.
+// Targets (issue 2): ≥ 10,000 accepted sends/s and ≥ 0.4 of the bare route.
+import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import type autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { RealClock } from '../mocks/shared/clock.js';
+import { buildWhatsAppMock } from '../mocks/whatsapp/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '64' },
+    recipients: { type: 'string', default: '2000' },
+    'status-batch': { type: 'string', default: '50' },
+    'no-webhooks': { type: 'boolean', default: false },
+  },
+});
+const seconds = Number(args.seconds);
+const warmupS = Number(args.warmup);
+const connections = Number(args.connections);
+const recipients = Number(args.recipients);
+const statusBatch = Number(args['status-batch']);
+for (const [name, v] of Object.entries({
+  seconds,
+  warmup: warmupS,
+  connections,
+  recipients,
+  'status-batch': statusBatch,
+})) {
+  if (!(v >= 0) || (name !== 'warmup' && !(v > 0))) {
+    console.error(`--${name} must be a number > 0`);
+    process.exit(2);
+  }
+}
+
+const SINK_SOURCE = `
+const http = require('node:http');
+const { parentPort } = require('node:worker_threads');
+let received = 0;
+const server = http.createServer((req, res) => {
+  req.on('data', () => {});
+  req.on('end', () => { received++; res.writeHead(200, { 'content-length': '2' }).end('ok'); });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', (m) => { if (m === 'count') parentPort.postMessage({ received }); });
+`;
+
+const TOKEN = 'bench-token';
+const PHONE_ID = '106540352242922';
+
+function sendBody(i: number): string {
+  const to = `1415${String(5_000_000 + i).padStart(7, '0')}`;
+  return JSON.stringify({
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: `+${to}`,
+    type: 'template',
+    biz_opaque_callback_data: `flow-${i}`,
+    template: {
+      name: 'order_confirmation',
+      language: { code: 'en_US' },
+      components: [
+        { type: 'header', parameters: [{ type: 'text', parameter_name: 'order_id', text: `A-${i}` }] },
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', parameter_name: 'customer_name', text: `Customer ${i}` },
+            { type: 'text', parameter_name: 'order_id', text: `A-${i}` },
+            {
+              type: 'currency',
+              parameter_name: 'amount',
+              currency: { fallback_value: '$42.50', code: 'USD', amount_1000: 42500 },
+            },
+            { type: 'text', parameter_name: 'phone_number', text: `+${to}` },
+          ],
+        },
+        { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: `A-${i}` }] },
+      ],
+    },
+  });
+}
+
+// autocannon runs in a child process so that neither the load generator nor its result
+// bookkeeping shares the mock's event loop; it reads its request list from stdin.
+const LOADER_SOURCE = `
+import { createRequire } from 'node:module';
+const require = createRequire(process.cwd() + '/package.json');
+const autocannon = require('autocannon');
+let input = '';
+process.stdin.on('data', (d) => (input += d));
+process.stdin.on('end', async () => {
+  const opts = JSON.parse(input);
+  const r = await autocannon(opts);
+  process.stdout.write(JSON.stringify(r));
+});
+`;
+
+async function fire(url: string, durationS: number): Promise<autocannon.Result> {
+  const requests = Array.from({ length: recipients }, (_, i) => ({
+    method: 'POST' as const,
+    path: `/v23.0/${PHONE_ID}/messages`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: sendBody(i),
+  }));
+  const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER_SOURCE], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`autocannon exited with ${code}`)),
+    );
+  });
+  child.stdin.end(JSON.stringify({ url, connections, duration: durationS, requests }));
+  await done;
+  return JSON.parse(out) as autocannon.Result;
+}
+
+async function startSink(): Promise<{
+  url: string;
+  count: () => Promise<number>;
+  stop: () => Promise<void>;
+}> {
+  const worker = new Worker(SINK_SOURCE, { eval: true });
+  const port = await new Promise<number>((resolve) =>
+    worker.once('message', (m: { port: number }) => resolve(m.port)),
+  );
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/whatsapp`,
+    count: () =>
+      new Promise((resolve) => {
+        worker.once('message', (m: { received: number }) => resolve(m.received));
+        worker.postMessage('count');
+      }),
+    stop: () => worker.terminate().then(() => undefined),
+  };
+}
+
+const sink = await startSink();
+
+// The bare route: same JSON parsing, a constant answer of the same shape.
+const bare = Fastify({ logger: false });
+const BARE_REPLY =
+  '{"messaging_product":"whatsapp","contacts":[{"input":"+14155000000","wa_id":"14155000000"}],"messages":[{"id":"wamid.HBgLMTQxNTUwMDAwMDAVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA","message_status":"accepted"}]}';
+bare.post('/v23.0/:id/messages', async (_req, reply) => reply.type('application/json').send(BARE_REPLY));
+await bare.listen({ host: '127.0.0.1', port: 0 });
+const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
+
+async function startMock(batch: number): Promise<{ app: ReturnType<typeof buildWhatsAppMock>; url: string }> {
+  const app = buildWhatsAppMock({
+    clock: new RealClock(),
+    seed: 1,
+    accessToken: TOKEN,
+    appSecret: 'bench-secret',
+    verifyToken: 'bench-verify',
+    phoneNumberId: PHONE_ID,
+    displayPhoneNumber: '15550783881',
+    wabaId: '419561257915477',
+    // Opened wide: this measures the send path, not Meta's limits.
+    throughputPerSec: 1e9,
+    pairRate: { perSec: 1e6, burst: 1e6 },
+    ...(args['no-webhooks'] ? {} : { webhookUrl: sink.url }),
+    webhook: { concurrency: 64, statusBatch: batch },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+}
+
+function line(name: string, r: autocannon.Result): string {
+  const okPerSec = r['2xx'] / r.duration;
+  return `${name.padEnd(34)} ${Math.round(okPerSec).toString().padStart(7)} 2xx/s   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}`;
+}
+
+console.log(
+  `node ${process.version}; ${connections} connections; ${recipients} recipients; ${seconds}s measured after ${warmupS}s warm-up; webhooks ${args['no-webhooks'] ? 'held (no sink)' : 'to a sink'}`,
+);
+if (warmupS > 0) await fire(bareUrl, warmupS);
+const bareResult = await fire(bareUrl, seconds);
+const bareRate = bareResult['2xx'] / bareResult.duration;
+console.log(line('bare fastify route', bareResult));
+
+const rows: Array<{ name: string; rate: number }> = [];
+for (const batch of [1, statusBatch]) {
+  const { app, url } = await startMock(batch);
+  if (warmupS > 0) await fire(url, warmupS);
+  const sinkBefore = await sink.count();
+  const before = app.whatsapp.stats();
+  const r = await fire(url, seconds);
+  const sinkAfter = await sink.count();
+  const after = app.whatsapp.stats();
+  const name = batch === 1 ? 'mock, 1 status per webhook' : `mock, up to ${batch} statuses per webhook`;
+  console.log(line(name, r));
+  const statuses = (after['statusesEmitted'] ?? 0) - (before['statusesEmitted'] ?? 0);
+  console.log(
+    `${''.padEnd(34)} statuses emitted ${Math.round(statuses / r.duration)}/s; webhooks at the sink ${Math.round((sinkAfter - sinkBefore) / r.duration)}/s (${Math.round(statuses / Math.max(1, sinkAfter - sinkBefore))} statuses each); at the end ${after['webhooksQueued']} webhooks queued, ${after['pendingStatuses']} messages with statuses to come`,
+  );
+  rows.push({ name, rate: r['2xx'] / r.duration });
+  await app.close();
+}
+for (const row of rows) {
+  console.log(`ratio ${row.name} / bare: ${(row.rate / bareRate).toFixed(2)}`);
+}
+console.log('targets: ≥ 10,000 accepted sends/s and ≥ 0.40 of the bare route');
+
+await bare.close();
+await sink.stop();
