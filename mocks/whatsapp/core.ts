@@ -1,4 +1,4 @@
-import { type Clock, RealClock } from '../shared/clock.js';
+import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
 import { WebhookDispatcher } from '../shared/dispatcher.js';
 import type { DelaySpec } from '../shared/distributions.js';
 import { FaultController, type FaultRule } from '../shared/faults.js';
@@ -174,6 +174,8 @@ export interface RequestNote {
   waId?: string;
   type?: string;
   templateName?: string;
+  /** `biz_opaque_callback_data` of the send, so a rejection can be tied to the flow that caused it. */
+  bizOpaque?: string;
 }
 
 /** The answer of a webhook verification handshake. */
@@ -279,6 +281,9 @@ export class WhatsAppCore {
   /** Status webhooks waiting for the end of the current drain, per shard (only with statusBatch > 1). */
   private readonly statusBatches = new Map<number, StatusBatch>();
   private readonly statusBatch: number;
+  private readonly statusBatchWindowMs: number;
+  /** Pending flush of the status batches (one timer for every shard). */
+  private batchTimer: TimerHandle | undefined;
   /** The envelope around `statuses`, split once: prefix + statuses JSON + suffix. */
   private readonly statusEnvelope: { prefix: string; suffix: string };
 
@@ -351,6 +356,7 @@ export class WhatsAppCore {
       ),
     };
     this.statusBatch = Math.max(1, Math.floor(cfg.webhook.statusBatch ?? 1));
+    this.statusBatchWindowMs = Math.max(0, cfg.webhook.statusBatchWindowMs ?? 50);
     const envelope = JSON.stringify(statusWebhook(this.env, [])).split('"statuses":[]');
     this.statusEnvelope = { prefix: `${envelope[0]}"statuses":[`, suffix: `]${envelope[1]}` };
     this.metrics.gauge(
@@ -466,6 +472,7 @@ export class WhatsAppCore {
     if (req.kind === 'read') return this.markRead(req.messageId, req.typing);
     note.to = req.to;
     note.type = req.type;
+    if (req.bizOpaque !== undefined) note.bizOpaque = req.bizOpaque;
     const recipient = this.recipients.get(req.to);
     if (!recipient)
       throw invalidValue(
@@ -561,6 +568,7 @@ export class WhatsAppCore {
     if (note.waId !== undefined) entry['phone'] = note.waId;
     if (note.type !== undefined) entry['type'] = note.type;
     if (note.templateName !== undefined) entry['templateName'] = note.templateName;
+    if (note.bizOpaque !== undefined) entry['bizOpaque'] = note.bizOpaque;
     this.journal.append('message.rejected', entry);
   }
 
@@ -587,6 +595,12 @@ export class WhatsAppCore {
       batch.wamids.push(s.id);
       batch.kinds.push(status);
       if (batch.wamids.length >= this.statusBatch) this.flushShard(shard, batch);
+      else if (this.batchTimer === undefined && this.statusBatchWindowMs > 0) {
+        this.batchTimer = this.clock.setTimeout(() => {
+          this.batchTimer = undefined;
+          for (const [k, b] of this.statusBatches) this.flushShard(k, b);
+        }, this.statusBatchWindowMs);
+      }
     }
     this.journal.append('status.emitted', entry);
   }
@@ -612,10 +626,16 @@ export class WhatsAppCore {
     batch.kinds = [];
   }
 
-  /** End of a drain of due statuses: batched statuses go out now. */
+  /** End of a drain of due statuses: without a batch window, batched statuses go out now. */
   private flushStatuses(): void {
-    if (this.statusBatch <= 1) return;
+    if (this.statusBatch <= 1 || this.statusBatchWindowMs > 0) return;
     for (const [shard, batch] of this.statusBatches) this.flushShard(shard, batch);
+  }
+
+  private dropStatusBatches(): void {
+    if (this.batchTimer) this.clock.clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    this.statusBatches.clear();
   }
 
   /** Pushes buffered metric increments into the registry (before /metrics renders). */
@@ -755,6 +775,7 @@ export class WhatsAppCore {
   /** Forgets messages, windows, limits, journal and pending webhooks; keeps config, faults and seeded templates. */
   reset(): void {
     this.statuses.cancelAll();
+    this.dropStatusBatches();
     this.limits.reset();
     this.messages.clear();
     this.lastOutbound.clear();
@@ -800,6 +821,7 @@ export class WhatsAppCore {
   /** Stops timers and sockets (the app's onClose). */
   async close(): Promise<void> {
     this.statuses.cancelAll();
+    this.dropStatusBatches();
     this.templates.reset();
     await this.dispatcherImpl.close();
   }

@@ -171,7 +171,13 @@ function valueFor(name: string, example: string | undefined, rng: Rng): string {
     return `${String(8 + Math.floor(rng.next() * 10)).padStart(2, '0')}:${rng.next() < 0.5 ? '00' : '30'}`;
   if (n.includes('point')) return String(100 + Math.floor(rng.next() * 5000));
   if (n.includes('discount') || n.includes('percent')) return `${5 * (1 + Math.floor(rng.next() * 10))}%`;
-  if (example && /\d/.test(example)) return example.replace(/\d/g, () => String(Math.floor(rng.next() * 10)));
+  if (example && /\d/.test(example)) {
+    // New digits, but years stay years (an example date must not become 8535).
+    return example
+      .split(/((?:19|20)\d\d)/)
+      .map((part, i) => (i % 2 === 1 ? part : part.replace(/\d/g, () => String(Math.floor(rng.next() * 10)))))
+      .join('');
+  }
   return example ?? `value-${digitsOf(rng, 4)}`;
 }
 
@@ -242,6 +248,8 @@ export function planTemplateSend(
     return `data.${key}`;
   };
 
+  // Positional parameters are sent in placeholder order ({{1}}, {{2}}, …), whatever order the text uses them in.
+  const byNumber = (vars: string[]) => (named ? vars : [...vars].sort((a, b) => Number(a) - Number(b)));
   const parameters: PlannedOutbound['action']['parameters'] = {};
   const header = template.components.find((c) => c.type === 'HEADER');
   const body = template.components.find((c) => c.type === 'BODY');
@@ -249,7 +257,7 @@ export function planTemplateSend(
   const examples = { ...bodyExamples(header), ...bodyExamples(body) };
   let headerText: string | undefined;
   if (header?.format === 'TEXT' || (header && !header.format && header.text)) {
-    const vars = placeholders(header.text);
+    const vars = byNumber(placeholders(header.text));
     if (vars.length > 0) {
       const refs = vars.map((v) => [v, refFor(v, examples[v], 'h')] as const);
       parameters.header = named ? Object.fromEntries(refs) : refs.map((r) => r[1]);
@@ -264,7 +272,7 @@ export function planTemplateSend(
     data['header_media_url'] = `https://cdn.example.com/${template.name}/${digitsOf(rng, 6)}.${ext}`;
     parameters.header = [{ type: kind, link: 'data.header_media_url' }];
   }
-  const bodyVars = placeholders(body?.text);
+  const bodyVars = byNumber(placeholders(body?.text));
   if (bodyVars.length > 0) {
     const refs = bodyVars.map((v) => [v, refFor(v, examples[v], 'p')] as const);
     parameters.body = named ? Object.fromEntries(refs) : refs.map((r) => r[1]);

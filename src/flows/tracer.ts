@@ -163,10 +163,12 @@ export class FlowTracer extends EventEmitter {
         case 'message.accepted':
           return this.onWaAccepted(entry);
         case 'message.rejected': {
+          // A rejection is evidence, not the end: a connector that honours 130429/131056 sends again.
           const flow = this.flowByEvent(str(d['bizOpaque']));
           if (!flow) return this.countUnmatched(entry);
           this.addHop(flow, 'wa.message.rejected', entry);
-          this.fail(flow, `whatsapp rejected the send (${String(d['errorCode'] ?? 'error')})`);
+          if (flow.state === 'pending')
+            flow.failure = `WhatsApp rejected a send (${String(d['errorCode'] ?? 'error')})`;
           return;
         }
         case 'status.finished': {
@@ -469,6 +471,7 @@ export class FlowTracer extends EventEmitter {
   private complete(flow: FlowTrace, atMs: number): void {
     flow.state = 'complete';
     flow.completedAtMs = atMs;
+    delete flow.failure;
     this.emit('complete', flow);
   }
 

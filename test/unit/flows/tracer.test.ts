@@ -68,12 +68,14 @@ describe('FlowTracer, outbound flows', () => {
     expect(flow.statusesScheduled).toEqual(['sent', 'read']);
   });
 
-  it('fails a flow whose send WhatsApp rejected', () => {
+  it('records a rejected send as evidence and still lets a retried send complete the flow', () => {
     const tracer = new FlowTracer();
     const flow = outbound(tracer);
-    tracer.ingest(wa(1200, 'message.rejected', { bizOpaque: 'evt_1', errorCode: 132000 }));
-    expect(flow.state).toBe('failed');
-    expect(flow.failure).toContain('132000');
+    tracer.ingest(wa(1200, 'message.rejected', { bizOpaque: 'evt_1', errorCode: 130429 }));
+    expect(flow.state).toBe('pending');
+    expect(flow.failure).toContain('130429');
+    tracer.ingest(wa(1300, 'message.accepted', { wamid: 'wamid.R', bizOpaque: 'evt_1' }));
+    expect(flow.hops.map((h) => h.name)).toEqual(['wa.message.rejected', 'wa.message.accepted']);
   });
 
   it('treats a send the consent forbids as correct only when it is not sent and is logged', () => {
