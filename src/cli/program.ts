@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCompareCommand } from './compare.js';
+import { registerConformanceCommand } from './conformance.js';
 import { registerConnectorCommand } from './connector.js';
 import type { Io } from './io.js';
 import { registerMockCommand } from './mock.js';
@@ -26,5 +27,6 @@ export function buildProgram(io: Io, version: string): Command {
   registerValidateCommand(program, io);
   registerReportCommand(program, io);
   registerCompareCommand(program, io);
+  registerConformanceCommand(program, io);
   return program;
 }
