@@ -70,6 +70,8 @@ export const REFERENCE_RETRY_DELAY_MS = 3_000;
 export const SEED_RETRY_DELAY_MS = 30_000;
 /** Longest a single case may run before it is failed as stuck. */
 const CASE_GUARD_MS = 300_000;
+/** A case silent for this long gets a "still running" progress line. */
+const HEARTBEAT_MS = 15_000;
 /** Longest the kit waits for the connector to finish the previous case's work. */
 const SETTLE_CAP_MS = 60_000;
 
@@ -223,6 +225,12 @@ export async function runConformanceSuite(opts: ConformanceOptions): Promise<Con
       stack.whatsapp.reset();
       stack.crm.reset({ reseed: false });
       progress(`${label}: ${def.title}${isSlow(def, settings) ? ' (slow case)' : ''}`);
+      const t0 = clock.nowMs();
+      let lastLineMs = t0;
+      const caseLine = (line: string) => {
+        lastLineMs = clock.nowMs();
+        progress(`  ${def.id}: ${line}`);
+      };
       const ctx = new RunningCase({
         stack,
         settings,
@@ -231,9 +239,13 @@ export async function runConformanceSuite(opts: ConformanceOptions): Promise<Con
         http,
         clock,
         whatsappWebhookUrl: waUrl,
-        progress: (line) => progress(`  ${def.id}: ${line}`),
+        progress: caseLine,
       });
-      const t0 = clock.nowMs();
+      // A case that says nothing for a while still shows it is alive.
+      const heartbeat = setInterval(() => {
+        const now = clock.nowMs();
+        if (now - lastLineMs >= HEARTBEAT_MS) caseLine(`still running (${Math.round((now - t0) / 1000)} s)`);
+      }, 1_000);
       let outcome: { passed: boolean; evidence: string };
       try {
         outcome = await guard(def.run(ctx), CASE_GUARD_MS);
@@ -243,6 +255,7 @@ export async function runConformanceSuite(opts: ConformanceOptions): Promise<Con
           evidence: `the case could not run: ${err instanceof Error ? err.message : String(err)}`,
         };
       } finally {
+        clearInterval(heartbeat);
         ctx.clearFaults();
       }
       const r: ConformanceCaseResult = {
