@@ -67,6 +67,8 @@ interface JobBase {
   failedAttempts: number;
   acceptedAtMs: number;
   capped?: boolean;
+  /** A level-2 retry waiting for this side to recover (released early when it answers again). */
+  waitingOn?: 'whatsapp' | 'crm';
 }
 interface InboundJob extends JobBase {
   kind: 'inbound';
@@ -166,6 +168,8 @@ export interface EngineCounters {
   processed: { inbound: number; events: number; statuses: number; replies: number; errorLogs: number };
   retried: number;
   retriedByLevel: { level1: number; level2: number };
+  /** Level-2 retries sent before their pause ended because their dependency answered again. */
+  releasedOnRecovery: number;
   errorLogged: number;
   /** Error-log entries the CRM refused (4xx): written to stderr instead. */
   errorLogsRefused: number;
@@ -203,6 +207,8 @@ export class Engine {
   readonly waLimiter: AdaptiveRateLimiter;
   readonly pairBackoff: PairBackoff;
   readonly counters: EngineCounters;
+  /** Whether some level-2 retry may be waiting on each side (checked on every success, so a flag). */
+  private readonly waitingOn = { whatsapp: false, crm: false };
   private readonly capLimiter: SlidingWindowLimiter | undefined;
   private readonly seenMessages = new SeenIds(MEMORY.seenMessages);
   private readonly seenStatuses = new SeenIds(MEMORY.seenStatuses);
@@ -234,6 +240,7 @@ export class Engine {
       processed: { inbound: 0, events: 0, statuses: 0, replies: 0, errorLogs: 0 },
       retried: 0,
       retriedByLevel: { level1: 0, level2: 0 },
+      releasedOnRecovery: 0,
       errorLogged: 0,
       errorLogsRefused: 0,
       errorLoggedByKind: {},
@@ -407,6 +414,7 @@ export class Engine {
         this.hit('cap');
         await this.capLimiter.acquire();
       }
+      delete job.waitingOn;
       await this.process(job);
       this.countProcessed(job);
     } catch (err) {
@@ -470,7 +478,11 @@ export class Engine {
         }
         this.counters.retried++;
         if (decision.level === 1) this.counters.retriedByLevel.level1++;
-        else this.counters.retriedByLevel.level2++;
+        else {
+          this.counters.retriedByLevel.level2++;
+          job.waitingOn = err.failure.side;
+          this.waitingOn[err.failure.side] = true;
+        }
         log.debug(
           `${job.kind} ${this.jobRef(job)}: ${err.message}; retry level ${decision.level} in ${decision.delayMs} ms`,
         );
@@ -546,7 +558,23 @@ export class Engine {
 
   private ok<T>(result: CrmResult<T>, step: string): { status: number; data: T } {
     if (!result.ok) throw new StepFailed(result.failure, step);
+    this.recovered('crm');
     return result;
+  }
+
+  /**
+   * A call to `side` just succeeded: level-2 retries waiting on that side go now instead of at the
+   * end of their pause. The pause exists so a failing dependency is not hammered; once it answers
+   * again, waiting longer only delays the backlog (the seed's recovery target is seconds).
+   */
+  private recovered(side: 'whatsapp' | 'crm'): void {
+    if (!this.waitingOn[side]) return;
+    const released = this.queue.releaseDelayed((j) => j.waitingOn === side);
+    this.waitingOn[side] = false;
+    if (released > 0) {
+      this.counters.releasedOnRecovery += released;
+      this.deps.log.info(`${side} answers again: ${released} waiting retries sent now`);
+    }
   }
 
   private idOf(data: unknown, step: string): string {
@@ -617,6 +645,7 @@ export class Engine {
     const r = await send();
     if (r.ok) {
       this.pairBackoff.onSuccess(to);
+      this.recovered('whatsapp');
       return r.wamid;
     }
     this.counters.whatsapp.failures++;

@@ -99,13 +99,20 @@ export class KeyedQueue<J extends Keyed> {
     this.delayedJobs.set(id, { job, timer });
   }
 
-  /** Moves every delayed job to the queue now (draining on shutdown). */
-  releaseDelayed(): void {
+  /**
+   * Moves delayed jobs to the queue now: all of them (draining on shutdown), or those `which`
+   * selects (retries waiting on a dependency that has just answered again). Returns how many.
+   */
+  releaseDelayed(which?: (job: J) => boolean): number {
+    let released = 0;
     for (const [id, { job, timer }] of this.delayedJobs) {
+      if (which && !which(job)) continue;
       this.clock.clearTimeout(timer);
       this.delayedJobs.delete(id);
       this.push(job, true);
+      released++;
     }
+    return released;
   }
 
   /** The next runnable job; waits for one. Resolves `undefined` once the queue is closed. */

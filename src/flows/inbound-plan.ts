@@ -1,4 +1,4 @@
-import { getExampleNumber } from 'libphonenumber-js';
+import { getExampleNumber } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { chance, pick, type Rng } from '../../mocks/shared/random.js';
 import { type KeywordTag, type MessageLanguage, NEUTRAL_PHRASES, TAG_PHRASES, tagsFor } from './keywords.js';

@@ -1,4 +1,4 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { pick, type Rng } from '../../mocks/shared/random.js';
 import type { OutboundExpectation } from './types.js';
 

@@ -58,6 +58,25 @@ describe('connector resilience', () => {
     expect(rig.crm.errorLogs).toEqual([]);
   });
 
+  it('sends a waiting second-level retry as soon as WhatsApp answers again, not at the end of the pause', async () => {
+    rig = await startRig({ retryDelayMs: 20_000 });
+    const down = { error: { message: 'Service unavailable', code: 131016 } };
+    // The first event's two attempts hit the outage; the second event, sent after it, succeeds.
+    rig.wa.script(() => true, 503, down, { times: 2 });
+    await postEvent(rig.url, orderEvent('evt_waiting'));
+    await until(() => rig?.wa.sends().length === 2, 5_000, 'both failed attempts');
+    const t0 = Date.now();
+    await postEvent(rig.url, orderEvent('evt_healthy'));
+    await until(
+      () => rig?.crm.errorLogs.length === 0 && rig.wa.sends().length >= 4,
+      5_000,
+      'the released retry',
+    );
+    // Well before the 20 s pause: the retry went out once a send succeeded.
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(rig.crm.errorLogs).toEqual([]);
+  });
+
   it('does not retry a request error (132001) and logs it at once', async () => {
     rig = await startRig({ retryDelayMs: 300 });
     rig.wa.script(() => true, 404, {

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../mocks/shared/random.js';
 import { LONG_CONVERSATION_MESSAGES, planConversations } from '../../../src/flows/inbound-plan.js';
