@@ -1,8 +1,9 @@
-// Usage: npx tsx bench/whatsapp-send.ts [--seconds 10] [--warmup 2] [--connections 64] [--recipients 2000] [--status-batch 50] [--no-webhooks]
+// Usage: npx tsx bench/whatsapp-send.ts [--seconds 10] [--warmup 2] [--connections 64] [--recipients 2000]
+//                                       [--status-batch 50] [--mode both|default|batched] [--no-webhooks]
 //
 // How fast the mock WhatsApp Cloud API accepts sends, next to a bare fastify route in the same run.
 // Both servers run on this process's main thread (one core); autocannon fires from a child process
-// and the webhook sink (a bare node:http server answering 200) runs in a worker thread, so the
+// and the webhook sink (a bare node:http server answering 200) is another child process, so the
 // mock's core does the mock's work only. The mock gets template sends (order_confirmation: NAMED parameters,
 // currency, URL button) to --recipients different numbers, with its limits opened wide, and its
 // status webhooks (sent, delivered, read) flowing to the sink while the load runs. The bare route
@@ -13,7 +14,6 @@
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import type autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { RealClock } from '../mocks/shared/clock.js';
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '64' },
     recipients: { type: 'string', default: '2000' },
     'status-batch': { type: 'string', default: '50' },
+    mode: { type: 'string', default: 'both' },
     'no-webhooks': { type: 'boolean', default: false },
   },
 });
@@ -47,17 +48,18 @@ for (const [name, v] of Object.entries({
   }
 }
 
+// The sink: a bare node:http server answering 200 to every webhook, in its own process (as the
+// connector would be), reporting how many it received when asked on stdin.
 const SINK_SOURCE = `
 const http = require('node:http');
-const { parentPort } = require('node:worker_threads');
 let received = 0;
 const server = http.createServer((req, res) => {
   req.on('data', () => {});
   req.on('end', () => { received++; res.writeHead(200, { 'content-length': '2' }).end('ok'); });
 });
 server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
-parentPort.on('message', (m) => { if (m === 'count') parentPort.postMessage({ received }); });
+server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
+process.stdin.on('data', () => process.stdout.write(JSON.stringify({ received }) + '\\n'));
 `;
 
 const TOKEN = 'bench-token';
@@ -140,18 +142,31 @@ async function startSink(): Promise<{
   count: () => Promise<number>;
   stop: () => Promise<void>;
 }> {
-  const worker = new Worker(SINK_SOURCE, { eval: true });
-  const port = await new Promise<number>((resolve) =>
-    worker.once('message', (m: { port: number }) => resolve(m.port)),
-  );
+  const child = spawn(process.execPath, ['-e', SINK_SOURCE], { stdio: ['pipe', 'pipe', 'ignore'] });
+  // Never leave the sink behind, whatever ends this process.
+  process.on('exit', () => child.kill());
+  const lines: Array<(line: string) => void> = [];
+  let buf = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      lines.shift()?.(line);
+    }
+  });
+  const nextLine = () => new Promise<string>((resolve) => lines.push(resolve));
+  const { port } = JSON.parse(await nextLine()) as { port: number };
   return {
     url: `http://127.0.0.1:${port}/webhooks/whatsapp`,
-    count: () =>
-      new Promise((resolve) => {
-        worker.once('message', (m: { received: number }) => resolve(m.received));
-        worker.postMessage('count');
-      }),
-    stop: () => worker.terminate().then(() => undefined),
+    count: async () => {
+      const line = nextLine();
+      child.stdin.write('count\n');
+      return (JSON.parse(await line) as { received: number }).received;
+    },
+    stop: async () => {
+      child.kill();
+    },
   };
 }
 
@@ -185,39 +200,56 @@ async function startMock(batch: number): Promise<{ app: ReturnType<typeof buildW
   return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
 }
 
-function line(name: string, r: autocannon.Result): string {
+/** One result line; `cpuUs` is this process's CPU time (user + system) per 2xx response: the servers' cost, robust to a busy machine. */
+function line(name: string, r: autocannon.Result, cpuUs: number): string {
   const okPerSec = r['2xx'] / r.duration;
-  return `${name.padEnd(34)} ${Math.round(okPerSec).toString().padStart(7)} 2xx/s   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}`;
+  return `${name.padEnd(34)} ${Math.round(okPerSec).toString().padStart(7)} 2xx/s  ${(cpuUs / Math.max(1, r['2xx'])).toFixed(1).padStart(6)} µs CPU/req   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}`;
+}
+
+/** Fires at `url` and measures this process's CPU time meanwhile. */
+async function measure(url: string): Promise<{ r: autocannon.Result; cpuUs: number }> {
+  const c0 = process.cpuUsage();
+  const r = await fire(url, seconds);
+  const c = process.cpuUsage(c0);
+  return { r, cpuUs: c.user + c.system };
 }
 
 console.log(
   `node ${process.version}; ${connections} connections; ${recipients} recipients; ${seconds}s measured after ${warmupS}s warm-up; webhooks ${args['no-webhooks'] ? 'held (no sink)' : 'to a sink'}`,
 );
 if (warmupS > 0) await fire(bareUrl, warmupS);
-const bareResult = await fire(bareUrl, seconds);
+const { r: bareResult, cpuUs: bareCpuUs } = await measure(bareUrl);
 const bareRate = bareResult['2xx'] / bareResult.duration;
-console.log(line('bare fastify route', bareResult));
+console.log(line('bare fastify route', bareResult, bareCpuUs));
+const bareCpuPerReq = bareCpuUs / Math.max(1, bareResult['2xx']);
 
-const rows: Array<{ name: string; rate: number }> = [];
-for (const batch of [1, statusBatch]) {
+const rows: Array<{ name: string; rate: number; cpuPerReq: number }> = [];
+if (!['both', 'default', 'batched'].includes(String(args.mode))) {
+  console.error('--mode must be both, default or batched');
+  process.exit(2);
+}
+const batches = args.mode === 'default' ? [1] : args.mode === 'batched' ? [statusBatch] : [1, statusBatch];
+for (const batch of batches) {
   const { app, url } = await startMock(batch);
   if (warmupS > 0) await fire(url, warmupS);
   const sinkBefore = await sink.count();
   const before = app.whatsapp.stats();
-  const r = await fire(url, seconds);
+  const { r, cpuUs } = await measure(url);
   const sinkAfter = await sink.count();
   const after = app.whatsapp.stats();
   const name = batch === 1 ? 'mock, 1 status per webhook' : `mock, up to ${batch} statuses per webhook`;
-  console.log(line(name, r));
+  console.log(line(name, r, cpuUs));
   const statuses = (after['statusesEmitted'] ?? 0) - (before['statusesEmitted'] ?? 0);
   console.log(
-    `${''.padEnd(34)} statuses emitted ${Math.round(statuses / r.duration)}/s; webhooks at the sink ${Math.round((sinkAfter - sinkBefore) / r.duration)}/s (${Math.round(statuses / Math.max(1, sinkAfter - sinkBefore))} statuses each); at the end ${after['webhooksQueued']} webhooks queued, ${after['pendingStatuses']} messages with statuses to come`,
+    `${''.padEnd(34)} statuses emitted ${Math.round(statuses / r.duration)}/s; webhooks received by the sink ${Math.round((sinkAfter - sinkBefore) / r.duration)}/s; at the end ${after['webhooksQueued']} webhooks queued, ${after['pendingStatuses']} messages with statuses to come`,
   );
-  rows.push({ name, rate: r['2xx'] / r.duration });
+  rows.push({ name, rate: r['2xx'] / r.duration, cpuPerReq: cpuUs / Math.max(1, r['2xx']) });
   await app.close();
 }
 for (const row of rows) {
-  console.log(`ratio ${row.name} / bare: ${(row.rate / bareRate).toFixed(2)}`);
+  console.log(
+    `ratio ${row.name} / bare: ${(row.rate / bareRate).toFixed(2)} by throughput, ${(bareCpuPerReq / row.cpuPerReq).toFixed(2)} by CPU per request (one core's worth: ${Math.round(1e6 / row.cpuPerReq)} sends/s)`,
+  );
 }
 console.log('targets: ≥ 10,000 accepted sends/s and ≥ 0.40 of the bare route');
 

@@ -49,10 +49,17 @@ export interface WhatsAppMockOptions {
   templateApproval?: { approveProbability: number; delay: DelaySpec };
   /**
    * Webhook delivery: `concurrency` (POSTs in flight), per-attempt `timeoutMs`, `retry` policy, and
-   * `statusBatch`: up to this many statuses that fall due together share one webhook (`statuses[]`
-   * holds several). Default 1: one status per webhook, as Meta usually sends them.
+   * `statusBatch`: up to this many statuses share one webhook (`statuses[]` holds several), collected
+   * for at most `statusBatchWindowMs` (default 50). Default batch 1: one status per webhook, as Meta
+   * usually sends them.
    */
-  webhook?: { concurrency?: number; timeoutMs?: number; retry?: Partial<RetryPolicy>; statusBatch?: number };
+  webhook?: {
+    concurrency?: number;
+    timeoutMs?: number;
+    retry?: Partial<RetryPolicy>;
+    statusBatch?: number;
+    statusBatchWindowMs?: number;
+  };
   /** Faults active from the start. */
   faults?: FaultRule[];
   /** Journal entries kept in memory (default 200,000). */

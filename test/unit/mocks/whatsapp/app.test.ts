@@ -207,6 +207,23 @@ describe('sending', () => {
   });
 });
 
+describe('status batching', () => {
+  it('collects statuses for statusBatchWindowMs into one webhook per shard, up to statusBatch', async () => {
+    ({ app } = makeMock({ webhook: { statusBatch: 4, statusBatchWindowMs: 50 } }));
+    const clock = clockOf(app);
+    for (let i = 0; i < 3; i++) await send(app, orderConfirmation());
+    clock.advance(160);
+    // Three `sent` statuses, one recipient (one shard), collected within the window: one webhook.
+    expect(entries(app, 'status.emitted')).toHaveLength(3);
+    expect(app.whatsapp.dispatcher.stats().queued).toBe(1);
+    clock.advance(1000);
+    // Then 3 delivered + 3 read: at most 4 per webhook.
+    expect(entries(app, 'status.emitted')).toHaveLength(9);
+    expect(app.whatsapp.dispatcher.stats().queued).toBeGreaterThanOrEqual(3);
+    expect(app.whatsapp.dispatcher.stats().queued).toBeLessThan(9);
+  });
+});
+
 describe('24 h window, limits and tiers', () => {
   it('free-form outside the window: a failed status with 131047 (async profile)', async () => {
     ({ app } = makeMock());
