@@ -9,6 +9,9 @@ export interface SuiteJudgement {
   notes: string[];
 }
 
+/** The seed's first-response target for automatic answers: within 5 s. */
+export const FIRST_RESPONSE_MS = 5_000;
+
 /** Handover deadline of the seed: complaints reach a human within 20 s. */
 export const HANDOVER_DEADLINE_MS = 20_000;
 
@@ -24,6 +27,8 @@ function counts(flows: readonly FlowTrace[], deadlineMs: number): SuiteJudgement
       if (f.completedAtMs !== undefined && f.completedAtMs - f.intendedAtMs > deadlineMs) late++;
     } else if (f.state === 'failed') failed++;
     else if (f.state === 'dropped') dropped++;
+    // Synced but still waiting for a hop (a late `read`, a tag) is late, not lost.
+    else if (f.syncLatencyMs !== undefined) late++;
     else lost++;
   }
   return { sent: flows.length, completed, failed, lost, dropped, late };
@@ -137,6 +142,18 @@ export function judgeTemplateDelivery(flows: readonly FlowTrace[], deadlineMs: n
         examples(missingStatus, (f) => `${statusWriteback(f).stored}/${statusWriteback(f).emitted} stored`),
     };
   }
+  const toWhatsApp: number[] = [];
+  for (const f of accepted) {
+    const at = hop(f, 'wa.message.accepted');
+    if (at !== undefined) toWhatsApp.push(at - f.intendedAtMs);
+  }
+  const toWhatsAppP95 = percentile(toWhatsApp, 95);
+  if (toWhatsAppP95 !== null) {
+    checks['crm_to_whatsapp_latency_p95_s'] = {
+      value: toWhatsAppP95 / 1000,
+      evidence: `p95 of CRM event → template accepted by WhatsApp over ${toWhatsApp.length} sends`,
+    };
+  }
   checks['consent_violations'] = {
     value: violations.length,
     evidence:
@@ -228,6 +245,29 @@ export function judgeConversationSync(flows: readonly FlowTrace[], deadlineMs: n
             ? `no ${f.inbound?.expectedHandover} handover`
             : `after ${fmt((at - f.intendedAtMs) / 1000, 1)} s`;
         }),
+    };
+  }
+  const toCrm: number[] = [];
+  for (const f of recorded) {
+    const at = hop(f, 'crm.message.recorded');
+    if (at !== undefined) toCrm.push(at - f.intendedAtMs);
+  }
+  const toCrmP95 = percentile(toCrm, 95);
+  if (toCrmP95 !== null) {
+    checks['whatsapp_to_crm_latency_p95_s'] = {
+      value: toCrmP95 / 1000,
+      evidence: `p95 of customer message → CRM record over ${toCrm.length} messages`,
+    };
+  }
+  const fast = expectReply.filter((f) => {
+    const at = hop(f, 'wa.autoreply.accepted');
+    return at !== undefined && at - f.intendedAtMs <= FIRST_RESPONSE_MS;
+  });
+  const fastShare = ratio(fast.length, expectReply.length);
+  if (fastShare !== null) {
+    checks['first_response_within_5s_share'] = {
+      value: fastShare,
+      evidence: `${fast.length} of ${expectReply.length} automatic first answers within ${FIRST_RESPONSE_MS / 1000} s`,
     };
   }
   const replyRate = ratio(replied.length, expectReply.length);

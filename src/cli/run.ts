@@ -119,7 +119,11 @@ export function registerRunCommand(program: Command, io: Io): void {
           if (p.suite !== progressSuite) {
             progress?.done();
             progressSuite = p.suite;
-            progress = createProgress(io, { label: p.suite, ...(p.total > 0 ? { total: p.total } : {}) });
+            // Progress is for people: it goes to stderr so stdout stays the grade sheet (or --json).
+            progress = createProgress(
+              { ...io, out: io.err },
+              { label: p.suite, ...(p.total > 0 ? { total: p.total } : {}) },
+            );
           }
           progress?.update({
             done: p.done,
@@ -143,9 +147,12 @@ export function registerRunCommand(program: Command, io: Io): void {
           ...(crmPort !== undefined ? { crmPort } : {}),
           onProgress,
           onLog: (line) => {
-            progress?.done();
-            progress = undefined;
-            progressSuite = '';
+            if (io.isTty) {
+              // A live progress line would overwrite the log line: end it first.
+              progress?.done();
+              progress = undefined;
+              progressSuite = '';
+            }
             say(`  ${line}`);
           },
         });

@@ -155,7 +155,16 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     });
   tracer.on('complete', settled);
   tracer.on('failed', settled);
+  const apiCalls = { total: 0, ok: 0 };
+  const countCall = (e: { kind: string; data: Record<string, unknown> }) => {
+    if (e.kind !== 'graph.request' && e.kind !== 'api.request') return;
+    apiCalls.total++;
+    if (typeof e.data['statusCode'] === 'number' && e.data['statusCode'] < 400) apiCalls.ok++;
+  };
+  stack.whatsapp.journal.on('entry', countCall);
+  stack.crm.journal.on('entry', countCall);
   const ctx: SuiteContext = {
+    apiCalls: () => ({ ...apiCalls }),
     clock,
     stack,
     tracer,

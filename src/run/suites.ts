@@ -59,6 +59,8 @@ export interface SuiteContext {
   maxInFlight: number;
   lagBoundMs: number;
   health: HarnessHealth;
+  /** API calls the connector made to both mocks so far, and how many succeeded (HTTP < 400). */
+  apiCalls(): { total: number; ok: number };
   /** Connector resource samples taken so far (empty for an external connector). */
   connectorSamples(): ResourceSample[];
   progress(p: SuiteProgress): void;
@@ -88,7 +90,7 @@ function exactly(count: number, ratePerMin: number): RateStage[] {
 function ticker(
   ctx: SuiteContext,
   suite: string,
-  label: string,
+  label: string | (() => string),
   flows: () => FlowTrace[],
   total: number,
 ): () => void {
@@ -100,7 +102,14 @@ function ticker(
       if (f.syncLatencyMs !== undefined) lat.push(f.syncLatencyMs);
       if (f.state === 'failed' || f.state === 'dropped') errors++;
     }
-    ctx.progress({ suite, label, done: fs.length, total, p95Ms: percentile(lat.slice(-500), 95), errors });
+    ctx.progress({
+      suite,
+      label: typeof label === 'string' ? label : label(),
+      done: fs.length,
+      total,
+      p95Ms: percentile(lat.slice(-500), 95),
+      errors,
+    });
   }, 1000);
   timer.unref();
   return () => clearInterval(timer);
@@ -276,7 +285,7 @@ export async function runFaultRecovery(
   const judgement: SuiteJudgement = {
     metrics: {},
     checks: {},
-    flows: judgeTemplateDelivery([], suite.deadlineMs).flows,
+    flows: countFlows(flows),
     notes: [],
   };
   let worst: number | null = 0;
@@ -305,14 +314,7 @@ export async function runFaultRecovery(
       ` (normal = sync within ${fmt(normalMs / 1000, 1)} s)`,
   };
   judgement.checks['messages_lost'] = judgeLoss(flows);
-  const counts = { sent: flows.length, completed: 0, failed: 0, lost: 0, dropped: 0, late: 0 };
-  for (const f of flows) {
-    if (f.state === 'complete') counts.completed++;
-    else if (f.state === 'failed') counts.failed++;
-    else if (f.state === 'dropped') counts.dropped++;
-    else counts.lost++;
-  }
-  judgement.flows = counts;
+  judgement.flows = countFlows(flows);
   judgement.notes.push(`${flows.length} flows at ${suite.ratePerMin}/min over ${suite.durationMs / 1000} s`);
   return {
     kind: suite.kind,
@@ -431,7 +433,12 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     }
   }, 250);
   judgeTimer.unref();
-  const stop = ticker(ctx, 'capacity', 'step ramp', () => all, 0);
+  const stepLabel = () => {
+    const elapsed = ctx.clock.nowMs() - t0;
+    const i = Math.min(steps.length - 1, Math.max(0, Math.floor(elapsed / plan.stepDurationMs)));
+    return `step ${i + 1}/${steps.length} at ${steps[i]?.ratePerMin}/min`;
+  };
+  const stop = ticker(ctx, 'capacity', stepLabel, () => all, 0);
   const { flows } = await drive({
     clock: ctx.clock,
     waiter: ctx.waiter,
@@ -480,6 +487,19 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     })),
   };
   const judgement: SuiteJudgement = { metrics: {}, checks: {}, flows: countFlows(flows), notes: [] };
+  const peakStep = [...ramp.steps].reverse().find((v) => v.passed);
+  if (peakStep?.connectorCpuPct !== undefined) {
+    judgement.checks['connector_cpu_peak_pct'] = {
+      value: peakStep.connectorCpuPct,
+      evidence: `mean connector CPU during the ${peakStep.ratePerMin}/min step (100 % = one core)`,
+    };
+  }
+  if (peakStep?.connectorMemPct !== undefined) {
+    judgement.checks['connector_memory_peak_pct'] = {
+      value: peakStep.connectorMemPct,
+      evidence: `peak connector memory during the ${peakStep.ratePerMin}/min step, of the machine's memory`,
+    };
+  }
   if (ramp.harnessValid) {
     judgement.metrics['peak_capacity_msg_per_min'] = {
       value: ramp.peakCapacityPerMin ?? 0,
@@ -525,6 +545,7 @@ function countFlows(flows: readonly FlowTrace[]): SuiteJudgement['flows'] {
     if (f.state === 'complete') c.completed++;
     else if (f.state === 'failed') c.failed++;
     else if (f.state === 'dropped') c.dropped++;
+    else if (f.syncLatencyMs !== undefined) c.late++;
     else c.lost++;
   }
   return c;
@@ -668,9 +689,14 @@ export async function runSoak(
   const real = scaleStages(virtual, timeScale, suite.volume);
   const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0x50a);
   ctx.traffic.ensureContacts(source.allContacts());
+  const callsBefore = ctx.apiCalls();
   const t0 = ctx.clock.nowMs() + 50;
   const all: FlowTrace[] = [];
-  const stop = ticker(ctx, 'soak', `soak ×${timeScale}`, () => all, 0);
+  const virtualLabel = () => {
+    const v = Math.max(0, (ctx.clock.nowMs() - t0) * timeScale);
+    return `virtual ${Math.floor(v / HOUR_MS)}h of ${suite.durationMs / HOUR_MS}h (×${timeScale})`;
+  };
+  const stop = ticker(ctx, 'soak', virtualLabel, () => all, 0);
   const { flows } = await drive({
     clock: ctx.clock,
     waiter: ctx.waiter,
@@ -771,6 +797,15 @@ export async function runSoak(
     ],
   };
   const judgement: SuiteJudgement = { metrics: {}, checks: {}, flows: countFlows(flows), notes: [] };
+  const callsAfter = ctx.apiCalls();
+  const calls = callsAfter.total - callsBefore.total;
+  if (calls > 0) {
+    const ok = callsAfter.ok - callsBefore.ok;
+    judgement.checks['api_success_rate'] = {
+      value: ok / calls,
+      evidence: `${ok} of ${calls} calls the connector made to WhatsApp and the CRM succeeded during the soak`,
+    };
+  }
   judgement.checks['soak_sync_error_rate'] = {
     value: r.syncErrorRate.value,
     evidence: soak.rules[0]?.evidence ?? '',

@@ -155,6 +155,22 @@ describe('conversation sync judgement', () => {
     expect(j.checks['handover_accuracy']?.evidence).toContain('1 unexpected');
   });
 
+  it('times automatic first answers against the 5 s target and both sync directions', () => {
+    const quick = inb('q', ['order_confirmation'], ['order_confirmation'], { expectAutoReply: true }, [
+      ['wa.autoreply.accepted', 1_200],
+    ]);
+    const slow = inb('s', ['order_confirmation'], ['order_confirmation'], { expectAutoReply: true }, [
+      ['wa.autoreply.accepted', 7_000],
+    ]);
+    const j = judgeConversationSync([quick, slow], 30_000);
+    expect(j.checks['first_response_within_5s_share']?.value).toBe(0.5);
+    expect(j.checks['auto_reply_rate']?.value).toBe(1);
+    expect(j.checks['whatsapp_to_crm_latency_p95_s']?.value).toBeCloseTo(0.2);
+    expect(
+      judgeTemplateDelivery([good('a')], 10_000).checks['crm_to_whatsapp_latency_p95_s']?.value,
+    ).toBeCloseTo(0.3);
+  });
+
   it('counts unrecorded messages against completeness and loss', () => {
     const lost: FlowTrace = { ...inb('x', [], []), hops: [], state: 'pending', syncLatencyMs: undefined };
     const j = judgeConversationSync([inb('a', [], []), lost], 30_000);

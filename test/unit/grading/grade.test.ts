@@ -34,7 +34,7 @@ describe('grade', () => {
     });
     expect(sheet.failures).toEqual([]);
     expect(sheet.warnings).toEqual([]);
-    expect(sheet.counts.checks).toEqual({ passed: 17, failed: 0, notMeasured: 0 });
+    expect(sheet.counts.checks).toEqual({ passed: 16, failed: 0, notMeasured: 0 });
     expect(sheet.counts.conformance).toEqual({ passed: 11, failed: 0 });
   });
 
@@ -184,7 +184,7 @@ describe('grade', () => {
 
   it('summarises the sheet in one line', () => {
     expect(verdictLine(grade(fixture('pass'), table))).toBe(
-      'PASS · 5 of 5 metrics graded (2 best, 2 average, 1 qualified, 0 fail) · checks 17 passed, 0 failed · conformance 11/11 passed · soak rules 5/5 held',
+      'PASS · 5 of 5 metrics graded (2 best, 2 average, 1 qualified, 0 fail) · checks 16 passed, 0 failed · conformance 11/11 passed · soak rules 5/5 held',
     );
   });
 });

@@ -34,7 +34,7 @@ describe('junit.xml', () => {
       'peak_capacity_msg_per_min',
       'error_recovery_s',
     ]);
-    expect(byClass('wacrm.checks')).toHaveLength(17);
+    expect(byClass('wacrm.checks')).toHaveLength(16);
     expect(byClass('wacrm.conformance')).toHaveLength(11);
     expect(byClass('wacrm.soak')).toHaveLength(5);
     expect(byClass('wacrm.run')).toHaveLength(1);
