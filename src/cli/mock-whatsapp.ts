@@ -28,6 +28,7 @@ export const MOCK_WHATSAPP_DEFAULTS = {
   seed: 1,
   messagingTier: 'unlimited',
   windowErrorMode: 'async',
+  statusBatch: 1,
 } as const;
 
 /** Raw flag values as commander hands them over. */
@@ -49,6 +50,7 @@ interface RawFlags {
   seed: string;
   messagingTier: string;
   windowErrorMode: string;
+  statusBatch?: string;
   verifyWebhook?: boolean;
 }
 
@@ -121,6 +123,7 @@ export function resolveMockWhatsAppFlags(raw: RawFlags, nowMs: number): MockWhat
   const port = integerFlag('--port', raw.port, 0, 65535);
   const throughput = integerFlag('--throughput', raw.throughput, 1, 1000);
   const seed = integerFlag('--seed', raw.seed, 0, 2 ** 32 - 1);
+  const statusBatch = integerFlag('--status-batch', raw.statusBatch ?? '1', 1, 1000);
   if (raw.errorProfile !== '2026' && raw.errorProfile !== 'legacy') {
     throw usage(`--error-profile must be 2026 or legacy, got ${JSON.stringify(raw.errorProfile)}`);
   }
@@ -168,6 +171,7 @@ export function resolveMockWhatsAppFlags(raw: RawFlags, nowMs: number): MockWhat
     messagingTier: tier,
     windowErrorMode: raw.windowErrorMode,
   };
+  if (statusBatch > 1) options.webhook = { statusBatch };
   if (raw.webhookUrl !== undefined) {
     let ok = false;
     try {
@@ -252,6 +256,11 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
       d.windowErrorMode,
     )
     .option('--seed <n>', 'seed for all randomness (wamids, status delays, template reviews)', String(d.seed))
+    .option(
+      '--status-batch <n>',
+      'up to n statuses per webhook, collected for 50 ms (1 = one per webhook, as Meta usually sends)',
+      String(d.statusBatch),
+    )
     .option('--verify-webhook', 'run the hub.challenge handshake against --webhook-url after starting')
     .action(async (raw: RawFlags) => {
       const clock = new RealClock();
@@ -289,7 +298,7 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
       io.out(
         `  throughput:        ${o.throughputPerSec} msg/s; messaging tier ${o.messagingTier}; 131047 ${o.windowErrorMode}`,
       );
-      io.out(`  seed:              ${o.seed}`);
+      io.out(`  seed:              ${o.seed}; statuses per webhook: up to ${o.webhook?.statusBatch ?? 1}`);
       io.out(
         `  faults:            ${settings.faultSpecs.length === 0 ? '(none)' : settings.faultSpecs.join(', ')}`,
       );

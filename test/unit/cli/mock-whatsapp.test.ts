@@ -2,7 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MOCK_WHATSAPP_DEFAULTS, readFaultsFile, resolveMockWhatsAppFlags } from '../../../src/cli/mock-whatsapp.js';
+import {
+  MOCK_WHATSAPP_DEFAULTS,
+  readFaultsFile,
+  resolveMockWhatsAppFlags,
+} from '../../../src/cli/mock-whatsapp.js';
 import { WacrmError } from '../../../src/errors.js';
 
 const d = MOCK_WHATSAPP_DEFAULTS;
@@ -51,11 +55,23 @@ describe('wacrm mock whatsapp flags', () => {
       seed: 1,
     });
     expect(s.options.webhookUrl).toBeUndefined();
+    expect(s.options.webhook).toBeUndefined();
+    expect(
+      resolveMockWhatsAppFlags(
+        raw({ statusBatch: '50' }) as Parameters<typeof resolveMockWhatsAppFlags>[0],
+        0,
+      ).options.webhook,
+    ).toEqual({ statusBatch: 50 });
   });
 
   it('parses faults, tiers and a webhook URL', () => {
     const s = resolveMockWhatsAppFlags(
-      raw({ fault: ['error=131000:0.05', 'outage=unavailable@10s+30s'], messagingTier: '250', webhookUrl: 'http://127.0.0.1:9/wa', port: '0' }) as Parameters<typeof resolveMockWhatsAppFlags>[0],
+      raw({
+        fault: ['error=131000:0.05', 'outage=unavailable@10s+30s'],
+        messagingTier: '250',
+        webhookUrl: 'http://127.0.0.1:9/wa',
+        port: '0',
+      }) as Parameters<typeof resolveMockWhatsAppFlags>[0],
       1000,
     );
     expect(s.port).toBe(0);
@@ -76,8 +92,10 @@ describe('wacrm mock whatsapp flags', () => {
     expect(usageError({ apiVersion: '23' })).toMatch(/^--api-version /);
     expect(usageError({ phoneNumberId: 'abc' })).toMatch(/^--phone-number-id /);
     expect(usageError({ accessToken: 'has space' })).toMatch(/^--access-token /);
+    expect(usageError({ statusBatch: '0' })).toMatch(/^--status-batch must be an integer from 1 to 1000/);
     expect(usageError({ fault: ['explode=1'] })).toMatch(/^--fault: invalid fault "explode=1"/);
-    for (const m of [usageError({ port: 'x' }), usageError({ fault: ['latency=soon'] })]) expect(m).not.toContain('\n');
+    for (const m of [usageError({ port: 'x' }), usageError({ fault: ['latency=soon'] })])
+      expect(m).not.toContain('\n');
   });
 
   it('reads faults files as YAML lists, {faults: [...]}, or lines', () => {
