@@ -30,6 +30,8 @@ export function ratio(n: number, d: number): number | null {
 export interface Measure {
   value: number;
   evidence: string;
+  /** The true value is at least `value` and was never reached (it can only prove a failure). */
+  atLeast?: boolean;
 }
 
 /** Rounds for evidence strings. */

@@ -134,7 +134,11 @@ function gradeMetrics(result: RunResult, table: AcceptanceTable, ranSuites: Set<
       suite,
       value: measured.value,
       unit: entry.unit,
-      band: bandFor(measured.value, thresholds, entry.direction),
+      // An unbounded "at least" value of a lower-is-better metric was never shown to meet anything.
+      band:
+        measured.atLeast && entry.direction === 'lower'
+          ? 'fail'
+          : bandFor(measured.value, thresholds, entry.direction),
       direction: entry.direction,
       thresholds,
       evidence: measured.evidence,

@@ -21,6 +21,11 @@ export const RUN_RESULT_SCHEMA_VERSION = 1;
 export interface Measured {
   value: number;
   evidence: string;
+  /**
+   * The true value is at least `value` and was never reached in the run (e.g. a backlog that never
+   * drained: recovery is unbounded). Such a value can only prove a failure, never a pass.
+   */
+  atLeast?: boolean;
 }
 
 /** Counts of the flows of one suite. */
@@ -164,8 +169,16 @@ const count = z.number().int().min(0);
 const ms = z.number().min(0);
 
 const metricsShape = Object.fromEntries(
-  METRIC_KEYS.map((k) => [k, z.object({ value: z.number(), evidence: z.string() }).optional()]),
-) as Record<MetricKey, z.ZodOptional<z.ZodObject<{ value: z.ZodNumber; evidence: z.ZodString }>>>;
+  METRIC_KEYS.map((k) => [
+    k,
+    z.object({ value: z.number(), evidence: z.string(), atLeast: z.boolean().optional() }).optional(),
+  ]),
+) as Record<
+  MetricKey,
+  z.ZodOptional<
+    z.ZodObject<{ value: z.ZodNumber; evidence: z.ZodString; atLeast: z.ZodOptional<z.ZodBoolean> }>
+  >
+>;
 
 /** Schema of result.json (unknown fields are dropped, so newer writers stay readable). */
 export const runResultSchema = z.object({

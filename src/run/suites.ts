@@ -308,8 +308,11 @@ export async function runFaultRecovery(
   const lastEnd = Math.max(...applied.map((a) => a.endMs));
   judgement.metrics['error_recovery_s'] = {
     value: worst === null ? (endedAtMs - lastEnd) / 1000 : worst / 1000,
+    ...(worst === null ? { atLeast: true } : {}),
     evidence:
-      (worst === null ? `did not recover before the suite ended; ` : '') +
+      (worst === null
+        ? `did not recover (watched for ${fmt((endedAtMs - lastEnd) / 1000, 1)} s after the fault); `
+        : '') +
       evidence.join(' | ') +
       ` (normal = sync within ${fmt(normalMs / 1000, 1)} s)`,
   };

@@ -176,6 +176,9 @@ describe('conversation sync judgement', () => {
     const j = judgeConversationSync([inb('a', [], []), lost], 30_000);
     expect(j.metrics['record_completeness']?.value).toBe(0.5);
     expect(judgeLoss([inb('a', [], []), lost]).value).toBe(0.5);
+    const logged: FlowTrace = { ...lost, flowId: 'y', hops: [{ name: 'crm.errorlog', atMs: 50 }] };
+    expect(judgeLoss([inb('a', [], []), logged]).value).toBe(0.5);
+    expect(judgeLoss([inb('a', [], []), logged]).evidence).toContain('1 of them error-logged');
   });
 });
 
@@ -194,11 +197,17 @@ describe('recovery judgement', () => {
     expect(j.lost).toBe(0);
   });
 
-  it('is null when no flow completes normally after the fault, and counts the lost', () => {
-    const flows = [at('b', 12_000, undefined), at('c', 21_000, 9_000)];
-    const j = judgeRecovery(flows, fault, 2_000);
+  it('is null when no flow completes normally after the fault', () => {
+    const j = judgeRecovery([at('b', 12_000, 1_000), at('c', 21_000, 9_000)], fault, 2_000);
+    expect(j.recoveryMs).toBeNull();
+    expect(j.evidence).toContain('no flow completed normally');
+  });
+
+  it('is null when a flow caught by the fault never synced: the backlog never drained', () => {
+    const j = judgeRecovery([at('b', 12_000, undefined), at('c', 21_000, 300)], fault, 2_000);
     expect(j.recoveryMs).toBeNull();
     expect(j.lost).toBe(1);
+    expect(j.evidence).toContain('never drained');
   });
 });
 

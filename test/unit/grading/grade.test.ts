@@ -188,3 +188,18 @@ describe('grade', () => {
     );
   });
 });
+
+describe('unbounded values', () => {
+  it('fails a lower-is-better metric that was never reached, whatever its bound', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseAcceptanceText } = await import('../../../src/config/index.js');
+    const parsed = parseAcceptanceText(readFileSync('scenarios/acceptance.yaml', 'utf8'));
+    if (!parsed.ok) throw new Error('table');
+    const fixture = JSON.parse(readFileSync('test/fixtures/run-result-pass.json', 'utf8'));
+    fixture.metrics.error_recovery_s = { value: 4, evidence: 'never drained', atLeast: true };
+    const sheet = grade(fixture, parsed.value);
+    expect(sheet.rows.find((r) => r.key === 'error_recovery_s')?.band).toBe('fail');
+    fixture.metrics.error_recovery_s = { value: 4, evidence: 'drained' };
+    expect(grade(fixture, parsed.value).rows.find((r) => r.key === 'error_recovery_s')?.band).toBe('best');
+  });
+});
