@@ -32,11 +32,14 @@ export interface JournalQuery {
 /**
  * Append-only, bounded, in-memory journal. Listeners get each entry synchronously as it is
  * appended (`on('entry', fn)`), which is how the harness stamps hops as they happen rather than by
- * polling afterwards. Past `capacity` the oldest entries are dropped from memory (listeners have
- * already seen them) and counted in `droppedCount`.
+ * polling afterwards. Memory is a ring: past `capacity` each append overwrites the oldest entry in
+ * O(1) (listeners have already seen it) and counts it in `droppedCount`, so a long soak never
+ * stalls on moving a full array.
  */
 export class Journal extends EventEmitter {
-  private entries: JournalEntry[] = [];
+  private ring: JournalEntry[] = [];
+  /** Index of the oldest entry once the ring has wrapped. */
+  private head = 0;
   private seq = 0;
   droppedCount = 0;
 
@@ -59,11 +62,12 @@ export class Journal extends EventEmitter {
       kind,
       data,
     };
-    this.entries.push(entry);
-    if (this.entries.length > this.capacity) {
-      const drop = this.entries.length - this.capacity;
-      this.entries.splice(0, drop);
-      this.droppedCount += drop;
+    if (this.ring.length < this.capacity) {
+      this.ring.push(entry);
+    } else {
+      this.ring[this.head] = entry;
+      this.head = (this.head + 1) % this.capacity;
+      this.droppedCount++;
     }
     this.emit('entry', entry);
     return entry;
@@ -71,16 +75,24 @@ export class Journal extends EventEmitter {
 
   /** Entries matching every field of the query, oldest first. */
   query(q: JournalQuery = {}): JournalEntry[] {
-    const kinds = q.kind === undefined ? undefined : Array.isArray(q.kind) ? q.kind : [q.kind];
+    const kinds = q.kind === undefined ? undefined : new Set(Array.isArray(q.kind) ? q.kind : [q.kind]);
     const out: JournalEntry[] = [];
-    for (const e of this.entries) {
-      if (kinds && !kinds.includes(e.kind)) continue;
+    const n = this.ring.length;
+    for (let i = 0; i < n; i++) {
+      const e = this.ring[(this.head + i) % n] as JournalEntry;
+      if (kinds && !kinds.has(e.kind)) continue;
       if (q.afterSeq !== undefined && e.seq <= q.afterSeq) continue;
       if (q.sinceMs !== undefined && e.atMs < q.sinceMs) continue;
       if (q.untilMs !== undefined && e.atMs > q.untilMs) continue;
       if (q.wamid !== undefined && e.data['wamid'] !== q.wamid) continue;
-      if (q.phone !== undefined && ![e.data['phone'], e.data['to'], e.data['from']].includes(q.phone))
+      if (
+        q.phone !== undefined &&
+        e.data['phone'] !== q.phone &&
+        e.data['to'] !== q.phone &&
+        e.data['from'] !== q.phone
+      ) {
         continue;
+      }
       out.push(e);
       if (q.limit !== undefined && out.length >= q.limit) break;
     }
@@ -89,11 +101,12 @@ export class Journal extends EventEmitter {
 
   /** Number of entries held in memory. */
   size(): number {
-    return this.entries.length;
+    return this.ring.length;
   }
 
   /** Forgets every entry (listeners stay attached); sequence numbers keep increasing. */
   clear(): void {
-    this.entries = [];
+    this.ring = [];
+    this.head = 0;
   }
 }

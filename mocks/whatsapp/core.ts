@@ -2,7 +2,7 @@ import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
 import { WebhookDispatcher } from '../shared/dispatcher.js';
 import type { DelaySpec } from '../shared/distributions.js';
 import { FaultController, type FaultRule } from '../shared/faults.js';
-import type { Journal, JournalEntry } from '../shared/journal.js';
+import { Journal, type JournalEntry } from '../shared/journal.js';
 import { MetricsRegistry } from '../shared/metrics.js';
 import { createRng, type Rng } from '../shared/random.js';
 import { BoundedMap } from './bounded.js';
@@ -21,7 +21,6 @@ import {
   type WhatsAppMockOptions,
 } from './options.js';
 import { RecipientCache } from './phone.js';
-import { RingJournal } from './ring-journal.js';
 import { type RenderedContent, type RenderedTemplate, renderTemplate, resolveTemplate } from './render.js';
 import { SEED_TEMPLATES } from './seed-templates.js';
 import { type OutboundMessage, pricingFor, type StatusPlan, StatusSimulator } from './statuses.js';
@@ -290,7 +289,7 @@ export class WhatsAppCore {
   constructor(readonly cfg: ResolvedConfig) {
     this.clock = cfg.clock;
     this.startedAtMs = this.clock.nowMs();
-    this.journal = new RingJournal('whatsapp', this.clock, cfg.journalCapacity);
+    this.journal = new Journal('whatsapp', this.clock, cfg.journalCapacity);
     this.rngWamid = createRng(cfg.seed ^ STREAM.wamid);
     this.rngInbound = createRng(cfg.seed ^ STREAM.inbound);
     this.rngTrace = createRng(cfg.seed ^ STREAM.trace);

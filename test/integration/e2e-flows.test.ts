@@ -123,9 +123,13 @@ describe('end to end through the reference connector', () => {
 
   it('shows the damage a connector that drops inbound messages does', async () => {
     const { flows } = await run(['drop-inbound=0.2'], 20, 100, 3_000, 8_000);
-    const lost = flows.filter((f) => f.direction === 'inbound' && f.state === 'pending');
+    // Dropped messages never reach the CRM; a kept message may still wait for a handover that the
+    // drops made impossible (its conversation lost messages), so count what never got recorded.
+    const inbound = flows.filter((f) => f.direction === 'inbound');
+    const lost = inbound.filter((f) => !f.hops.some((h) => h.name === 'crm.message.recorded'));
     expect(lost.length).toBeGreaterThan(5);
-    for (const f of lost) expect(f.hops.some((h) => h.name === 'crm.message.recorded')).toBe(false);
+    expect(lost.length).toBeLessThan(50);
+    for (const f of lost) expect(f.state).toBe('pending');
   }, 90_000);
 
   it('shows missing statuses when the connector drops status write-backs', async () => {

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../../mocks/shared/clock.js';
+import { Journal, type JournalEntry } from '../../../../mocks/shared/journal.js';
+
+describe('Journal', () => {
+  it('filters by kind, ids, phone, time and sequence, oldest first', () => {
+    const clock = new VirtualClock();
+    const j = new Journal('whatsapp', clock, 1000);
+    for (let i = 0; i < 30; i++) {
+      clock.advance(10);
+      j.append(i % 2 ? 'status.emitted' : 'message.accepted', { wamid: `w${i % 3}`, to: `t${i % 4}` });
+    }
+    expect(j.query({ kind: 'status.emitted' })).toHaveLength(15);
+    expect(j.query({ wamid: 'w1' }).every((e) => e.data['wamid'] === 'w1')).toBe(true);
+    expect(j.query({ phone: 't2' })).toHaveLength(7);
+    expect(j.query({ sinceMs: 100, untilMs: 200 }).map((e) => e.atMs)).toEqual([
+      100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200,
+    ]);
+    expect(j.query({ afterSeq: 27 }).map((e) => e.seq)).toEqual([28, 29, 30]);
+    expect(j.query({ limit: 2 }).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('keeps the newest `capacity` entries in order as a ring, counts the dropped, tells listeners of all', () => {
+    const j = new Journal('crm', new VirtualClock(), 5);
+    const seen: number[] = [];
+    j.on('entry', (e: JournalEntry) => seen.push(e.seq));
+    for (let i = 0; i < 12; i++) j.append('k', { i });
+    expect(j.size()).toBe(5);
+    expect(j.droppedCount).toBe(7);
+    expect(j.query().map((e) => e.data['i'])).toEqual([7, 8, 9, 10, 11]);
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    j.clear();
+    expect(j.size()).toBe(0);
+    expect(j.append('k', {}).seq).toBe(13);
+    expect(j.query().map((e) => e.seq)).toEqual([13]);
+  });
+
+  it('appends in constant time when full', () => {
+    const j = new Journal('crm', new VirtualClock(), 1000);
+    for (let i = 0; i < 50_000; i++) j.append('k', { i });
+    expect(j.size()).toBe(1000);
+    expect(j.query({ limit: 1 })[0]?.data['i']).toBe(49_000);
+  });
+});
