@@ -9,6 +9,13 @@ export { buildWhatsAppMock } from '../mocks/whatsapp/index.js';
 export { judgeConversationSync, judgeLoss, judgeRecovery, judgeTemplateDelivery } from './checks/suites.js';
 export { hopBreakdown, timeline } from './checks/breakdown.js';
 export { loadScenario, loadAcceptanceTable } from './config/index.js';
+export {
+  CONFORMANCE_CASES,
+  type ConformanceOptions,
+  conformanceRunResult,
+  runConformance,
+  runConformanceSuite,
+} from './conformance/index.js';
 export type { Scenario, Suite } from './config/schema.js';
 export { WacrmError, errorCodes, type ErrorCode } from './errors.js';
 export { FlowTracer } from './flows/tracer.js';
@@ -17,5 +24,6 @@ export { grade, type GradeSheet } from './grading/index.js';
 export { arrivalOffsets, type RateStage } from './load/schedule.js';
 export { runOpenModel } from './load/driver.js';
 export type { RunResult } from './report/model.js';
+export { renderGradeTable, writeReports, readRunResult } from './report/index.js';
 export { runScenario, type RunScenarioOptions } from './run/runner.js';
 export { startStack, type Stack, type StackOptions } from './run/stack.js';
