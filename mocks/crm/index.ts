@@ -1,5 +1,5 @@
 /** The mock CRM: `buildCrmMock(opts)` → an unstarted fastify instance with `app.crm` (docs/crm-api.md). */
-export { type CrmMockHandle, type CrmMockOptions, CRM_EVENT_RETRY, buildCrmMock } from './app.js';
+export { buildCrmMock, CRM_EVENT_RETRY, type CrmMockHandle, type CrmMockOptions } from './app.js';
 export { DEFAULT_PLAN_LIMITS, type Plan } from './context.js';
 export { ApiError, CRM_ERROR_STATUS, type CrmErrorCode, type ErrorDetail } from './errors.js';
 export { KNOWN_EVENT_TYPES } from './events.js';

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RealClock, VirtualClock } from '../../mocks/shared/clock.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../mocks/shared/dispatcher.js';

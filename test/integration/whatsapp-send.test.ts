@@ -4,8 +4,8 @@ import { ERROR_CATALOGUE, type ErrorProfile, httpStatusFor } from '../../mocks/w
 import { VALID_BODIES } from '../unit/mocks/whatsapp/helpers.js';
 import {
   admin,
-  orderConfirmation,
   type LooseJson,
+  orderConfirmation,
   type Receiver,
   sendMessage,
   startMock,

@@ -1,5 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
 import fc from 'fast-check';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../../mocks/shared/clock.js';
 import { SpecError } from '../../../../mocks/shared/distributions.js';
