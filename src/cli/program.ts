@@ -5,6 +5,7 @@ import { registerConnectorCommand } from './connector.js';
 import type { Io } from './io.js';
 import { registerMockCommand } from './mock.js';
 import { registerReportCommand } from './report.js';
+import { registerResumeCommand } from './resume.js';
 import { registerRunCommand } from './run.js';
 import { registerUpCommand } from './up.js';
 import { registerValidateCommand } from './validate.js';
@@ -28,5 +29,6 @@ export function buildProgram(io: Io, version: string): Command {
   registerReportCommand(program, io);
   registerCompareCommand(program, io);
   registerConformanceCommand(program, io);
+  registerResumeCommand(program, io);
   return program;
 }

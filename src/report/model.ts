@@ -86,6 +86,11 @@ export interface SoakResult {
   p95DriftMs: number | null;
   memoryGrowthBytes: number | null;
   rules: Array<{ rule: string; passed: boolean; evidence: string }>;
+  /**
+   * Stretches of the virtual axis the harness did not watch live: the soak was resumed
+   * (`wacrm resume`) after the harness died there. Absent when the soak ran in one go.
+   */
+  gaps?: Array<{ startMs: number; endMs: number; reason: string }>;
 }
 
 /** One injected fault and how the connector came back from it. */
@@ -281,6 +286,7 @@ export const runResultSchema = z.object({
       p95DriftMs: finite.nullable(),
       memoryGrowthBytes: finite.nullable(),
       rules: z.array(z.object({ rule: z.string(), passed: z.boolean(), evidence: z.string() })),
+      gaps: z.array(z.object({ startMs: ms, endMs: ms, reason: z.string() })).optional(),
     })
     .optional(),
   faults: z

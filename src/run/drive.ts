@@ -60,6 +60,13 @@ export interface DriveOptions {
   signal?: AbortSignal;
   /** Offset of the schedule from now (default: start at once). */
   startAtMs?: number;
+  /**
+   * Index of the first arrival to play (a resumed soak continues the numbering): the schedule starts
+   * at arrival `firstIndex + 1`, whose offset is still measured from `startAtMs`. Default 0.
+   */
+  firstIndex?: number;
+  /** Called once per launched flow when it settled or its deadline passed (the soak tallies it then). */
+  onSettled?: (arrival: Arrival, flow: FlowTrace) => void;
 }
 
 /**
@@ -71,7 +78,8 @@ export async function drive(opts: DriveOptions): Promise<{ flows: FlowTrace[]; s
   const flows: FlowTrace[] = [];
   const driver = runOpenModel({
     clock: opts.clock,
-    offsetsMs: arrivalOffsets(opts.stages),
+    offsetsMs: arrivalOffsets(opts.stages, (opts.firstIndex ?? 0) + 1),
+    ...(opts.firstIndex ? { firstIndex: opts.firstIndex } : {}),
     startAtMs: opts.startAtMs ?? opts.clock.nowMs(),
     maxInFlight: opts.maxInFlight,
     lagBoundMs: opts.lagBoundMs,
@@ -80,7 +88,9 @@ export async function drive(opts: DriveOptions): Promise<{ flows: FlowTrace[]; s
     launch: (arrival) => {
       const flow = opts.start(arrival);
       flows.push(flow);
-      return opts.waiter.wait(flow, opts.deadlineMs);
+      const waited = opts.waiter.wait(flow, opts.deadlineMs);
+      const onSettled = opts.onSettled;
+      return onSettled ? waited.then(() => onSettled(arrival, flow)) : waited;
     },
     onDrop: (arrival) => {
       flows.push(opts.drop(arrival));

@@ -10,7 +10,8 @@ import type { AcceptanceTable, MetricKey } from '../config/acceptance.js';
 import type { Scenario, Suite } from '../config/schema.js';
 import { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
-import { openJournal, recordTypes } from '../journal/journal.js';
+import { type JournalRecord, openJournal, type RunJournal, recordTypes } from '../journal/journal.js';
+import { Histogram } from '../metrics/histogram.js';
 import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
 import type { Measured, RunResult } from '../report/model.js';
@@ -65,12 +66,108 @@ const NOT_RUN_HERE = new Set(['conformance']);
  */
 export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> {
   const { scenario } = opts;
-  const clock = new RealClock();
   const seed = opts.seed ?? scenario.seed;
-  const log = opts.onLog ?? (() => {});
   const startedAt = new Date();
+  const session = await openRunSession(opts, seed, (s) => ({
+    type: recordTypes.runStarted,
+    runId: opts.runId,
+    scenario: scenario.name,
+    scenarioFile: resolve(opts.scenarioFile),
+    seed,
+    startedAt: startedAt.toISOString(),
+    ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
+    ...(s.externalUrl ? { connectorUrl: s.externalUrl } : {}),
+  }));
+  const { ctx, journal, log } = session;
+  const soakOptions: SoakRunOptions = {
+    ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
+    startEpochMs: startedAt.getTime(),
+    readProfile: (file) => parseYaml(readFileSync(resolve(dirname(opts.scenarioFile), file), 'utf8')),
+    ...(journal ? { journal } : {}),
+    ...(opts.runDir
+      ? {
+          runInfo: {
+            scenarioFile: resolve(opts.scenarioFile),
+            runId: opts.runId,
+            outDir: resolve(opts.runDir),
+            startedAt: startedAt.toISOString(),
+            ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
+            ...(opts.connectorUrl !== undefined ? { connectorUrl: opts.connectorUrl } : {}),
+            ...(opts.whatsappPort !== undefined ? { whatsappPort: opts.whatsappPort } : {}),
+            ...(opts.crmPort !== undefined ? { crmPort: opts.crmPort } : {}),
+          },
+        }
+      : {}),
+  };
+  const outputs: SuiteOutput[] = [];
+  const notes: string[] = [];
+  try {
+    for (const [suiteIndex, suite] of scenario.suites.entries()) {
+      if (NOT_RUN_HERE.has(suite.kind)) {
+        notes.push(`suite ${suite.kind} is not run by \`wacrm run\` yet; it was skipped`);
+        log(`skipping ${suite.kind}: not available in this version`);
+        continue;
+      }
+      log(`suite ${suite.kind} starting`);
+      const out = await runSuite(ctx, suite, { ...soakOptions, suiteIndex });
+      if (!out) continue;
+      outputs.push(out);
+      journalSuiteEnd(session, out);
+      log(`suite ${suite.kind} done in ${fmt((out.endedAtMs - out.startedAtMs) / 1000, 1)} s`);
+    }
+  } finally {
+    await session.close();
+  }
+  return buildRunResult({
+    session,
+    scenario,
+    scenarioFile: opts.scenarioFile,
+    runId: opts.runId,
+    seed,
+    startedAt,
+    wacrmVersion: opts.wacrmVersion,
+    nodeVersion: opts.nodeVersion,
+    outputs,
+    notes,
+  });
+}
+
+/** A started stack with everything a suite needs, and the run journal (see {@link openRunSession}). */
+export interface RunSession {
+  ctx: SuiteContext;
+  journal?: RunJournal;
+  originMs: number;
+  externalUrl?: string;
+  log: (line: string) => void;
+  /** Why the reference connector exited during the run, if it did. */
+  connectorExit(): string | undefined;
+  /**
+   * Stops the monitors and the stack, journals run.finished (unless `finished` is false: a resume that
+   * failed leaves the run resumable) and closes the journal.
+   */
+  close(opts?: { finished?: boolean }): Promise<void>;
+}
+
+/** What {@link openRunSession} needs: the scenario's stack settings and where things go. */
+export type RunSessionOptions = Pick<
+  RunScenarioOptions,
+  'scenario' | 'connectorUrl' | 'whatsappPort' | 'crmPort' | 'runDir' | 'onProgress' | 'onLog'
+>;
+
+/**
+ * Starts the mocks (on a RealClock, in this process) and the connector for a scenario, the harness
+ * monitors and the flow tracer, opens the run journal and appends `first(session)` to it (run.started
+ * or run.resumed). `wacrm run` and `wacrm resume` both start their stack here.
+ */
+export async function openRunSession(
+  opts: RunSessionOptions,
+  seed: number,
+  first: (s: { externalUrl?: string }) => JournalRecord,
+): Promise<RunSession> {
+  const { scenario } = opts;
+  const clock = new RealClock();
+  const log = opts.onLog ?? (() => {});
   const originMs = clock.nowMs();
-  const invalidReasons: string[] = [];
   const externalUrl = opts.connectorUrl ?? scenario.connector.url ?? undefined;
   const stack: Stack = await startStack({
     clock,
@@ -134,14 +231,10 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const journal = opts.runDir
     ? openJournal(opts.runDir, { onError: (err) => log(`journal write failed: ${err.message}`) })
     : undefined;
-  journal?.append({
-    type: recordTypes.runStarted,
-    runId: opts.runId,
-    scenario: scenario.name,
-    seed,
-    startedAt: startedAt.toISOString(),
-  });
-  const settled = (f: FlowTrace) =>
+  journal?.append(first({ ...(externalUrl ? { externalUrl } : {}) }));
+  const settled = (f: FlowTrace) => {
+    // The soak journals its own flows under their arrival index, which stays unique across resumes.
+    if (f.suite === 'soak') return;
     journal?.append({
       type: recordTypes.flowSettled,
       flowId: f.flowId,
@@ -153,6 +246,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       failure: f.failure ?? null,
       hops: f.hops.map((h) => [h.name, Math.round((h.atMs - f.intendedAtMs) * 1000) / 1000]),
     });
+  };
   tracer.on('complete', settled);
   tracer.on('failed', settled);
   const apiCalls = { total: 0, ok: 0 };
@@ -179,61 +273,121 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     progress: opts.onProgress ?? (() => {}),
     log,
   };
-
-  const soakOptions: SoakRunOptions = {
-    ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
-    startEpochMs: startedAt.getTime(),
-    readProfile: (file) => parseYaml(readFileSync(resolve(dirname(opts.scenarioFile), file), 'utf8')),
-  };
-  const outputs: SuiteOutput[] = [];
-  const notes: string[] = [];
-  try {
-    for (const suite of scenario.suites) {
-      if (NOT_RUN_HERE.has(suite.kind)) {
-        notes.push(`suite ${suite.kind} is not run by \`wacrm run\` yet; it was skipped`);
-        log(`skipping ${suite.kind}: not available in this version`);
-        continue;
-      }
-      log(`suite ${suite.kind} starting`);
-      const out = await runSuite(ctx, suite, soakOptions);
-      if (!out) continue;
-      outputs.push(out);
-      for (const f of out.flows) {
-        if (f.state === 'pending') {
-          journal?.append({
-            type: recordTypes.flowSettled,
-            flowId: f.flowId,
-            suite: f.suite,
-            outcome: 'timed_out',
-            hops: f.hops.map((h) => h.name),
-          });
-        } else if (f.state === 'dropped') {
-          journal?.append({
-            type: recordTypes.flowDropped,
-            flowId: f.flowId,
-            suite: f.suite,
-            scheduledAtMs: f.intendedAtMs - originMs,
-          });
+  return {
+    ctx,
+    ...(journal ? { journal } : {}),
+    originMs,
+    ...(externalUrl ? { externalUrl } : {}),
+    log,
+    connectorExit: () => connectorExit,
+    async close(closeOpts = {}) {
+      loop.stop();
+      sampler?.stop();
+      tracer.detachAll();
+      closing = true;
+      await stack.close();
+      if (journal) {
+        if (closeOpts.finished !== false) {
+          journal.append({ type: recordTypes.runFinished, finishedAt: new Date().toISOString() });
         }
+        await journal.close().catch((err: Error) => log(`journal close failed: ${err.message}`));
       }
-      journal?.append({ type: 'suite.finished', suite: out.kind, judgement: out.judgement });
-      log(`suite ${suite.kind} done in ${fmt((out.endedAtMs - out.startedAtMs) / 1000, 1)} s`);
-    }
-  } finally {
-    loop.stop();
-    sampler?.stop();
-    tracer.detachAll();
-    closing = true;
-    await stack.close();
-    if (journal) {
-      journal.append({ type: recordTypes.runFinished, finishedAt: new Date().toISOString() });
-      await journal.close().catch((err: Error) => log(`journal close failed: ${err.message}`));
+    },
+  };
+}
+
+/**
+ * Pooled completeness and sync latency of a functional suite, journaled with `suite.finished` so a
+ * resumed run can grade them without the flows.
+ */
+export interface FunctionalPool {
+  planned: { outbound: number; inbound: number };
+  recorded: { outbound: number; inbound: number };
+  /** Histogram.encode() of the sync latencies, per direction. */
+  latency: { outbound: string; inbound: string };
+}
+
+function poolOf(flows: readonly FlowTrace[]): FunctionalPool {
+  const planned = flows.filter((f) => f.outbound?.sendAllowed !== false && f.state !== 'dropped');
+  const dir = (d: string) => planned.filter((f) => f.direction === d);
+  return {
+    planned: { outbound: dir('outbound').length, inbound: dir('inbound').length },
+    recorded: {
+      outbound: dir('outbound').filter(fullyRecorded).length,
+      inbound: dir('inbound').filter(fullyRecorded).length,
+    },
+    latency: {
+      outbound: Histogram.of(syncLatencies(dir('outbound'))).encode(),
+      inbound: Histogram.of(syncLatencies(dir('inbound'))).encode(),
+    },
+  };
+}
+
+/** Journals what a finished suite leaves behind: unsettled flows, then `suite.finished` with its judgement. */
+export function journalSuiteEnd(session: RunSession, out: SuiteOutput): void {
+  const { journal, originMs } = session;
+  if (!journal) return;
+  if (out.kind !== 'soak') {
+    for (const f of out.flows) {
+      if (f.state === 'pending') {
+        journal.append({
+          type: recordTypes.flowSettled,
+          flowId: f.flowId,
+          suite: f.suite,
+          outcome: 'timed_out',
+          hops: f.hops.map((h) => h.name),
+        });
+      } else if (f.state === 'dropped') {
+        journal.append({
+          type: recordTypes.flowDropped,
+          flowId: f.flowId,
+          suite: f.suite,
+          scheduledAtMs: f.intendedAtMs - originMs,
+        });
+      }
     }
   }
+  journal.append({
+    type: 'suite.finished',
+    suite: out.kind,
+    judgement: out.judgement,
+    title: out.title,
+    startedAtMs: out.startedAtMs - originMs,
+    endedAtMs: out.endedAtMs - originMs,
+    functional: out.functional,
+    ...(out.functional ? { pool: poolOf(out.flows) } : {}),
+    ...(out.capacity ? { capacity: out.capacity } : {}),
+    ...(out.faults ? { faults: out.faults } : {}),
+  });
+}
+
+/** What {@link buildRunResult} assembles. */
+export interface BuildRunResultInput {
+  session: RunSession;
+  scenario: Scenario;
+  scenarioFile: string;
+  runId: string;
+  seed: number;
+  startedAt: Date;
+  wacrmVersion: string;
+  nodeVersion: string;
+  /** Suites in scenario order; suites of an earlier process carry no flows (their pools instead). */
+  outputs: SuiteOutput[];
+  notes: string[];
+  /** Pools of functional suites an earlier process finished (a resumed run). */
+  pools?: FunctionalPool[];
+}
+
+/** Builds the RunResult of a finished run (or of a resumed one, with the earlier suites). */
+export function buildRunResult(input: BuildRunResultInput): RunResult {
+  const { session, scenario, outputs, notes, startedAt } = input;
+  const { originMs, externalUrl } = session;
+  const invalidReasons: string[] = [];
+  const connectorExit = session.connectorExit();
   // A connector that dies mid-run is the connector's failure, not the harness's: the run went on,
   // its losses are counted in the metrics, and the report says what happened.
   if (connectorExit) notes.push(`${connectorExit}; the flows it had not finished count as lost`);
-  const healthWindows = health.windows().filter((w) => !w.valid);
+  const healthWindows = session.ctx.health.windows().filter((w) => !w.valid);
   if (
     healthWindows.length > 0 &&
     outputs.some((o) => o.kind === 'capacity' && o.capacity?.harnessValid === false)
@@ -244,19 +398,19 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const finishedAt = new Date();
   const result: RunResult = {
     schemaVersion: 1,
-    runId: opts.runId,
+    runId: input.runId,
     scenario: {
       name: scenario.name,
-      file: opts.scenarioFile,
+      file: input.scenarioFile,
       ...(scenario.description ? { description: scenario.description } : {}),
     },
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
-    seed,
+    seed: input.seed,
     environment: {
-      wacrmVersion: opts.wacrmVersion,
-      node: opts.nodeVersion,
+      wacrmVersion: input.wacrmVersion,
+      node: input.nodeVersion,
       platform: platform(),
       arch: arch(),
       cpus: cpus().length,
@@ -268,7 +422,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     },
     valid: invalidReasons.length === 0,
     invalidReasons,
-    metrics: mergeMetrics(outputs),
+    metrics: input.pools ? pooledMetrics(outputs, input.pools) : mergeMetrics(outputs),
     checks: outputs.flatMap((o) =>
       Object.entries(o.judgement.checks).map(([key, m]) => ({
         key,
@@ -280,8 +434,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     suites: outputs.map((o) => ({
       kind: o.kind,
       title: o.title,
-      startedAtMs: o.startedAtMs - originMs,
-      endedAtMs: o.endedAtMs - originMs,
+      startedAtMs: Math.max(0, o.startedAtMs - originMs),
+      endedAtMs: Math.max(0, o.endedAtMs - originMs),
       flows: o.judgement.flows,
       notes: o.judgement.notes,
     })),
@@ -361,6 +515,47 @@ function mergeMetrics(outputs: readonly SuiteOutput[]): RunResult['metrics'] {
         evidence:
           `p95 over ${lat.length} flows both ways: outbound ${fmt((percentile(syncLatencies(dirs('outbound')), 95) ?? 0) / 1000, 3)} s, ` +
           `inbound ${fmt((percentile(syncLatencies(dirs('inbound')), 95) ?? 0) / 1000, 3)} s`,
+      };
+    }
+  }
+  return metrics;
+}
+
+/**
+ * {@link mergeMetrics} for a resumed run: completeness and sync latency from the pools the earlier
+ * process journaled with `suite.finished` (its flows are gone), the rest from the suites.
+ */
+function pooledMetrics(
+  outputs: readonly SuiteOutput[],
+  pools: readonly FunctionalPool[],
+): RunResult['metrics'] {
+  const metrics: RunResult['metrics'] = {};
+  for (const o of outputs) {
+    for (const [key, m] of Object.entries(o.judgement.metrics)) {
+      if (key === 'record_completeness' || key === 'sync_latency_p95_s') continue;
+      metrics[key as MetricKey] = m as Measured;
+    }
+  }
+  const sum = (f: (p: FunctionalPool) => number) => pools.reduce((a, p) => a + f(p), 0);
+  const planned = sum((p) => p.planned.outbound + p.planned.inbound);
+  if (planned > 0) {
+    const recorded = sum((p) => p.recorded.outbound + p.recorded.inbound);
+    metrics.record_completeness = {
+      value: recorded / planned,
+      evidence:
+        `${recorded} of ${planned} flows fully recorded in the CRM ` +
+        `(outbound ${sum((p) => p.recorded.outbound)}/${sum((p) => p.planned.outbound)}, ` +
+        `inbound ${sum((p) => p.recorded.inbound)}/${sum((p) => p.planned.inbound)}; from the journal of the run before the resume)`,
+    };
+    const out = Histogram.merged(pools.map((p) => Histogram.decode(p.latency.outbound)));
+    const inb = Histogram.merged(pools.map((p) => Histogram.decode(p.latency.inbound)));
+    const both = Histogram.merged([out, inb]);
+    if (both.count > 0) {
+      metrics.sync_latency_p95_s = {
+        value: both.percentileMs(95) / 1000,
+        evidence:
+          `p95 over ${both.count} flows both ways: outbound ${fmt((out.count > 0 ? out.percentileMs(95) : 0) / 1000, 3)} s, ` +
+          `inbound ${fmt((inb.count > 0 ? inb.percentileMs(95) : 0) / 1000, 3)} s (from the journal's histograms)`,
       };
     }
   }
