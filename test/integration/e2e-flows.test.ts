@@ -141,4 +141,64 @@ describe('end to end through the reference connector', () => {
       expect(stored).toBeLessThan(f.statusesScheduled.length);
     }
   }, 90_000);
+
+  it('shows late flows when the connector is slow to write to the CRM', async () => {
+    const { flows } = await run(['slow-crm=400ms'], 0, 40, 2_000, 10_000);
+    const sync = flows.map((f) => f.syncLatencyMs ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+    // Every CRM call of an inbound message is 400 ms late (a healthy run syncs in ~10 ms).
+    expect(sync[0]).toBeGreaterThan(350);
+    expect(sync[Math.floor(sync.length / 2)]).toBeGreaterThan(700);
+  }, 90_000);
+
+  it('shows forged webhooks accepted when the connector skips the signature check', async () => {
+    const forge = async (faults: string[]) => {
+      await run(faults, 0, 0, 0, 0);
+      const s = stack!;
+      const body = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: s.credentials.wabaId,
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: {
+                    display_phone_number: s.credentials.displayPhoneNumber,
+                    phone_number_id: s.credentials.phoneNumberId,
+                  },
+                  contacts: [{ profile: { name: 'Mallory' }, wa_id: '14155550100' }],
+                  messages: [
+                    {
+                      from: '14155550100',
+                      id: 'wamid.FORGED',
+                      timestamp: '1767600000',
+                      type: 'text',
+                      text: { body: 'hi' },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
+      const res = await fetch(`${s.connectorUrl}/webhooks/whatsapp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) },
+        body,
+      });
+      await new Promise((r) => setTimeout(r, 1_500));
+      // The WhatsApp mock never sent this message: a CRM record of it is forged data.
+      return { status: res.status, recorded: s.crm.messageByWaId('wamid.FORGED') !== undefined };
+    };
+    const good = await forge([]);
+    expect([401, 403]).toContain(good.status);
+    expect(good.recorded).toBe(false);
+    await stack?.close();
+    stack = undefined;
+    const bad = await forge(['skip-signature-check']);
+    expect(bad.recorded).toBe(true);
+  }, 90_000);
 });
