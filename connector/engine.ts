@@ -22,7 +22,7 @@ import {
 } from './payloads.js';
 import { normalizePhone } from './phone.js';
 import { KeyedQueue } from './queue.js';
-import { AdaptiveRateLimiter, PairBackoff, SlidingWindowLimiter } from './rate-limit.js';
+import { AdaptiveRateLimiter, PairBackoff } from './rate-limit.js';
 import { decideRetry, type Failure } from './retry.js';
 import { judgeStatus, type WaStatus } from './status.js';
 import { type ActionParameters, buildTemplateComponents, type RecordedParams } from './templates.js';
@@ -209,7 +209,8 @@ export class Engine {
   readonly counters: EngineCounters;
   /** Whether some level-2 retry may be waiting on each side (checked on every success, so a flag). */
   private readonly waitingOn = { whatsapp: false, crm: false };
-  private readonly capLimiter: SlidingWindowLimiter | undefined;
+  /** Fault `cap`: a steady N flows/min (a smooth rate, not N at once then a pause), like a saturated worker. */
+  private readonly capLimiter: AdaptiveRateLimiter | undefined;
   private readonly seenMessages = new SeenIds(MEMORY.seenMessages);
   private readonly seenStatuses = new SeenIds(MEMORY.seenStatuses);
   private readonly seenEvents = new SeenIds(MEMORY.seenEvents);
@@ -230,7 +231,7 @@ export class Engine {
     this.pairBackoff = new PairBackoff(clock);
     this.capLimiter =
       config.faults.capPerMin !== undefined
-        ? new SlidingWindowLimiter(clock, config.faults.capPerMin, 60_000)
+        ? new AdaptiveRateLimiter(clock, config.faults.capPerMin / 60)
         : undefined;
     this.random = deps.random ?? Math.random;
     const faultHits: Record<string, number> = {};

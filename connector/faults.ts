@@ -14,7 +14,7 @@ export const FAULT_SWITCHES = {
   'drop-status': { value: 'ratio', breaks: 'silently drops share P of status write-backs' },
   'slow-crm': { value: 'duration', breaks: 'waits DURATION before every CRM call' },
   'slow-ack': { value: 'duration', breaks: 'acknowledges webhooks DURATION late' },
-  cap: { value: 'count', breaks: 'processes at most N flows per minute, queueing the rest' },
+  cap: { value: 'count', breaks: 'processes at most N flows per minute, evenly, queueing the rest' },
   'skip-signature-check': { value: 'none', breaks: 'accepts webhooks with a bad or missing signature' },
   'no-retry': { value: 'none', breaks: 'writes the error log on the first retryable failure' },
   'no-dedupe': { value: 'none', breaks: 'processes duplicate webhooks (messages, statuses, events) again' },

@@ -101,16 +101,21 @@ describe('graders fail a bad connector', () => {
     expect(sheet.exitCode).toBe(1);
   }, 120_000);
 
-  it('a connector capped at 120 flows/min fails peak capacity', async () => {
+  it('the ramp finds a capped connector within one step, and capacity fails', async () => {
+    // The connector processes 120 flows/min; the ramp climbs 60 → 120 → 180 → 240 msg/min.
     const { sheet, result } = await run(
       'capped',
       ['cap=120'],
       `
-  - { kind: capacity, start: 500/min, step: 200/min, stepDuration: 4s, warmup: 1s, maxRate: 1500/min, deadline: 20s }
+  - { kind: capacity, start: 60/min, step: 60/min, stepDuration: 15s, warmup: 5s, maxRate: 240/min, deadline: 30s }
 `,
     );
     expect(result.capacity?.stoppedBecause).toBe('criterion');
-    expect(result.capacity?.peakCapacityPerMin ?? 0).toBeLessThan(1000);
+    expect(result.capacity?.brokenCriterion).toBe('p95_latency');
+    // Within one step of the true cap: 120 passes (or the step below it), 180 is where it breaks.
+    expect(result.capacity?.peakCapacityPerMin).toBeGreaterThanOrEqual(60);
+    expect(result.capacity?.peakCapacityPerMin).toBeLessThanOrEqual(120);
+    expect(result.capacity?.firstFailingPerMin).toBeLessThanOrEqual(180);
     expect(band(sheet, 'peak_capacity_msg_per_min')).toBe('fail');
     expect(sheet.exitCode).toBe(1);
   }, 120_000);
