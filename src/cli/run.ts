@@ -1,14 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario } from '../config/index.js';
 import { WacrmError } from '../errors.js';
-import { grade } from '../grading/index.js';
-import { renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
 import { runScenario } from '../run/runner.js';
-import type { SuiteProgress } from '../run/suites.js';
 import type { Io } from './io.js';
-import { createProgress, type Progress } from './progress.js';
+import { failOn, finishRun, runConsole } from './run-output.js';
 
 interface RunFlags {
   connectorUrl?: string;
@@ -106,32 +102,10 @@ export function registerRunCommand(program: Command, io: Io): void {
       for (const { file, scenario, acceptance } of loaded) {
         const runId = runIdFor(scenario.name, new Date());
         const runDir = resolve(flags.out ?? join('reports', runId));
-        const say = (line: string) => {
-          if (!flags.quiet) io.err(line);
-        };
-        say(
+        const out = runConsole(io, flags.quiet === true);
+        out.say(
           `wacrm run ${basename(file)} (${scenario.suites.length} suites) → ${relative(resolve('.'), runDir) || '.'}`,
         );
-        let progress: Progress | undefined;
-        let progressSuite = '';
-        const onProgress = (p: SuiteProgress) => {
-          if (flags.quiet) return;
-          if (p.suite !== progressSuite) {
-            progress?.done();
-            progressSuite = p.suite;
-            // Progress is for people: it goes to stderr so stdout stays the grade sheet (or --json).
-            progress = createProgress(
-              { ...io, out: io.err },
-              { label: p.suite, ...(p.total > 0 ? { total: p.total } : {}) },
-            );
-          }
-          progress?.update({
-            done: p.done,
-            step: p.label,
-            ...(p.p95Ms !== null ? { p95Ms: p.p95Ms } : {}),
-            errors: p.errors,
-          });
-        };
         const result = await runScenario({
           scenario,
           scenarioFile: file,
@@ -145,32 +119,12 @@ export function registerRunCommand(program: Command, io: Io): void {
           ...(flags.connectorUrl ? { connectorUrl: flags.connectorUrl } : {}),
           ...(whatsappPort !== undefined ? { whatsappPort } : {}),
           ...(crmPort !== undefined ? { crmPort } : {}),
-          onProgress,
-          onLog: (line) => {
-            if (io.isTty) {
-              // A live progress line would overwrite the log line: end it first.
-              progress?.done();
-              progress = undefined;
-              progressSuite = '';
-            }
-            say(`  ${line}`);
-          },
+          onProgress: out.onProgress,
+          onLog: out.onLog,
         });
-        progress?.done();
-        result.acceptance = acceptance;
-        const sheet = grade(result, acceptance);
-        await writeFile(join(runDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
-        const written = await writeReports(runDir, result, sheet);
-        if (flags.json) io.out(renderSummaryJson(result, sheet).trimEnd());
-        else {
-          io.out(renderGradeTable(sheet, { color: flags.color === true }));
-          io.out(`reports: ${written.map((w) => relative(resolve('.'), w)).join(', ')}`);
-        }
-        worst = Math.max(worst, sheet.exitCode);
+        out.done();
+        worst = Math.max(worst, await finishRun(io, runDir, result, acceptance, flags));
       }
-      if (worst === 3)
-        throw new WacrmError('WACRM_RUN_INVALID', 'the run is invalid (see the reasons above)');
-      if (worst !== 0)
-        throw new WacrmError('WACRM_THRESHOLD_FAILED', 'a threshold failed (see the grade sheet above)');
+      failOn(worst);
     });
 }

@@ -1,0 +1,84 @@
+import { writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { AcceptanceTable } from '../config/index.js';
+import { WacrmError } from '../errors.js';
+import { grade } from '../grading/index.js';
+import { type RunResult, renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
+import type { SuiteProgress } from '../run/suites.js';
+import type { Io } from './io.js';
+import { createProgress, type Progress } from './progress.js';
+
+/**
+ * What `wacrm run` and `wacrm resume` show while a run plays: a progress line per suite on stderr
+ * (stdout stays the grade sheet or --json) and the run's log lines between them.
+ */
+export function runConsole(io: Io, quiet: boolean) {
+  let progress: Progress | undefined;
+  let progressSuite = '';
+  const say = (line: string) => {
+    if (!quiet) io.err(line);
+  };
+  return {
+    say,
+    onProgress(p: SuiteProgress): void {
+      if (quiet) return;
+      if (p.suite !== progressSuite) {
+        progress?.done();
+        progressSuite = p.suite;
+        progress = createProgress(
+          { ...io, out: io.err },
+          { label: p.suite, ...(p.total > 0 ? { total: p.total } : {}) },
+        );
+      }
+      progress?.update({
+        done: p.done,
+        step: p.label,
+        ...(p.p95Ms !== null ? { p95Ms: p.p95Ms } : {}),
+        errors: p.errors,
+      });
+    },
+    onLog(line: string): void {
+      if (io.isTty) {
+        // A live progress line would overwrite the log line: end it first.
+        progress?.done();
+        progress = undefined;
+        progressSuite = '';
+      }
+      say(`  ${line}`);
+    },
+    done(): void {
+      progress?.done();
+    },
+  };
+}
+
+/**
+ * Grades a finished run, writes result.json and every report into `runDir`, prints the grade sheet
+ * (or summary.json with `json`), and returns the verdict's exit code.
+ */
+export async function finishRun(
+  io: Io,
+  runDir: string,
+  result: RunResult,
+  acceptance: AcceptanceTable,
+  flags: { json?: boolean; color?: boolean },
+): Promise<number> {
+  result.acceptance = acceptance;
+  const sheet = grade(result, acceptance);
+  await writeFile(join(runDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const written = await writeReports(runDir, result, sheet);
+  if (flags.json) io.out(renderSummaryJson(result, sheet).trimEnd());
+  else {
+    io.out(renderGradeTable(sheet, { color: flags.color === true }));
+    io.out(`reports: ${written.map((w) => relative(resolve('.'), w)).join(', ')}`);
+  }
+  return sheet.exitCode;
+}
+
+/** Turns the worst exit code of the runs into the CLI's error (0 returns quietly). */
+export function failOn(exitCode: number): void {
+  if (exitCode === 3) throw new WacrmError('WACRM_RUN_INVALID', 'the run is invalid (see the reasons above)');
+  if (exitCode !== 0) {
+    throw new WacrmError('WACRM_THRESHOLD_FAILED', 'a threshold failed (see the grade sheet above)');
+  }
+}
