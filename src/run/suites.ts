@@ -82,6 +82,17 @@ export interface SuiteOutput {
   capacity?: CapacityResult;
 }
 
+/** The run-wide settings every suite's driver shares (clock, flow waiter, in-flight cap, lag bound, health). */
+function driverSettings(ctx: SuiteContext) {
+  return {
+    clock: ctx.clock,
+    waiter: ctx.waiter,
+    maxInFlight: ctx.maxInFlight,
+    lagBoundMs: ctx.lagBoundMs,
+    health: ctx.health,
+  };
+}
+
 /** A constant rate that yields exactly `count` arrivals (the n-th arrival is where the area reaches n). */
 function exactly(count: number, ratePerMin: number): RateStage[] {
   return constantStages(ratePerMin, ((count + 0.5) * 60_000) / ratePerMin);
@@ -141,13 +152,9 @@ export async function runTemplateDelivery(
   const all: FlowTrace[] = [];
   const stop = ticker(ctx, 'template-delivery', 'template sends', () => all, total);
   const { flows } = await drive({
-    clock: ctx.clock,
-    waiter: ctx.waiter,
+    ...driverSettings(ctx),
     stages: exactly(total, suite.ratePerMin),
     deadlineMs: suite.deadlineMs,
-    maxInFlight: ctx.maxInFlight,
-    lagBoundMs: ctx.lagBoundMs,
-    health: ctx.health,
     start: (a) => {
       const f = ctx.traffic.startOutbound(
         'template-delivery',
@@ -188,13 +195,9 @@ export async function runConversationSync(
   const all: FlowTrace[] = [];
   const stop = ticker(ctx, 'conversation-sync', 'customer messages', () => all, plan.length);
   const { flows } = await drive({
-    clock: ctx.clock,
-    waiter: ctx.waiter,
+    ...driverSettings(ctx),
     stages: exactly(plan.length, suite.ratePerMin),
     deadlineMs: suite.deadlineMs,
-    maxInFlight: ctx.maxInFlight,
-    lagBoundMs: ctx.lagBoundMs,
-    health: ctx.health,
     start: (a) => {
       const f = ctx.traffic.startInbound('conversation-sync', a.scheduledAtMs, plan[a.index % plan.length]!);
       all.push(f);
@@ -256,14 +259,10 @@ export async function runFaultRecovery(
   const total = Math.round((suite.ratePerMin * suite.durationMs) / 60_000);
   const stop = ticker(ctx, 'fault-recovery', 'flows under faults', () => all, total);
   const { flows } = await drive({
-    clock: ctx.clock,
-    waiter: ctx.waiter,
+    ...driverSettings(ctx),
     stages: constantStages(suite.ratePerMin, suite.durationMs),
     startAtMs: t0,
     deadlineMs: suite.deadlineMs,
-    maxInFlight: ctx.maxInFlight,
-    lagBoundMs: ctx.lagBoundMs,
-    health: ctx.health,
     start: mixedStart(ctx, source, 'fault-recovery', suite.mix.outbound, all),
     drop: (a) => dropped(ctx, 'fault-recovery', 'outbound', a),
   }).finally(stop);
@@ -444,14 +443,10 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   };
   const stop = ticker(ctx, 'capacity', stepLabel, () => all, 0);
   const { flows } = await drive({
-    clock: ctx.clock,
-    waiter: ctx.waiter,
+    ...driverSettings(ctx),
     stages: rampStages(plan),
     startAtMs: t0,
     deadlineMs: suite.deadlineMs,
-    maxInFlight: ctx.maxInFlight,
-    lagBoundMs: ctx.lagBoundMs,
-    health: ctx.health,
     signal: abort.signal,
     start: mixedStart(ctx, source, 'capacity', suite.mix.outbound, all),
     drop: (a) => {
@@ -1214,15 +1209,11 @@ export async function runSoak(
   const stop = ticker(ctx, 'soak', virtualLabel, () => all, 0);
   const start = mixedStart(ctx, source, 'soak', suite.mix.outbound, all);
   const { flows } = await drive({
-    clock: ctx.clock,
-    waiter: ctx.waiter,
+    ...driverSettings(ctx),
     stages: real,
     startAtMs: t0,
     firstIndex,
     deadlineMs: suite.deadlineMs,
-    maxInFlight: ctx.maxInFlight,
-    lagBoundMs: ctx.lagBoundMs,
-    health: ctx.health,
     start: (a) => {
       ledger.launched(a.index, toVirtual(a.scheduledAtMs));
       return start(a);
