@@ -65,6 +65,8 @@ export interface DriveOptions {
    * at arrival `firstIndex + 1`, whose offset is still measured from `startAtMs`. Default 0.
    */
   firstIndex?: number;
+  /** The list every flow (started or dropped) is added to as it happens, for live progress; default a new one. */
+  flows?: FlowTrace[];
   /** Called once per launched flow when it settled or its deadline passed (the soak tallies it then). */
   onSettled?: (arrival: Arrival, flow: FlowTrace) => void;
 }
@@ -75,7 +77,7 @@ export interface DriveOptions {
  * the in-flight cap are dropped and recorded. Resolves with every flow once all have settled.
  */
 export async function drive(opts: DriveOptions): Promise<{ flows: FlowTrace[]; stats: DriverStats }> {
-  const flows: FlowTrace[] = [];
+  const flows: FlowTrace[] = opts.flows ?? [];
   const driver = runOpenModel({
     clock: opts.clock,
     offsetsMs: arrivalOffsets(opts.stages, (opts.firstIndex ?? 0) + 1),

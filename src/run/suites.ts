@@ -153,17 +153,11 @@ export async function runTemplateDelivery(
   const stop = ticker(ctx, 'template-delivery', 'template sends', () => all, total);
   const { flows } = await drive({
     ...driverSettings(ctx),
+    flows: all,
     stages: exactly(total, suite.ratePerMin),
     deadlineMs: suite.deadlineMs,
-    start: (a) => {
-      const f = ctx.traffic.startOutbound(
-        'template-delivery',
-        a.scheduledAtMs,
-        plans[a.index % plans.length]!,
-      );
-      all.push(f);
-      return f;
-    },
+    start: (a) =>
+      ctx.traffic.startOutbound('template-delivery', a.scheduledAtMs, plans[a.index % plans.length]!),
     drop: (a) => dropped(ctx, 'template-delivery', 'outbound', a),
   }).finally(stop);
   const judgement = judgeTemplateDelivery(flows, suite.deadlineMs);
@@ -196,13 +190,11 @@ export async function runConversationSync(
   const stop = ticker(ctx, 'conversation-sync', 'customer messages', () => all, plan.length);
   const { flows } = await drive({
     ...driverSettings(ctx),
+    flows: all,
     stages: exactly(plan.length, suite.ratePerMin),
     deadlineMs: suite.deadlineMs,
-    start: (a) => {
-      const f = ctx.traffic.startInbound('conversation-sync', a.scheduledAtMs, plan[a.index % plan.length]!);
-      all.push(f);
-      return f;
-    },
+    start: (a) =>
+      ctx.traffic.startInbound('conversation-sync', a.scheduledAtMs, plan[a.index % plan.length]!),
     drop: (a) => dropped(ctx, 'conversation-sync', 'inbound', a),
   }).finally(stop);
   const judgement = judgeConversationSync(flows, suite.deadlineMs);
@@ -220,20 +212,11 @@ export async function runConversationSync(
   };
 }
 
-function mixedStart(
-  ctx: SuiteContext,
-  source: MixedSource,
-  suite: string,
-  outboundShare: number,
-  all: FlowTrace[],
-) {
-  return (a: Arrival): FlowTrace => {
-    const f = source.isOutbound(outboundShare)
+function mixedStart(ctx: SuiteContext, source: MixedSource, suite: string, outboundShare: number) {
+  return (a: Arrival): FlowTrace =>
+    source.isOutbound(outboundShare)
       ? ctx.traffic.startOutbound(suite, a.scheduledAtMs, source.outbound())
       : ctx.traffic.startInbound(suite, a.scheduledAtMs, source.inbound());
-    all.push(f);
-    return f;
-  };
 }
 
 /** Fault recovery: steady traffic while scheduled faults hit the mocks; recovery time and loss. */
@@ -260,10 +243,11 @@ export async function runFaultRecovery(
   const stop = ticker(ctx, 'fault-recovery', 'flows under faults', () => all, total);
   const { flows } = await drive({
     ...driverSettings(ctx),
+    flows: all,
     stages: constantStages(suite.ratePerMin, suite.durationMs),
     startAtMs: t0,
     deadlineMs: suite.deadlineMs,
-    start: mixedStart(ctx, source, 'fault-recovery', suite.mix.outbound, all),
+    start: mixedStart(ctx, source, 'fault-recovery', suite.mix.outbound),
     drop: (a) => dropped(ctx, 'fault-recovery', 'outbound', a),
   }).finally(stop);
   for (const f of suite.faults) {
@@ -444,16 +428,13 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   const stop = ticker(ctx, 'capacity', stepLabel, () => all, 0);
   const { flows } = await drive({
     ...driverSettings(ctx),
+    flows: all,
     stages: rampStages(plan),
     startAtMs: t0,
     deadlineMs: suite.deadlineMs,
     signal: abort.signal,
-    start: mixedStart(ctx, source, 'capacity', suite.mix.outbound, all),
-    drop: (a) => {
-      const f = dropped(ctx, 'capacity', 'outbound', a);
-      all.push(f);
-      return f;
-    },
+    start: mixedStart(ctx, source, 'capacity', suite.mix.outbound),
+    drop: (a) => dropped(ctx, 'capacity', 'outbound', a),
   }).finally(() => {
     clearInterval(judgeTimer);
     stop();
@@ -1207,9 +1188,10 @@ export async function runSoak(
     return `virtual ${Math.floor(v / HOUR_MS)}h of ${suite.durationMs / HOUR_MS}h (×${timeScale})`;
   };
   const stop = ticker(ctx, 'soak', virtualLabel, () => all, 0);
-  const start = mixedStart(ctx, source, 'soak', suite.mix.outbound, all);
+  const start = mixedStart(ctx, source, 'soak', suite.mix.outbound);
   const { flows } = await drive({
     ...driverSettings(ctx),
+    flows: all,
     stages: real,
     startAtMs: t0,
     firstIndex,

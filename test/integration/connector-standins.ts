@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type ConnectorConfig, defaultConfig } from '../../connector/config.js';
 import { parseFaults } from '../../connector/faults.js';
 import { buildConnector, type ConnectorApp } from '../../connector/server.js';
+import { inboundPayload, statusPayload } from '../unit/connector/helpers.js';
 
 /** One request a stand-in received. */
 export interface Seen {
@@ -350,60 +351,20 @@ export function orderEvent(id: string, over: Record<string, unknown> = {}): Reco
   };
 }
 
-/** A WhatsApp webhook with one inbound text message. */
+/** A WhatsApp webhook with one inbound text message (the unit tests' payload builder). */
 export function inbound(
   id: string,
   from: string,
   text: string,
   timestampSec = Math.floor(Date.now() / 1000),
 ): unknown {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550000000', phone_number_id: 'PNID' },
-              contacts: [{ profile: { name: 'Olivia' }, wa_id: from }],
-              messages: [{ from, id, timestamp: String(timestampSec), type: 'text', text: { body: text } }],
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return inboundPayload([{ id, from, text, name: 'Olivia', timestamp: timestampSec }]);
 }
 
-/** A WhatsApp webhook with statuses. */
+/** A WhatsApp webhook with statuses, stamped now. */
 export function statuses(
   items: Array<{ id: string; status: string; to: string; error?: { code: number; title: string } }>,
 ): unknown {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550000000', phone_number_id: 'PNID' },
-              statuses: items.map((s) => ({
-                id: s.id,
-                status: s.status,
-                timestamp: String(Math.floor(Date.now() / 1000)),
-                recipient_id: s.to,
-                ...(s.error ? { errors: [s.error] } : {}),
-              })),
-            },
-          },
-        ],
-      },
-    ],
-  };
+  const now = Math.floor(Date.now() / 1000);
+  return statusPayload(items.map((s) => ({ ...s, timestamp: now })));
 }
