@@ -41,6 +41,12 @@ export interface SoakRules {
   minHandledShare: number;
   /** p95 of the last window may be at most this × the first. Default 1.2. */
   maxP95DriftRatio: number;
+  /**
+   * … unless it grew by no more than this many ms: at millisecond latencies a ratio is noise (6 ms →
+   * 16 ms is ×2.7 and means nothing), so drift counts only when it is both relative and absolute.
+   * Default 100 ms.
+   */
+  minP95DriftMs: number;
 }
 
 /** Default soak rules (the seed's monitoring section). */
@@ -52,6 +58,7 @@ export const defaultSoakRules: SoakRules = {
   handledWithinMs: 20_000,
   minHandledShare: 0.85,
   maxP95DriftRatio: 1.2,
+  minP95DriftMs: 100,
 };
 
 /** Options of {@link analyzeSoak}. */
@@ -139,6 +146,8 @@ export interface SoakReport {
       lastStartMs: number;
     } | null;
     limit: number;
+    /** Growth below this (ms) never counts as drift. */
+    minGrowthMs: number;
     exceeded: boolean;
   };
   /** Connector memory: first and last window, growth, and the least-squares slope over the windows. */
@@ -410,7 +419,8 @@ export function analyzeSoak(windows: readonly SoakWindowInput[], opts: SoakAnaly
       ratio,
       sameTimeOfDay,
       limit: rules.maxP95DriftRatio,
-      exceeded: ratio !== null && ratio > rules.maxP95DriftRatio,
+      minGrowthMs: rules.minP95DriftMs,
+      exceeded: ratio !== null && ratio > rules.maxP95DriftRatio && lastP95 - firstP95 > rules.minP95DriftMs,
     },
     memory,
     rules: ruleResults(overall, rules, opts.perMinute, overall.startMs, overall.endMs),

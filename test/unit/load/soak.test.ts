@@ -63,6 +63,10 @@ describe('analyzeSoak', () => {
     expect(r.drift.sameTimeOfDay?.ratio).toBeGreaterThan(1.1);
     const lenient = analyzeSoak(soakWindows(), { rules: { maxP95DriftRatio: 1.5 } });
     expect(lenient.drift.exceeded).toBe(false);
+    // The same ×1.3 growth is noise when it is only a few ms: 180 ms here, under a 200 ms floor.
+    const floored = analyzeSoak(soakWindows(), { rules: { minP95DriftMs: 200 } });
+    expect(floored.drift.ratio).toBeGreaterThan(1.2);
+    expect(floored.drift.exceeded).toBe(false);
   });
 
   it('reports connector memory growth and its slope per hour', () => {
