@@ -146,6 +146,14 @@ export function resolveConfig(opts: WhatsAppMockOptions): ResolvedConfig {
       `WhatsApp mock option errorProfile must be '2026' or 'legacy', got ${String(cfg.errorProfile)}`,
     );
   }
+  const batch = cfg.webhook.statusBatch;
+  if (batch !== undefined && batch !== 'auto' && !(Number.isInteger(batch) && batch >= 1)) {
+    throw new RangeError(
+      `WhatsApp mock option webhook.statusBatch must be 'auto' or an integer ≥ 1, got ${String(batch)}`,
+    );
+  }
+  const above = cfg.webhook.statusBatchAbovePerSec;
+  if (above !== undefined) positive('webhook.statusBatchAbovePerSec', above);
   if (cfg.windowErrorMode !== 'sync' && cfg.windowErrorMode !== 'async') {
     throw new RangeError(
       `WhatsApp mock option windowErrorMode must be 'sync' or 'async', got ${String(cfg.windowErrorMode)}`,
@@ -198,6 +206,12 @@ const STREAM = {
 
 /** Recipients are spread over this many ordered webhook streams when statuses are batched. */
 const STATUS_SHARDS = 16;
+
+/** With `statusBatch: 'auto'`: most statuses one webhook carries once batching has begun. */
+export const AUTO_STATUS_BATCH = 100;
+
+/** With `statusBatch: 'auto'`: statuses per second above which they are batched (twice what Meta's fastest number, 1,000 msg/s, produces). */
+export const DEFAULT_STATUS_BATCH_ABOVE_PER_SEC = 5_000;
 
 /** Statuses of one shard collected during a drain. */
 interface StatusBatch {
@@ -265,6 +279,8 @@ export class WhatsAppCore {
     inbound: 0,
     markedRead: 0,
     statusesEmitted: 0,
+    /** Status webhooks enqueued (one per status unless batched). */
+    statusWebhooks: 0,
     templatesCreated: 0,
   };
   private callsHour = { hour: -1, count: 0 };
@@ -277,10 +293,15 @@ export class WhatsAppCore {
     webhooks: BufferedCounter;
     requests: BufferedCounter;
   };
-  /** Status webhooks waiting for the end of the current drain, per shard (only with statusBatch > 1). */
+  /** Status webhooks waiting for the end of the current drain, per shard (only while batching). */
   private readonly statusBatches = new Map<number, StatusBatch>();
+  /** Most statuses per webhook (1: never batched). */
   private readonly statusBatch: number;
   private readonly statusBatchWindowMs: number;
+  /** 'auto': batch only while the status rate is above this many per second; Infinity when fixed. */
+  private readonly statusBatchAbovePerSec: number;
+  /** Statuses emitted in the current clock second and in the one before (for 'auto'). */
+  private statusRate = { second: Number.NEGATIVE_INFINITY, count: 0, previous: 0 };
   /** Pending flush of the status batches (one timer for every shard). */
   private batchTimer: TimerHandle | undefined;
   /** The envelope around `statuses`, split once: prefix + statuses JSON + suffix. */
@@ -354,7 +375,14 @@ export class WhatsAppCore {
         ),
       ),
     };
-    this.statusBatch = Math.max(1, Math.floor(cfg.webhook.statusBatch ?? 1));
+    const batch = cfg.webhook.statusBatch ?? 'auto';
+    if (batch === 'auto') {
+      this.statusBatch = AUTO_STATUS_BATCH;
+      this.statusBatchAbovePerSec = cfg.webhook.statusBatchAbovePerSec ?? DEFAULT_STATUS_BATCH_ABOVE_PER_SEC;
+    } else {
+      this.statusBatch = Math.max(1, Math.floor(batch));
+      this.statusBatchAbovePerSec = this.statusBatch > 1 ? 0 : Number.POSITIVE_INFINITY;
+    }
     this.statusBatchWindowMs = Math.max(0, cfg.webhook.statusBatchWindowMs ?? 50);
     const envelope = JSON.stringify(statusWebhook(this.env, [])).split('"statuses":[]');
     this.statusEnvelope = { prefix: `${envelope[0]}"statuses":[`, suffix: `]${envelope[1]}` };
@@ -579,7 +607,7 @@ export class WhatsAppCore {
     const err = s.errors?.[0];
     if (err) entry['errorCode'] = err.code;
     if (msg.bizOpaque !== undefined) entry['bizOpaque'] = msg.bizOpaque;
-    if (this.statusBatch <= 1) {
+    if (!this.batchingNow()) {
       // Built as text around the one status: the envelope never changes.
       const body = this.statusEnvelope.prefix + statusJson(s) + this.statusEnvelope.suffix;
       this.enqueueStatuses(s.id, body, [s.id], [status]);
@@ -604,7 +632,27 @@ export class WhatsAppCore {
     this.journal.append('status.emitted', entry);
   }
 
+  /**
+   * Whether this status joins a batch: always with a fixed `statusBatch` > 1, never with 1; with
+   * 'auto', while this second or the one before emitted more than `statusBatchAbovePerSec` statuses.
+   */
+  private batchingNow(): boolean {
+    const above = this.statusBatchAbovePerSec;
+    if (above === Number.POSITIVE_INFINITY) return false;
+    if (above === 0) return true;
+    const r = this.statusRate;
+    const second = Math.floor(this.clock.nowMs() / 1000);
+    if (second !== r.second) {
+      r.previous = second === r.second + 1 ? r.count : 0;
+      r.second = second;
+      r.count = 0;
+    }
+    r.count++;
+    return r.count > above || r.previous > above;
+  }
+
   private enqueueStatuses(orderKey: string, body: string, wamids: string[], statuses: string[]): void {
+    this.counts.statusWebhooks++;
     const meta = { field: 'messages', wamids, statuses };
     this.dispatcherImpl.enqueue(orderKey, body, meta);
     if (this.faults.webhookDuplicate())
@@ -627,7 +675,7 @@ export class WhatsAppCore {
 
   /** End of a drain of due statuses: without a batch window, batched statuses go out now. */
   private flushStatuses(): void {
-    if (this.statusBatch <= 1 || this.statusBatchWindowMs > 0) return;
+    if (this.statusBatch <= 1 || this.statusBatchWindowMs > 0 || this.statusBatches.size === 0) return;
     for (const [shard, batch] of this.statusBatches) this.flushShard(shard, batch);
   }
 
@@ -635,6 +683,7 @@ export class WhatsAppCore {
     if (this.batchTimer) this.clock.clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
     this.statusBatches.clear();
+    this.statusRate = { second: Number.NEGATIVE_INFINITY, count: 0, previous: 0 };
   }
 
   /** Pushes buffered metric increments into the registry (before /metrics renders). */
@@ -790,6 +839,7 @@ export class WhatsAppCore {
       inbound: 0,
       markedRead: 0,
       statusesEmitted: 0,
+      statusWebhooks: 0,
       templatesCreated: 0,
     };
   }

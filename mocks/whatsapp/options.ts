@@ -50,15 +50,19 @@ export interface WhatsAppMockOptions {
   /**
    * Webhook delivery: `concurrency` (POSTs in flight), per-attempt `timeoutMs`, `retry` policy, and
    * `statusBatch`: up to this many statuses share one webhook (`statuses[]` holds several), collected
-   * for at most `statusBatchWindowMs` (default 50). Default batch 1: one status per webhook, as Meta
-   * usually sends them.
+   * for at most `statusBatchWindowMs` (default 50). `1`: always one status per webhook, as Meta
+   * usually sends them. Default `'auto'`: one status per webhook while the mock emits at most
+   * `statusBatchAbovePerSec` statuses per second (default 5,000: more than a number at Meta's
+   * highest throughput, 1,000 msg/s, produces); above that, up to 100 per webhook, so the webhook
+   * stream keeps up instead of queueing without bound.
    */
   webhook?: {
     concurrency?: number;
     timeoutMs?: number;
     retry?: Partial<RetryPolicy>;
-    statusBatch?: number;
+    statusBatch?: number | 'auto';
     statusBatchWindowMs?: number;
+    statusBatchAbovePerSec?: number;
   };
   /** Faults active from the start. */
   faults?: FaultRule[];

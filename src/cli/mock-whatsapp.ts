@@ -28,7 +28,7 @@ export const MOCK_WHATSAPP_DEFAULTS = {
   seed: 1,
   messagingTier: 'unlimited',
   windowErrorMode: 'async',
-  statusBatch: 1,
+  statusBatch: 'auto',
 } as const;
 
 /** Raw flag values as commander hands them over. */
@@ -68,10 +68,12 @@ function usage(message: string, hint?: string): WacrmError {
   return new WacrmError('WACRM_USAGE', message, hint);
 }
 
-function integerFlag(flag: string, text: string, min: number, max: number): number {
+function integerFlag(flag: string, text: string, min: number, max: number, shape?: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw usage(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    throw usage(
+      `${flag} must be ${shape ?? `an integer from ${min} to ${max}`}, got ${JSON.stringify(text)}`,
+    );
   }
   return n;
 }
@@ -123,7 +125,10 @@ export function resolveMockWhatsAppFlags(raw: RawFlags, nowMs: number): MockWhat
   const port = integerFlag('--port', raw.port, 0, 65535);
   const throughput = integerFlag('--throughput', raw.throughput, 1, 1000);
   const seed = integerFlag('--seed', raw.seed, 0, 2 ** 32 - 1);
-  const statusBatch = integerFlag('--status-batch', raw.statusBatch ?? '1', 1, 1000);
+  const statusBatch =
+    (raw.statusBatch ?? 'auto') === 'auto'
+      ? 'auto'
+      : integerFlag('--status-batch', raw.statusBatch ?? '', 1, 1000, 'auto or an integer from 1 to 1000');
   if (raw.errorProfile !== '2026' && raw.errorProfile !== 'legacy') {
     throw usage(`--error-profile must be 2026 or legacy, got ${JSON.stringify(raw.errorProfile)}`);
   }
@@ -171,7 +176,7 @@ export function resolveMockWhatsAppFlags(raw: RawFlags, nowMs: number): MockWhat
     messagingTier: tier,
     windowErrorMode: raw.windowErrorMode,
   };
-  if (statusBatch > 1) options.webhook = { statusBatch };
+  if (statusBatch !== 'auto') options.webhook = { statusBatch };
   if (raw.webhookUrl !== undefined) {
     let ok = false;
     try {
@@ -257,8 +262,8 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
     )
     .option('--seed <n>', 'seed for all randomness (wamids, status delays, template reviews)', String(d.seed))
     .option(
-      '--status-batch <n>',
-      'up to n statuses per webhook, collected for 50 ms (1 = one per webhook, as Meta usually sends)',
+      '--status-batch <n|auto>',
+      'statuses per webhook: 1 = always one (as Meta usually sends), n = up to n collected for 50 ms, auto = one each up to 5,000 statuses/s, up to 100 above',
       String(d.statusBatch),
     )
     .option('--verify-webhook', 'run the hub.challenge handshake against --webhook-url after starting')
@@ -298,7 +303,10 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
       io.out(
         `  throughput:        ${o.throughputPerSec} msg/s; messaging tier ${o.messagingTier}; 131047 ${o.windowErrorMode}`,
       );
-      io.out(`  seed:              ${o.seed}; statuses per webhook: up to ${o.webhook?.statusBatch ?? 1}`);
+      const batch = o.webhook?.statusBatch ?? 'auto';
+      io.out(
+        `  seed:              ${o.seed}; statuses per webhook: ${batch === 'auto' ? 'one each, batched above 5,000/s' : `up to ${batch}`}`,
+      );
       io.out(
         `  faults:            ${settings.faultSpecs.length === 0 ? '(none)' : settings.faultSpecs.join(', ')}`,
       );

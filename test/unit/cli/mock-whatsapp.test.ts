@@ -62,6 +62,12 @@ describe('wacrm mock whatsapp flags', () => {
         0,
       ).options.webhook,
     ).toEqual({ statusBatch: 50 });
+    expect(
+      resolveMockWhatsAppFlags(
+        raw({ statusBatch: 'auto' }) as Parameters<typeof resolveMockWhatsAppFlags>[0],
+        0,
+      ).options.webhook,
+    ).toBeUndefined();
   });
 
   it('parses faults, tiers and a webhook URL', () => {
@@ -92,7 +98,10 @@ describe('wacrm mock whatsapp flags', () => {
     expect(usageError({ apiVersion: '23' })).toMatch(/^--api-version /);
     expect(usageError({ phoneNumberId: 'abc' })).toMatch(/^--phone-number-id /);
     expect(usageError({ accessToken: 'has space' })).toMatch(/^--access-token /);
-    expect(usageError({ statusBatch: '0' })).toMatch(/^--status-batch must be an integer from 1 to 1000/);
+    expect(usageError({ statusBatch: '0' })).toMatch(
+      /^--status-batch must be auto or an integer from 1 to 1000/,
+    );
+    expect(usageError({ statusBatch: 'lots' })).toMatch(/^--status-batch must be auto or an integer/);
     expect(usageError({ fault: ['explode=1'] })).toMatch(/^--fault: invalid fault "explode=1"/);
     for (const m of [usageError({ port: 'x' }), usageError({ fault: ['latency=soon'] })])
       expect(m).not.toContain('\n');

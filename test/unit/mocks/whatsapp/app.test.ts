@@ -222,6 +222,66 @@ describe('status batching', () => {
     expect(app.whatsapp.dispatcher.stats().queued).toBeGreaterThanOrEqual(3);
     expect(app.whatsapp.dispatcher.stats().queued).toBeLessThan(9);
   });
+
+  it("by default ('auto') sends one status per webhook at ordinary rates", async () => {
+    ({ app } = makeMock());
+    const clock = clockOf(app);
+    for (let i = 0; i < 5; i++) await send(app, orderConfirmation());
+    clock.advance(1000);
+    const stats = app.whatsapp.stats();
+    expect(stats['statusesEmitted']).toBe(15);
+    expect(stats['statusWebhooks']).toBe(15);
+    expect(app.whatsapp.dispatcher.stats().queued).toBe(15);
+  });
+
+  it("'auto' batches once the status rate passes statusBatchAbovePerSec, and stops when it falls", async () => {
+    ({ app } = makeMock({
+      webhook: { statusBatchAbovePerSec: 4, statusBatchWindowMs: 0 },
+      statusTiming: {
+        sent: { kind: 'fixed', ms: 100 },
+        delivered: { kind: 'fixed', ms: 200 },
+        read: { kind: 'fixed', ms: 1000 },
+        readProbability: 1,
+        failureRate: 0,
+      },
+    }));
+    const clock = clockOf(app);
+    // Ten messages at once: ten `sent` statuses fall due together 100 ms later.
+    for (let i = 0; i < 10; i++) await send(app, orderConfirmation());
+    clock.advance(150);
+    const webhooks = () => app.whatsapp.stats()['statusWebhooks'];
+    expect(app.whatsapp.stats()['statusesEmitted']).toBe(10);
+    // The first four go one per webhook; past the rate the other six share one (one recipient, one shard).
+    expect(webhooks()).toBe(5);
+    // `delivered` at 300 ms, in the same busy second: one webhook for all ten.
+    clock.advance(500);
+    expect(webhooks()).toBe(6);
+    // `read` at 1.3 s: only ten this second, but the second before had twenty: still batched.
+    clock.advance(1000);
+    expect(app.whatsapp.stats()['statusesEmitted']).toBe(30);
+    expect(webhooks()).toBe(7);
+    // After a quiet second, a lone message's statuses go one per webhook again.
+    clock.advance(2000);
+    await send(app, orderConfirmation());
+    clock.advance(3000);
+    expect(app.whatsapp.stats()['statusesEmitted']).toBe(33);
+    expect(webhooks()).toBe(10);
+  });
+
+  it('statusBatch 1 never batches, however high the rate', async () => {
+    ({ app } = makeMock({ webhook: { statusBatch: 1, statusBatchAbovePerSec: 1 } }));
+    const clock = clockOf(app);
+    for (let i = 0; i < 10; i++) await send(app, orderConfirmation());
+    clock.advance(1000);
+    expect(app.whatsapp.stats()['statusWebhooks']).toBe(30);
+  });
+
+  it('rejects a statusBatch that is neither auto nor a positive integer', () => {
+    expect(() => makeMock({ webhook: { statusBatch: 0 } })).toThrow(/webhook\.statusBatch must be 'auto'/);
+    expect(() => makeMock({ webhook: { statusBatchAbovePerSec: -1 } })).toThrow(
+      /statusBatchAbovePerSec must be a number > 0/,
+    );
+  });
 });
 
 describe('24 h window, limits and tiers', () => {
