@@ -1,3 +1,4 @@
+import { BoundedMap } from './cache.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { pairBackoffMs } from './retry.js';
 
@@ -187,24 +188,21 @@ export class PauseGate {
  * to that customer wait 4^X s; a success resets X. Bounded: the oldest entries are forgotten.
  */
 export class PairBackoff {
-  private readonly entries = new Map<string, { hits: number; untilMs: number }>();
+  private readonly entries: BoundedMap<string, { hits: number; untilMs: number }>;
 
   constructor(
     private readonly clock: Clock,
-    private readonly maxKeys = 50_000,
-  ) {}
+    maxKeys = 50_000,
+  ) {
+    this.entries = new BoundedMap(maxKeys);
+  }
 
   /** Records a 131056 for `recipient`; returns the back-off now in force (ms). */
   onHit(recipient: string): number {
     const prev = this.entries.get(recipient);
     const hits = prev ? prev.hits + 1 : 0;
     const backoffMs = pairBackoffMs(hits);
-    this.entries.delete(recipient);
     this.entries.set(recipient, { hits, untilMs: this.clock.nowMs() + backoffMs });
-    if (this.entries.size > this.maxKeys) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     return backoffMs;
   }
 

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { RecencyMap } from '../shared/recency-map.js';
 import { phoneKeys } from './phone.js';
 import type {
   Contact,
@@ -241,19 +242,18 @@ class MemoryTable<T extends { id: string }> implements Table<T> {
 }
 
 class MemoryIdempotency implements IdempotencyStore {
-  private recs = new Map<string, IdempotencyRecord>();
+  /** Oldest put first (a RecencyMap: pruning from the front stays O(1) per record). */
+  private recs = new RecencyMap<string, IdempotencyRecord>();
   get(key: string): IdempotencyRecord | undefined {
     return this.recs.get(key);
   }
   put(rec: IdempotencyRecord): void {
-    this.recs.delete(rec.key);
-    this.recs.set(rec.key, rec);
+    this.recs.touch(rec.key, rec);
   }
   prune(minEpochMs: number, maxCount: number): void {
-    // Map iteration is insertion order, i.e. oldest first.
-    for (const [k, r] of this.recs) {
-      if (r.epochMs >= minEpochMs && this.recs.size <= maxCount) break;
-      this.recs.delete(k);
+    for (let o = this.recs.oldest(); o; o = this.recs.oldest()) {
+      if (o.value.epochMs >= minEpochMs && this.recs.size <= maxCount) break;
+      this.recs.shift();
     }
   }
   count(): number {

@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import { RecencyMap } from './recency-map.js';
 
 // Floating-point refills leave tokens like 0.9999999999; treat anything this close to a whole token as one.
 const EPSILON = 1e-9;
@@ -62,7 +63,7 @@ interface KeyedBucket {
  * `maxKeys`, past which the least recently used key is forgotten, i.e. treated as full).
  */
 export class KeyedTokenBuckets {
-  private readonly buckets = new Map<string, KeyedBucket>();
+  private readonly buckets: RecencyMap<string, KeyedBucket>;
   private readonly fullRefillMs: number;
 
   constructor(
@@ -75,6 +76,7 @@ export class KeyedTokenBuckets {
     checkPositive('burst', burst);
     checkPositive('maxKeys', maxKeys);
     this.fullRefillMs = (burst * 1000) / ratePerSec;
+    this.buckets = new RecencyMap(maxKeys);
   }
 
   /** Number of keys held in memory (idle ones are evicted as calls come in). */
@@ -84,10 +86,9 @@ export class KeyedTokenBuckets {
 
   private evict(nowMs: number): void {
     // Two evictions per call outpace the at most one insertion per call, so the backlog drains.
-    let budget = 64;
-    for (const [key, b] of this.buckets) {
-      if (budget-- === 0 || b.lastMs + this.fullRefillMs > nowMs) break;
-      this.buckets.delete(key);
+    for (let budget = 64, o = this.buckets.oldest(); o && budget > 0; budget--, o = this.buckets.oldest()) {
+      if (o.value.lastMs + this.fullRefillMs > nowMs) break;
+      this.buckets.shift();
     }
   }
 
@@ -96,7 +97,6 @@ export class KeyedTokenBuckets {
     this.evict(nowMs);
     let b = this.buckets.get(key);
     if (b) {
-      this.buckets.delete(key);
       if (nowMs > b.lastMs) {
         b.tokens = Math.min(this.burst, b.tokens + ((nowMs - b.lastMs) * this.ratePerSec) / 1000);
         b.lastMs = nowMs;
@@ -104,11 +104,7 @@ export class KeyedTokenBuckets {
     } else {
       b = { tokens: this.burst, lastMs: nowMs };
     }
-    this.buckets.set(key, b);
-    if (this.buckets.size > this.maxKeys) {
-      const oldest = this.buckets.keys().next();
-      if (!oldest.done) this.buckets.delete(oldest.value);
-    }
+    this.buckets.touch(key, b);
     return b;
   }
 
@@ -148,7 +144,7 @@ interface HitLog {
  * last-accepted order, swept from the front: amortised O(1)).
  */
 export class SlidingWindowCounter {
-  private readonly logs = new Map<string, HitLog>();
+  private readonly logs = new RecencyMap<string, HitLog>();
 
   constructor(
     private readonly clock: Clock,
@@ -166,11 +162,10 @@ export class SlidingWindowCounter {
   }
 
   private evict(nowMs: number): void {
-    let budget = 64;
-    for (const [key, log] of this.logs) {
-      const newest = log.times[log.times.length - 1] ?? Number.NEGATIVE_INFINITY;
-      if (budget-- === 0 || newest > nowMs - this.windowMs) break;
-      this.logs.delete(key);
+    for (let budget = 64, o = this.logs.oldest(); o && budget > 0; budget--, o = this.logs.oldest()) {
+      const newest = o.value.times[o.value.times.length - 1] ?? Number.NEGATIVE_INFINITY;
+      if (newest > nowMs - this.windowMs) break;
+      this.logs.shift();
     }
   }
 
@@ -196,9 +191,8 @@ export class SlidingWindowCounter {
       return { ok: false, count, retryAfterMs: Math.max(1, Math.ceil(oldestMs + this.windowMs - nowMs)) };
     }
     log.times.push(nowMs);
-    // Re-insert so the Map stays ordered by last accepted hit (what eviction relies on).
-    this.logs.delete(key);
-    this.logs.set(key, log);
+    // Keeps the map ordered by last accepted hit (what eviction relies on).
+    this.logs.touch(key, log);
     return { ok: true, count: count + 1, retryAfterMs: 0 };
   }
 }
@@ -209,7 +203,7 @@ export class SlidingWindowCounter {
  * from the front: amortised O(1) per call, memory = keys seen within the window.
  */
 export class UniqueKeysWindow {
-  private readonly lastSeenMs = new Map<string, number>();
+  private readonly lastSeenMs = new RecencyMap<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -220,17 +214,15 @@ export class UniqueKeysWindow {
 
   private evict(): void {
     const cutoffMs = this.clock.nowMs() - this.windowMs;
-    for (const [key, seenMs] of this.lastSeenMs) {
-      if (seenMs > cutoffMs) break;
-      this.lastSeenMs.delete(key);
+    for (let o = this.lastSeenMs.oldest(); o && o.value <= cutoffMs; o = this.lastSeenMs.oldest()) {
+      this.lastSeenMs.shift();
     }
   }
 
   /** Records `key` as seen now; returns the number of unique keys in the window, this one included. */
   add(key: string): number {
     this.evict();
-    this.lastSeenMs.delete(key);
-    this.lastSeenMs.set(key, this.clock.nowMs());
+    this.lastSeenMs.touch(key, this.clock.nowMs());
     return this.lastSeenMs.size;
   }
 

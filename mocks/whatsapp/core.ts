@@ -5,7 +5,7 @@ import { FaultController, type FaultRule } from '../shared/faults.js';
 import { Journal, type JournalEntry } from '../shared/journal.js';
 import { MetricsRegistry } from '../shared/metrics.js';
 import { createRng, type Rng } from '../shared/random.js';
-import { BoundedMap } from './bounded.js';
+import { RecencyMap } from '../shared/recency-map.js';
 import { type ErrorProfile, GraphError, invalidValue } from './errors.js';
 import { buildInbound } from './inbound.js';
 import { SendLimits } from './limits.js';
@@ -265,10 +265,10 @@ export class WhatsAppCore {
   private dispatcherImpl: WebhookDispatcher;
   private webhookUrl: string | undefined;
   private readonly recipients = new RecipientCache();
-  private readonly messages = new BoundedMap<string, MessageRecord>(200_000);
-  private readonly rendered: BoundedMap<string, RenderedTemplate>;
+  private readonly messages = new RecencyMap<string, MessageRecord>(200_000);
+  private readonly rendered: RecencyMap<string, RenderedTemplate>;
   /** wa_id → the newest message sent to that user (what a button tap replies to). */
-  private readonly lastOutbound = new BoundedMap<string, string>(200_000);
+  private readonly lastOutbound = new RecencyMap<string, string>(200_000);
   private readonly rngWamid: Rng;
   private readonly rngInbound: Rng;
   private readonly rngTrace: Rng;
@@ -324,7 +324,7 @@ export class WhatsAppCore {
     this.ownWaId = digits(cfg.displayPhoneNumber);
     this.webhookUrl = cfg.webhookUrl;
     this.dispatcherImpl = this.makeDispatcher();
-    this.rendered = new BoundedMap(cfg.renderedCapacity);
+    this.rendered = new RecencyMap(cfg.renderedCapacity);
     this.limits = new SendLimits(this.clock, {
       throughputPerSec: cfg.throughputPerSec,
       pairRate: cfg.pairRate,
@@ -543,7 +543,7 @@ export class WhatsAppCore {
 
     const wamid = makeWamid(this.rngWamid, waId, 'outbound');
     this.messages.set(wamid, { direction: 'outbound', waId });
-    this.lastOutbound.set(waId, wamid);
+    this.lastOutbound.touch(waId, wamid);
     const msg: OutboundMessage = { wamid, waId, pricing: pricingFor(template?.category, windowOpen) };
     if (req.bizOpaque !== undefined) msg.bizOpaque = req.bizOpaque;
     const entry: Record<string, unknown> = { wamid, to: req.to, phone: waId, type: req.type };

@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock.js';
 import { KeyedTokenBuckets, TokenBucket, UniqueKeysWindow } from '../shared/limits.js';
+import { RecencyMap } from '../shared/recency-map.js';
 import type { MessagingTier } from './options.js';
 
 const DAY_MS = 24 * 3_600_000;
@@ -17,7 +18,7 @@ export class SendLimits {
   private pairs!: KeyedTokenBuckets;
   private tierUsers!: UniqueKeysWindow;
   /** wa_id → clock ms of the user's last inbound message, in last-message order (oldest first). */
-  private readonly lastInboundMs = new Map<string, number>();
+  private readonly lastInboundMs = new RecencyMap<string, number>(MAX_WINDOWS);
 
   constructor(
     private readonly clock: Clock,
@@ -82,12 +83,7 @@ export class SendLimits {
 
   /** Records an inbound message from `waId`: opens (or refreshes) its 24 h window. */
   openWindow(waId: string): void {
-    this.lastInboundMs.delete(waId);
-    this.lastInboundMs.set(waId, this.clock.nowMs());
-    if (this.lastInboundMs.size > MAX_WINDOWS) {
-      const oldest = this.lastInboundMs.keys().next();
-      if (!oldest.done) this.lastInboundMs.delete(oldest.value);
-    }
+    this.lastInboundMs.touch(waId, this.clock.nowMs());
   }
 
   /** Whether `waId` wrote within the last 24 h. */
@@ -99,9 +95,8 @@ export class SendLimits {
   /** Users with an open window (expired ones are swept from the front first). */
   openWindows(): number {
     const cutoff = this.clock.nowMs() - DAY_MS;
-    for (const [k, at] of this.lastInboundMs) {
-      if (at > cutoff) break;
-      this.lastInboundMs.delete(k);
+    for (let o = this.lastInboundMs.oldest(); o && o.value <= cutoff; o = this.lastInboundMs.oldest()) {
+      this.lastInboundMs.shift();
     }
     return this.lastInboundMs.size;
   }

@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { RecencyMap } from '../shared/recency-map.js';
 
 /** What the mock makes of a `to` field. */
 export interface RecipientInfo {
@@ -36,18 +37,16 @@ export function isPlausibleInternational(digits: string): boolean {
  * again, and full-metadata validation costs far more than a Map lookup.
  */
 export class RecipientCache {
-  private readonly memo = new Map<string, RecipientInfo | null>();
-  constructor(private readonly maxEntries = 50_000) {}
+  private readonly memo: RecencyMap<string, RecipientInfo | null>;
+  constructor(maxEntries = 50_000) {
+    this.memo = new RecencyMap(maxEntries);
+  }
 
   /** Same as {@link parseRecipient}, memoised. */
   get(to: string): RecipientInfo | undefined {
     const hit = this.memo.get(to);
     if (hit !== undefined) return hit ?? undefined;
     const info = parseRecipient(to);
-    if (this.memo.size >= this.maxEntries) {
-      const oldest = this.memo.keys().next();
-      if (!oldest.done) this.memo.delete(oldest.value);
-    }
     this.memo.set(to, info ?? null);
     return info;
   }

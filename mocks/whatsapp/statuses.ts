@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import { sampleDelayMs } from '../shared/distributions.js';
 import { chance, type Rng } from '../shared/random.js';
+import { RecencyMap } from '../shared/recency-map.js';
 import { webhookError } from './errors.js';
 import type { StatusTiming } from './options.js';
 import { makeHex } from './wamid.js';
@@ -115,7 +116,9 @@ class DueHeap {
  */
 export class StatusSimulator {
   private readonly heap = new DueHeap();
-  private readonly conversations = new Map<string, { id: string; expiresAtMs: number }>();
+  private readonly conversations = new RecencyMap<string, { id: string; expiresAtMs: number }>(
+    MAX_CONVERSATIONS,
+  );
   private timer: TimerHandle | undefined;
   private timerDueMs = Number.POSITIVE_INFINITY;
   private seq = 0;
@@ -278,13 +281,8 @@ export class StatusSimulator {
         return { id: conv.id, origin: { type: msg.pricing.category } };
       }
       conv = { id: makeHex(this.deps.rng, 32), expiresAtMs: nowMs + DAY_MS };
-      this.conversations.delete(key);
-      this.conversations.set(key, conv);
+      this.conversations.touch(key, conv);
       isNew = true;
-      if (this.conversations.size > MAX_CONVERSATIONS) {
-        const oldest = this.conversations.keys().next();
-        if (!oldest.done) this.conversations.delete(oldest.value);
-      }
     }
     const out: ConversationObject = { id: conv.id, origin: { type: msg.pricing.category } };
     if (isNew) {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { RecencyMap } from '../../mocks/shared/recency-map.js';
 import type { FlowTrace, Hop, HopName, InboundExpectation, OutboundExpectation } from './types.js';
 
 /** The part of a mock's journal entry the tracer reads (mocks/shared/journal.ts JournalEntry). */
@@ -44,7 +45,7 @@ export class FlowTracer extends EventEmitter {
   /** Customer digits → inbound flow ids waiting for an automatic reply, oldest first. */
   private readonly awaitingReply = new Map<string, string[]>();
   /** Entries that arrived before their flow was registered (e.g. a wamid seen before startInbound returned). */
-  private readonly early = new Map<string, TraceEntry[]>();
+  private readonly early = new RecencyMap<string, TraceEntry[]>(10_000);
   private readonly detachers: Array<() => void> = [];
   /** Hops that could not be tied to any flow, by kind (evidence of stray traffic). */
   readonly unmatched = new Map<string, number>();
@@ -355,10 +356,6 @@ export class FlowTracer extends EventEmitter {
       const list = this.early.get(wamid) ?? [];
       if (list.length < 16) list.push(entry);
       this.early.set(wamid, list);
-      if (this.early.size > 10_000) {
-        const oldest = this.early.keys().next().value;
-        if (oldest !== undefined) this.early.delete(oldest);
-      }
     }
     return undefined;
   }
