@@ -180,6 +180,31 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => done(null, undefined));
 
+  // JSON: fastify's parser scans every body with two regular expressions for prototype poisoning.
+  // A body that cannot hold `__proto__` or `constructor` as a key (neither word, nor any \u escape
+  // that could spell one) is plain JSON.parse; anything else, and anything JSON.parse refuses, goes
+  // to fastify's own parser, so errors and the poisoning checks are exactly fastify's.
+  const strictJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string;
+    if (
+      text.length > 0 &&
+      !text.includes('__proto__') &&
+      !text.includes('constructor') &&
+      !text.includes('\\u')
+    ) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return strictJson(req, text, done);
+      }
+      return done(null, value);
+    }
+    return strictJson(req, text, done);
+  });
+
   // 1. Graph response headers (also on errors and injected faults), and per-request state.
   app.addHook('onRequest', (request, reply, done) => {
     const path = urlPath(request.url);

@@ -207,6 +207,43 @@ describe('sending', () => {
   });
 });
 
+describe('request bodies', () => {
+  const post = (payload: string, contentType = 'application/json') =>
+    app.inject({
+      method: 'POST',
+      url: `/v23.0/${T.phoneId}/messages`,
+      headers: { ...auth, 'content-type': contentType },
+      payload,
+    });
+
+  it('parses JSON bodies, with or without a charset', async () => {
+    ({ app } = makeMock());
+    inbound(app);
+    expect((await post(JSON.stringify(text()))).statusCode).toBe(200);
+    expect((await post(JSON.stringify(text()), 'application/json; charset=utf-8')).statusCode).toBe(200);
+    // Escapes are JSON too: they take fastify's checked path and still parse.
+    const escaped = JSON.stringify(text()).replace('hello', '\\u0068ello');
+    expect((await post(escaped)).statusCode).toBe(200);
+  });
+
+  it('answers code 100 to malformed, empty and prototype-poisoning bodies, however spelled', async () => {
+    ({ app } = makeMock());
+    const bodies = [
+      '{"messaging_product":"whatsapp",',
+      '',
+      '{"messaging_product":"whatsapp","__proto__":{"admin":true}}',
+      '{"messaging_product":"whatsapp","\\u005f_proto__":{"admin":true}}',
+      '{"messaging_product":"whatsapp","constructor":{"prototype":{"admin":true}}}',
+    ];
+    for (const body of bodies) {
+      const r = await post(body);
+      expect(r.statusCode, body).toBe(400);
+      expect(graphError(r), body).toMatchObject({ code: 100, type: 'OAuthException' });
+    }
+    expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
+  });
+});
+
 describe('status batching', () => {
   it('collects statuses for statusBatchWindowMs into one webhook per shard, up to statusBatch', async () => {
     ({ app } = makeMock({ webhook: { statusBatch: 4, statusBatchWindowMs: 50 } }));
