@@ -1,5 +1,5 @@
 // Usage: npx tsx bench/whatsapp-send.ts [--seconds 30] [--warmup 2] [--connections 64] [--recipients 2000]
-//                                       [--mode both|default|single] [--no-webhooks]
+//                                       [--mode both|default|single] [--no-webhooks] [--pin]
 //
 // How fast the mock WhatsApp Cloud API accepts sends, next to a bare fastify route in the same run.
 // Both servers run on this process's main thread (one core); autocannon fires from a child process
@@ -14,7 +14,7 @@
 // bounded stores (200,000 messages) fill, so the figure is the steady state of a long run, where
 // every send also drops the oldest entries, not the flattering first seconds.
 // Targets (issue 2): ≥ 10,000 accepted sends/s and ≥ 0.4 of the bare route.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     recipients: { type: 'string', default: '2000' },
     mode: { type: 'string', default: 'both' },
     'no-webhooks': { type: 'boolean', default: false },
+    pin: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(args.seconds);
@@ -61,6 +62,23 @@ server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
 process.stdin.on('data', () => process.stdout.write(JSON.stringify({ received }) + '\\n'));
 `;
+
+// --pin: the servers (this process, all its threads) on CPU 0, the load generator and the sink on
+// CPU 1 (Linux taskset), so "one core" is literal and the mock shares its core with nothing.
+if (args.pin) {
+  const r = spawnSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  if (r.status !== 0) {
+    console.error('--pin needs taskset (util-linux) and at least 2 CPUs');
+    process.exit(2);
+  }
+}
+
+/** The command that starts a helper process (pinned to CPU 1 with --pin). */
+function helper(nodeArgs: string[]): [string, string[]] {
+  return args.pin
+    ? ['taskset', ['-c', '1', process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+}
 
 const TOKEN = 'bench-token';
 const PHONE_ID = '106540352242922';
@@ -119,7 +137,7 @@ async function fire(url: string, durationS: number): Promise<autocannon.Result> 
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
     body: sendBody(i),
   }));
-  const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER_SOURCE], {
+  const child = spawn(...helper(['--input-type=module', '-e', LOADER_SOURCE]), {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -142,7 +160,7 @@ async function startSink(): Promise<{
   count: () => Promise<number>;
   stop: () => Promise<void>;
 }> {
-  const child = spawn(process.execPath, ['-e', SINK_SOURCE], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(...helper(['-e', SINK_SOURCE]), { stdio: ['pipe', 'pipe', 'ignore'] });
   // Never leave the sink behind, whatever ends this process.
   process.on('exit', () => child.kill());
   const lines: Array<(line: string) => void> = [];
@@ -218,7 +236,7 @@ async function measure(url: string): Promise<{ r: autocannon.Result; cpu: NodeJS
 }
 
 console.log(
-  `node ${process.version}; ${connections} connections; ${recipients} recipients; ${seconds}s measured after ${warmupS}s warm-up; webhooks ${args['no-webhooks'] ? 'held (no sink)' : 'to a sink'}`,
+  `node ${process.version}; ${connections} connections; ${recipients} recipients; ${seconds}s measured after ${warmupS}s warm-up; webhooks ${args['no-webhooks'] ? 'held (no sink)' : 'to a sink'}${args.pin ? '; servers pinned to CPU 0, load generator and sink to CPU 1' : ''}`,
 );
 if (warmupS > 0) await fire(bareUrl, warmupS);
 const { r: bareResult, cpu: bareCpu, cpuUs: bareCpuUs } = await measure(bareUrl);
