@@ -75,9 +75,7 @@ if (args.pin) {
 
 /** The command that starts a helper process (pinned to CPU 1 with --pin). */
 function helper(nodeArgs: string[]): [string, string[]] {
-  return args.pin
-    ? ['taskset', ['-c', '1', process.execPath, ...nodeArgs]]
-    : [process.execPath, nodeArgs];
+  return args.pin ? ['taskset', ['-c', '1', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
 }
 
 const TOKEN = 'bench-token';
