@@ -44,64 +44,92 @@ const STAGE_STATUS: Record<Stage, StatusObject['status']> = {
   read: 'read',
 };
 
-interface Due {
-  dueMs: number;
-  seq: number;
-  f: Flight;
-}
-
 const DAY_MS = 24 * 3_600_000;
 const MAX_CONVERSATIONS = 200_000;
 
-/** Binary min-heap on (dueMs, seq): one clock timer serves every pending status. */
-class DueHeap {
-  private items: Due[] = [];
+/**
+ * Binary min-heap of flights on (dueMs, seq). Keys live in typed arrays beside the items, so a
+ * sift compares contiguous numbers instead of chasing one object per level.
+ */
+export class DueHeap<T> {
+  private due = new Float64Array(1024);
+  private seqs = new Float64Array(1024);
+  private items: Array<T | undefined> = [];
+  private n = 0;
   get size(): number {
-    return this.items.length;
+    return this.n;
   }
-  peek(): Due | undefined {
-    return this.items[0];
+  /** Due time of the earliest item (Infinity when empty). */
+  peekDue(): number {
+    return this.n > 0 ? (this.due[0] as number) : Number.POSITIVE_INFINITY;
   }
-  private less(a: Due, b: Due): boolean {
-    return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
-  }
-  push(d: Due): void {
-    const a = this.items;
-    a.push(d);
-    let i = a.length - 1;
+  push(dueMs: number, seq: number, item: T): void {
+    if (this.n === this.due.length) this.grow();
+    const due = this.due;
+    const seqs = this.seqs;
+    const items = this.items;
+    let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(a[i] as Due, a[p] as Due)) break;
-      const tmp = a[i] as Due;
-      a[i] = a[p] as Due;
-      a[p] = tmp;
+      const pd = due[p] as number;
+      if (pd < dueMs || (pd === dueMs && (seqs[p] as number) < seq)) break;
+      due[i] = pd;
+      seqs[i] = seqs[p] as number;
+      items[i] = items[p];
       i = p;
     }
+    due[i] = dueMs;
+    seqs[i] = seq;
+    items[i] = item;
   }
-  pop(): Due | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
+  /** Removes and returns the earliest item. */
+  pop(): T | undefined {
+    if (this.n === 0) return undefined;
+    const due = this.due;
+    const seqs = this.seqs;
+    const items = this.items;
+    const top = items[0];
+    const last = --this.n;
+    const d = due[last] as number;
+    const s = seqs[last] as number;
+    const it = items[last];
+    items[last] = undefined;
+    if (last > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= last) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l] as Due, a[m] as Due)) m = l;
-        if (r < a.length && this.less(a[r] as Due, a[m] as Due)) m = r;
-        if (m === i) break;
-        const tmp = a[i] as Due;
-        a[i] = a[m] as Due;
-        a[m] = tmp;
+        let m = l;
+        if (r < last) {
+          const ld = due[l] as number;
+          const rd = due[r] as number;
+          if (rd < ld || (rd === ld && (seqs[r] as number) < (seqs[l] as number))) m = r;
+        }
+        const md = due[m] as number;
+        if (d < md || (d === md && s < (seqs[m] as number))) break;
+        due[i] = md;
+        seqs[i] = seqs[m] as number;
+        items[i] = items[m];
         i = m;
       }
+      due[i] = d;
+      seqs[i] = s;
+      items[i] = it;
     }
     return top;
   }
   clear(): void {
     this.items = [];
+    this.n = 0;
+  }
+  private grow(): void {
+    const due = new Float64Array(this.due.length * 2);
+    due.set(this.due);
+    this.due = due;
+    const seqs = new Float64Array(this.seqs.length * 2);
+    seqs.set(this.seqs);
+    this.seqs = seqs;
   }
 }
 
@@ -115,7 +143,7 @@ class DueHeap {
  * category, whose `expiration_timestamp` appears on the `sent` status that opens it).
  */
 export class StatusSimulator {
-  private readonly heap = new DueHeap();
+  private readonly heap = new DueHeap<Flight>();
   private readonly conversations = new RecencyMap<string, { id: string; expiresAtMs: number }>(
     MAX_CONVERSATIONS,
   );
@@ -167,7 +195,7 @@ export class StatusSimulator {
     const dueInMs = Math.max(0, delayMs);
     const dueMs = this.deps.clock.nowMs() + dueInMs;
     this.deps.scheduled?.(f.msg, STAGE_STATUS[f.stage], dueInMs);
-    this.heap.push({ dueMs, seq: ++this.seq, f });
+    this.heap.push(dueMs, ++this.seq, f);
     if (dueMs < this.timerDueMs) this.arm(dueMs);
   }
 
@@ -181,13 +209,10 @@ export class StatusSimulator {
     this.timer = undefined;
     this.timerDueMs = Number.POSITIVE_INFINITY;
     const nowMs = this.deps.clock.nowMs();
-    for (let top = this.heap.peek(); top && top.dueMs <= nowMs; top = this.heap.peek()) {
-      this.heap.pop();
-      this.step(top.f);
-    }
+    while (this.heap.peekDue() <= nowMs) this.step(this.heap.pop() as Flight);
     this.deps.flush?.();
-    const next = this.heap.peek();
-    if (next && next.dueMs < this.timerDueMs) this.arm(next.dueMs);
+    const next = this.heap.peekDue();
+    if (next < this.timerDueMs) this.arm(next);
   }
 
   private step(f: Flight): void {

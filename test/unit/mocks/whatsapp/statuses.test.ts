@@ -1,8 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../../mocks/shared/clock.js';
 import { createRng } from '../../../../mocks/shared/random.js';
 import type { StatusTiming } from '../../../../mocks/whatsapp/options.js';
-import { type OutboundMessage, pricingFor, StatusSimulator } from '../../../../mocks/whatsapp/statuses.js';
+import {
+  DueHeap,
+  type OutboundMessage,
+  pricingFor,
+  StatusSimulator,
+} from '../../../../mocks/whatsapp/statuses.js';
 import type { StatusObject } from '../../../../mocks/whatsapp/webhooks.js';
 
 const TIMING: StatusTiming = {
@@ -148,5 +154,36 @@ describe('PMP pricing', () => {
       type: 'free_customer_service',
       category: 'service',
     });
+  });
+});
+
+describe('DueHeap', () => {
+  it('pops in (due, insertion) order whatever the pushes, across growth of its arrays', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 50 })), { maxLength: 3000 }),
+        (ops) => {
+          const heap = new DueHeap<number>();
+          const model: Array<[number, number]> = [];
+          let seq = 0;
+          for (const [isPush, due] of ops) {
+            if (isPush || model.length === 0) {
+              heap.push(due, ++seq, seq);
+              model.push([due, seq]);
+              model.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+            } else {
+              const [d, s] = model.shift() as [number, number];
+              expect(heap.peekDue()).toBe(d);
+              expect(heap.pop()).toBe(s);
+            }
+          }
+          expect(heap.size).toBe(model.length);
+          for (const [, s] of model) expect(heap.pop()).toBe(s);
+          expect(heap.peekDue()).toBe(Number.POSITIVE_INFINITY);
+          expect(heap.pop()).toBeUndefined();
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
