@@ -2,7 +2,8 @@
 /**
  * The reference connector as a program: flags/env → config → listen → one JSON line on stdout
  * (`{"event":"listening","url":…,"pid":…}`) that the harness waits for. Human logs go to stderr.
- * SIGTERM/SIGINT: stop accepting, drain the queue (bounded), exit 0. Bad flags: exit 2.
+ * SIGTERM/SIGINT: stop accepting, drain the queue (bounded), exit 0. Bad flags: exit 2. Started
+ * with an IPC channel (as the harness does), it also drains and exits when that channel closes.
  */
 import { ConfigError, type ParsedArgs, parseArgs, usage } from './config.js';
 import { faultWarnings } from './faults.js';
@@ -83,6 +84,12 @@ const stop = (signal: string) => {
 };
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
+// Started by the harness, the connector has an IPC channel to it. If the harness dies, even by
+// SIGKILL, the channel closes: drain and exit rather than linger on the port.
+if (process.channel) {
+  process.channel.unref();
+  process.on('disconnect', () => stop('the harness that started this connector is gone'));
+}
 process.on('unhandledRejection', (err) => {
   log.error(`unhandled rejection: ${(err as Error)?.stack ?? String(err)}`);
 });

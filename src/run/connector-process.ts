@@ -46,10 +46,13 @@ export function spawnConnector(
   opts: { startTimeoutMs?: number } = {},
 ): Promise<ConnectorProcess> {
   const main = referenceConnectorMain();
+  // The IPC channel is a lifeline: if this process dies, even by SIGKILL, it closes and the
+  // connector drains and exits instead of lingering (a `kill -9` of a soak must not leak it).
   const child: ChildProcess = spawn(process.execPath, [main, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
+  child.channel?.unref();
   const log: string[] = [];
   let exitInfo: { code: number | null; signal: string | null } | null = null;
   const exitListeners: Array<(code: number | null, signal: string | null) => void> = [];

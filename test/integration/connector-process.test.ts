@@ -103,6 +103,57 @@ describe('the connector as a process', () => {
     }
   }, 60_000);
 
+  it('started by the harness, it drains and exits when the harness is killed with SIGKILL', async () => {
+    // A stand-in harness: starts the connector the way `wacrm run` does, prints its pid, waits.
+    const harnessSource = `
+      const { spawnConnector } = await import(${JSON.stringify(join(ROOT, 'dist', 'src', 'run', 'connector-process.js'))});
+      const c = await spawnConnector(${JSON.stringify([
+        '--port',
+        '0',
+        '--wa-base-url',
+        wa.url,
+        '--wa-phone-number-id',
+        'PNID',
+        '--wa-access-token',
+        'wa-token',
+        '--wa-app-secret',
+        'app-secret',
+        '--crm-base-url',
+        `${crm.url}/api/v1`,
+        '--crm-token',
+        'crm-token',
+      ])});
+      process.stdout.write(JSON.stringify({ pid: c.pid }) + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const harness = spawn(process.execPath, ['--input-type=module', '-e', harnessSource], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    harness.stdout?.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+    });
+    let connectorPid: number | undefined;
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await until(() => out.includes('\n'), 20_000, 'the connector pid from the stand-in harness');
+      connectorPid = (JSON.parse(out.split('\n')[0] as string) as { pid: number }).pid;
+      expect(alive(connectorPid)).toBe(true);
+      harness.kill('SIGKILL');
+      await until(() => !alive(connectorPid as number), 15_000, 'the orphaned connector to exit');
+    } finally {
+      if (harness.exitCode === null) harness.kill('SIGKILL');
+      if (connectorPid !== undefined && alive(connectorPid)) process.kill(connectorPid, 'SIGKILL');
+    }
+  }, 60_000);
+
   it.each([
     [['--port', 'nope'], /--port: 'nope' is not a port number/],
     [['--fault', 'explode'], /unknown fault 'explode'; known faults: drop-inbound, .*wrong-params/],
