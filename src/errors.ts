@@ -12,6 +12,7 @@ export const errorCodes = {
   WACRM_CONNECTOR_EXITED: { exitCode: 3, title: 'The connector process exited' },
   WACRM_RUN_INVALID: { exitCode: 3, title: 'The run is invalid (the harness itself saturated)' },
   WACRM_RUN_DIR_INVALID: { exitCode: 2, title: 'The run directory is missing or not a wacrm run' },
+  WACRM_RUN_DIR_BUSY: { exitCode: 2, title: 'Another process is writing this run directory' },
   WACRM_ACCEPTANCE_NOT_FOUND: { exitCode: 2, title: 'The acceptance table does not exist or cannot be read' },
   WACRM_ACCEPTANCE_INVALID: { exitCode: 2, title: 'The acceptance table is not valid' },
   WACRM_THRESHOLD_FAILED: { exitCode: 1, title: 'A graded metric, check or conformance case failed' },

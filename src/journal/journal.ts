@@ -6,8 +6,10 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
+  readFileSync,
   readSync,
   statSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +56,68 @@ export interface RunJournal<S = CheckpointState> {
 }
 
 const CHUNK = 64 * 1024;
+
+/** Beside the journal while a process writes it: that process's pid. */
+export const LOCK_FILE = 'journal.lock';
+
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Makes this process the one writer of the run directory's journal: creates `journal.lock` holding
+ * its pid, exclusively. A lock whose process is gone (a run killed with SIGKILL) is taken over; a
+ * lock held by a live process is refused with WACRM_RUN_DIR_BUSY, so `wacrm resume` started twice,
+ * or a `wacrm run --out` into a directory a run is still writing, cannot interleave two journals.
+ * Returns the function that releases the lock (only while it is still this process's).
+ */
+function takeWriterLock(runDir: string): () => void {
+  const path = join(runDir, LOCK_FILE);
+  const mine = String(process.pid);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeSync(fd, `${mine}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return () => {
+        try {
+          if (readFileSync(path, 'utf8').trim() === mine) unlinkSync(path);
+        } catch {
+          // Already gone: nothing to release.
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+    }
+    let holder = Number.NaN;
+    try {
+      holder = Number(readFileSync(path, 'utf8').trim());
+    } catch {
+      // Removed meanwhile: try again.
+    }
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+      throw new WacrmError(
+        'WACRM_RUN_DIR_BUSY',
+        `the run in ${runDir} is being written by another process (pid ${holder})`,
+        `wait for it to finish or stop it; if pid ${holder} is not a wacrm process, delete ${path}`,
+      );
+    }
+    try {
+      unlinkSync(path);
+    } catch {
+      // Someone else removed the stale lock first: the next attempt decides.
+    }
+  }
+}
 
 /**
  * Cuts a torn last line (a write interrupted by SIGKILL or power loss) so the next append starts on a
@@ -112,13 +176,17 @@ export function openJournal<S = CheckpointState>(runDir: string, opts: JournalOp
   const maxBuffer = opts.maxBufferBytes ?? 64 * 1024;
   const path = join(runDir, JOURNAL_FILE);
   let fd: number;
+  let releaseLock: () => void = () => {};
   try {
     mkdirSync(runDir, { recursive: true });
+    releaseLock = takeWriterLock(runDir);
     fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
     repairTornTail(fd);
     closeSync(fd);
     fd = openSync(path, 'a');
   } catch (err) {
+    releaseLock();
+    if (err instanceof WacrmError) throw err;
     throw new WacrmError(
       'WACRM_RUN_DIR_INVALID',
       `cannot open the run journal ${path}: ${(err as Error).message}`,
@@ -245,6 +313,7 @@ export function openJournal<S = CheckpointState>(runDir: string, opts: JournalOp
         } catch {
           // Already closed by a failed write path: nothing left to release.
         }
+        releaseLock();
       }
     },
     stats: () => ({ records, bytesWritten, fsyncs, lastSeq: seq, error: error ? error.message : null }),

@@ -169,36 +169,47 @@ export async function openRunSession(
   const log = opts.onLog ?? (() => {});
   const originMs = clock.nowMs();
   const externalUrl = opts.connectorUrl ?? scenario.connector.url ?? undefined;
-  const stack: Stack = await startStack({
-    clock,
-    seed,
-    ...(opts.whatsappPort !== undefined ? { whatsappPort: opts.whatsappPort } : {}),
-    ...(opts.crmPort !== undefined ? { crmPort: opts.crmPort } : {}),
-    whatsapp: {
-      throughputPerSec: scenario.mocks.whatsapp.throughputPerSec,
-      errorProfile: scenario.mocks.whatsapp.errorProfile,
-      messagingTier: scenario.mocks.whatsapp.messagingTier,
-      windowErrorMode: scenario.mocks.whatsapp.windowErrorMode,
-      statusTiming: scenario.mocks.whatsapp.statusTiming,
-    },
-    crm: {
-      plan: scenario.mocks.crm.plan,
-      planLimits: { [scenario.mocks.crm.plan]: scenario.mocks.crm.ratePerMin },
-      seedContacts: { count: scenario.mocks.crm.contacts, dirtyShare: scenario.mocks.crm.dirtyShare },
-    },
-    connector: externalUrl
-      ? {
-          kind: 'external',
-          url: externalUrl,
-          whatsappWebhookPath: scenario.connector.whatsappWebhookPath,
-          crmWebhookPath: scenario.connector.crmWebhookPath,
-        }
-      : {
-          kind: 'reference',
-          faults: scenario.connector.faults,
-          args: ['--crm-rate-per-min', String(scenario.mocks.crm.ratePerMin), ...scenario.connector.args],
-        },
-  });
+  // The journal first: a run directory another process is writing (WACRM_RUN_DIR_BUSY) is refused
+  // before any mock or connector starts.
+  const journal = opts.runDir
+    ? openJournal(opts.runDir, { onError: (err) => log(`journal write failed: ${err.message}`) })
+    : undefined;
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      clock,
+      seed,
+      ...(opts.whatsappPort !== undefined ? { whatsappPort: opts.whatsappPort } : {}),
+      ...(opts.crmPort !== undefined ? { crmPort: opts.crmPort } : {}),
+      whatsapp: {
+        throughputPerSec: scenario.mocks.whatsapp.throughputPerSec,
+        errorProfile: scenario.mocks.whatsapp.errorProfile,
+        messagingTier: scenario.mocks.whatsapp.messagingTier,
+        windowErrorMode: scenario.mocks.whatsapp.windowErrorMode,
+        statusTiming: scenario.mocks.whatsapp.statusTiming,
+      },
+      crm: {
+        plan: scenario.mocks.crm.plan,
+        planLimits: { [scenario.mocks.crm.plan]: scenario.mocks.crm.ratePerMin },
+        seedContacts: { count: scenario.mocks.crm.contacts, dirtyShare: scenario.mocks.crm.dirtyShare },
+      },
+      connector: externalUrl
+        ? {
+            kind: 'external',
+            url: externalUrl,
+            whatsappWebhookPath: scenario.connector.whatsappWebhookPath,
+            crmWebhookPath: scenario.connector.crmWebhookPath,
+          }
+        : {
+            kind: 'reference',
+            faults: scenario.connector.faults,
+            args: ['--crm-rate-per-min', String(scenario.mocks.crm.ratePerMin), ...scenario.connector.args],
+          },
+    });
+  } catch (err) {
+    await journal?.close().catch(() => undefined);
+    throw err;
+  }
   log(`mocks up: WhatsApp ${stack.whatsappUrl}, CRM ${stack.crmUrl}; connector ${stack.connectorUrl}`);
   if (!stack.handshake.ok) {
     log(`the connector refused the webhook verification (HTTP ${stack.handshake.statusCode ?? '?'})`);
@@ -228,9 +239,6 @@ export async function openRunSession(
   const tracer = new FlowTracer();
   tracer.attach(stack.whatsapp.journal);
   tracer.attach(stack.crm.journal);
-  const journal = opts.runDir
-    ? openJournal(opts.runDir, { onError: (err) => log(`journal write failed: ${err.message}`) })
-    : undefined;
   journal?.append(first({ ...(externalUrl ? { externalUrl } : {}) }));
   const settled = (f: FlowTrace) => {
     // The soak journals its own flows under their arrival index, which stays unique across resumes.

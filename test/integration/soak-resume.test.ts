@@ -111,11 +111,35 @@ describe.skipIf(!existsSync(MAIN))('wacrm resume after SIGKILL in the middle of 
     );
     const openAtKill = [...launchedBefore].filter((i) => !settledBefore.has(i));
 
+    // The killed run left its journal lock behind: the resume takes it over.
+    expect(existsSync(join(runDir, 'journal.lock'))).toBe(true);
     const resume = cli(['resume', runDir, '--quiet']);
     let stderr = '';
     resume.stderr?.on('data', (d) => {
       stderr += String(d);
     });
+    // While it writes, a second resume of the same run is refused, and changes nothing.
+    const lockedBy = async () => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        try {
+          if (readFileSync(join(runDir, 'journal.lock'), 'utf8').trim() === String(resume.pid)) return;
+        } catch {
+          // Not there yet.
+        }
+        if (resume.exitCode !== null || Date.now() > deadline)
+          throw new Error('the resume never took the lock');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await lockedBy();
+    const second = cli(['resume', runDir, '--quiet']);
+    let secondErr = '';
+    second.stderr?.on('data', (d) => {
+      secondErr += String(d);
+    });
+    expect(await exited(second, 30_000), secondErr).toBe(2);
+    expect(secondErr).toMatch(new RegExp(`another process \\(pid ${resume.pid}\\).*WACRM_RUN_DIR_BUSY`));
     const code = await exited(resume, 90_000);
     expect(code, stderr).not.toBe(2);
     expect(code, stderr).not.toBe(3);
@@ -124,6 +148,7 @@ describe.skipIf(!existsSync(MAIN))('wacrm resume after SIGKILL in the middle of 
     const resumedAt = all.findIndex((r) => r.type === 'run.resumed');
     expect(resumedAt).toBeGreaterThan(0);
     expect(all.at(-1)?.type).toBe('run.finished');
+    expect(existsSync(join(runDir, 'journal.lock'))).toBe(false);
     const soak = all.filter((r) => r['suite'] === 'soak');
     // Every arrival index appears exactly once as launched or dropped, across both processes.
     const arrivals = soak.filter((r) => r.type === 'flow.launched' || r.type === 'flow.dropped');

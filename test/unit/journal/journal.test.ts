@@ -1,4 +1,5 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { WacrmError } from '../../../src/errors.js';
 import {
   type CheckpointState,
   JOURNAL_FILE,
+  LOCK_FILE,
   openJournal,
   readJournal,
 } from '../../../src/journal/journal.js';
@@ -178,6 +180,34 @@ describe('openJournal / readJournal', () => {
       expect((e as WacrmError).code).toBe('WACRM_RUN_DIR_INVALID');
       expect((e as Error).message).toMatch(/newer wacrm \(journal version 99/);
     }
+  });
+
+  it('one writer per run directory: a live holder is refused, a dead one taken over, the lock released on close', async () => {
+    const lock = join(dir, LOCK_FILE);
+    // Another live process holds it (this test's parent process).
+    writeFileSync(lock, `${process.ppid}\n`);
+    try {
+      openJournal(dir, { clock: new VirtualClock() });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as WacrmError).code).toBe('WACRM_RUN_DIR_BUSY');
+      expect((e as WacrmError).exitCode).toBe(2);
+      expect((e as Error).message).toMatch(
+        new RegExp(`being written by another process \\(pid ${process.ppid}\\)`),
+      );
+      expect((e as WacrmError).hint).toContain(lock);
+    }
+    expect(readFileSync(lock, 'utf8').trim()).toBe(String(process.ppid));
+    // A holder that is gone (a run killed with SIGKILL): taken over.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    writeFileSync(lock, `${gone.stdout}\n`);
+    const j = openJournal(dir, { clock: new VirtualClock() });
+    expect(readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    j.append({ type: 'x' });
+    await j.close();
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('rejects a record without a type', () => {
