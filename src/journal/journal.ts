@@ -6,15 +6,14 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readSync,
   statSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, RealClock, type TimerHandle } from '../../mocks/shared/clock.js';
 import { WacrmError } from '../errors.js';
+import { takeWriterLock } from './lock.js';
 import {
   type CheckpointState,
   JOURNAL_FILE,
@@ -24,6 +23,7 @@ import {
   terminalFlowTypes,
 } from './records.js';
 
+export { LOCK_FILE } from './lock.js';
 export * from './records.js';
 
 /** Options of {@link openJournal}. */
@@ -56,68 +56,6 @@ export interface RunJournal<S = CheckpointState> {
 }
 
 const CHUNK = 64 * 1024;
-
-/** Beside the journal while a process writes it: that process's pid. */
-export const LOCK_FILE = 'journal.lock';
-
-/** Whether a process with this pid exists (EPERM: it does, under another user). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Makes this process the one writer of the run directory's journal: creates `journal.lock` holding
- * its pid, exclusively. A lock whose process is gone (a run killed with SIGKILL) is taken over; a
- * lock held by a live process is refused with WACRM_RUN_DIR_BUSY, so `wacrm resume` started twice,
- * or a `wacrm run --out` into a directory a run is still writing, cannot interleave two journals.
- * Returns the function that releases the lock (only while it is still this process's).
- */
-function takeWriterLock(runDir: string): () => void {
-  const path = join(runDir, LOCK_FILE);
-  const mine = String(process.pid);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, `${mine}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      return () => {
-        try {
-          if (readFileSync(path, 'utf8').trim() === mine) unlinkSync(path);
-        } catch {
-          // Already gone: nothing to release.
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-    }
-    let holder = Number.NaN;
-    try {
-      holder = Number(readFileSync(path, 'utf8').trim());
-    } catch {
-      // Removed meanwhile: try again.
-    }
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
-      throw new WacrmError(
-        'WACRM_RUN_DIR_BUSY',
-        `the run in ${runDir} is being written by another process (pid ${holder})`,
-        `wait for it to finish or stop it; if pid ${holder} is not a wacrm process, delete ${path}`,
-      );
-    }
-    try {
-      unlinkSync(path);
-    } catch {
-      // Someone else removed the stale lock first: the next attempt decides.
-    }
-  }
-}
 
 /**
  * Cuts a torn last line (a write interrupted by SIGKILL or power loss) so the next append starts on a
