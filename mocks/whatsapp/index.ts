@@ -4,6 +4,7 @@
  */
 export { buildWhatsAppMock, type WhatsAppMockHandle } from './app.js';
 export type { VerifyResult } from './core.js';
+export { AUTO_STATUS_BATCH, DEFAULT_STATUS_BATCH_ABOVE_PER_SEC } from './core.js';
 export {
   ERROR_CATALOGUE,
   type ErrorDef,

@@ -5,7 +5,9 @@ import { RealClock } from '../../mocks/shared/clock.js';
 import { SpecError } from '../../mocks/shared/distributions.js';
 import { type FaultRule, formatFaultSpec, parseFaultSpec } from '../../mocks/shared/faults.js';
 import {
+  AUTO_STATUS_BATCH,
   buildWhatsAppMock,
+  DEFAULT_STATUS_BATCH_ABOVE_PER_SEC,
   type MessagingTier,
   type WhatsAppMockOptions,
 } from '../../mocks/whatsapp/index.js';
@@ -30,6 +32,9 @@ export const MOCK_WHATSAPP_DEFAULTS = {
   windowErrorMode: 'async',
   statusBatch: 'auto',
 } as const;
+
+/** The 'auto' status batching threshold as the help and the banner print it. */
+const AUTO_ABOVE = DEFAULT_STATUS_BATCH_ABOVE_PER_SEC.toLocaleString('en-US');
 
 /** Raw flag values as commander hands them over. */
 interface RawFlags {
@@ -263,7 +268,7 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
     .option('--seed <n>', 'seed for all randomness (wamids, status delays, template reviews)', String(d.seed))
     .option(
       '--status-batch <n|auto>',
-      'statuses per webhook: 1 = always one (as Meta usually sends), n = up to n collected for 50 ms, auto = one each up to 5,000 statuses/s, up to 100 above',
+      `statuses per webhook: 1 = always one (as Meta usually sends), n = up to n collected for 50 ms, auto = one each up to ${AUTO_ABOVE} statuses/s, up to ${AUTO_STATUS_BATCH} above`,
       String(d.statusBatch),
     )
     .option('--verify-webhook', 'run the hub.challenge handshake against --webhook-url after starting')
@@ -305,7 +310,7 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
       );
       const batch = o.webhook?.statusBatch ?? 'auto';
       io.out(
-        `  seed:              ${o.seed}; statuses per webhook: ${batch === 'auto' ? 'one each, batched above 5,000/s' : `up to ${batch}`}`,
+        `  seed:              ${o.seed}; statuses per webhook: ${batch === 'auto' ? `one each, batched above ${AUTO_ABOVE}/s` : `up to ${batch}`}`,
       );
       io.out(
         `  faults:            ${settings.faultSpecs.length === 0 ? '(none)' : settings.faultSpecs.join(', ')}`,
