@@ -59,26 +59,24 @@ describe('the connector as a process', () => {
     await crm.close();
   });
 
+  /** Where the connector finds the stand-ins (credentials come separately). */
+  const standInFlags = () => [
+    '--port',
+    '0',
+    '--wa-base-url',
+    wa.url,
+    '--wa-phone-number-id',
+    'PNID',
+    '--crm-base-url',
+    `${crm.url}/api/v1`,
+  ];
+
   it('prints exactly one listening line, serves, and drains and exits 0 on SIGTERM', async () => {
-    const p = run(
-      [
-        '--port',
-        '0',
-        '--wa-base-url',
-        wa.url,
-        '--wa-phone-number-id',
-        'PNID',
-        '--crm-base-url',
-        crm.url + '/api/v1',
-        '--fault',
-        'no-tags',
-      ],
-      {
-        WACRM_CONNECTOR_WA_ACCESS_TOKEN: 'wa-token',
-        WACRM_CONNECTOR_CRM_TOKEN: 'crm-token',
-        WACRM_CONNECTOR_WA_APP_SECRET: 'app-secret',
-      },
-    );
+    const p = run([...standInFlags(), '--fault', 'no-tags'], {
+      WACRM_CONNECTOR_WA_ACCESS_TOKEN: 'wa-token',
+      WACRM_CONNECTOR_CRM_TOKEN: 'crm-token',
+      WACRM_CONNECTOR_WA_APP_SECRET: 'app-secret',
+    });
     try {
       await until(() => p.stdout.length > 0, 15_000, 'the listening line');
       const line = JSON.parse(p.stdout[0] as string) as { event: string; url: string; pid: number };
@@ -108,18 +106,11 @@ describe('the connector as a process', () => {
     const harnessSource = `
       const { spawnConnector } = await import(${JSON.stringify(join(ROOT, 'dist', 'src', 'run', 'connector-process.js'))});
       const c = await spawnConnector(${JSON.stringify([
-        '--port',
-        '0',
-        '--wa-base-url',
-        wa.url,
-        '--wa-phone-number-id',
-        'PNID',
+        ...standInFlags(),
         '--wa-access-token',
         'wa-token',
         '--wa-app-secret',
         'app-secret',
-        '--crm-base-url',
-        `${crm.url}/api/v1`,
         '--crm-token',
         'crm-token',
       ])});

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   clockOf,
   entries,
+  FIXED_TIMING,
   graphError,
   inbound,
   makeMock,
@@ -274,13 +275,7 @@ describe('status batching', () => {
   it("'auto' batches once the status rate passes statusBatchAbovePerSec, and stops when it falls", async () => {
     ({ app } = makeMock({
       webhook: { statusBatchAbovePerSec: 4, statusBatchWindowMs: 0 },
-      statusTiming: {
-        sent: { kind: 'fixed', ms: 100 },
-        delivered: { kind: 'fixed', ms: 200 },
-        read: { kind: 'fixed', ms: 1000 },
-        readProbability: 1,
-        failureRate: 0,
-      },
+      statusTiming: { ...FIXED_TIMING, read: { kind: 'fixed', ms: 1000 } },
     }));
     const clock = clockOf(app);
     // Ten messages at once: ten `sent` statuses fall due together 100 ms later.

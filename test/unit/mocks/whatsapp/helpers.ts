@@ -1,7 +1,11 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { VirtualClock } from '../../../../mocks/shared/clock.js';
 import type { JournalEntry } from '../../../../mocks/shared/journal.js';
-import { buildWhatsAppMock, type WhatsAppMockOptions } from '../../../../mocks/whatsapp/index.js';
+import {
+  buildWhatsAppMock,
+  type StatusTiming,
+  type WhatsAppMockOptions,
+} from '../../../../mocks/whatsapp/index.js';
 
 /** Ids and credentials the WhatsApp mock tests use. */
 export const T = {
@@ -15,6 +19,15 @@ export const T = {
 } as const;
 
 /** A mock on a VirtualClock with fixed, short status delays and generous limits unless overridden. */
+/** The status timing of {@link makeMock}: fixed delays (100, 200, 300 ms), every message read. */
+export const FIXED_TIMING: StatusTiming = {
+  sent: { kind: 'fixed', ms: 100 },
+  delivered: { kind: 'fixed', ms: 200 },
+  read: { kind: 'fixed', ms: 300 },
+  readProbability: 1,
+  failureRate: 0,
+};
+
 export function makeMock(over: Partial<WhatsAppMockOptions> = {}): {
   app: FastifyInstance;
   clock: VirtualClock;
@@ -31,13 +44,7 @@ export function makeMock(over: Partial<WhatsAppMockOptions> = {}): {
     wabaId: T.waba,
     throughputPerSec: 1000,
     pairRate: { perSec: 100, burst: 100 },
-    statusTiming: {
-      sent: { kind: 'fixed', ms: 100 },
-      delivered: { kind: 'fixed', ms: 200 },
-      read: { kind: 'fixed', ms: 300 },
-      readProbability: 1,
-      failureRate: 0,
-    },
+    statusTiming: FIXED_TIMING,
     ...over,
   });
   return { app, clock };
