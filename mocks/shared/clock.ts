@@ -14,6 +14,11 @@ export interface Clock {
   nowMs(): number;
   /** Wall-clock milliseconds since the Unix epoch, as this clock sees it (for payload timestamps). */
   epochMs(): number;
+  /**
+   * Optional: `epochMs()` at the moment this clock read `nowMs` (so a caller that has just read
+   * `nowMs()` gets both stamps from one reading). Without it, callers read `epochMs()` again.
+   */
+  epochAt?(nowMs: number): number;
   /** Runs `fn` once `delayMs` of this clock's time has passed. */
   setTimeout(fn: () => void, delayMs: number): TimerHandle;
   /** Cancels a pending timer; unknown or fired handles are ignored. */
@@ -32,6 +37,9 @@ export class RealClock implements Clock {
   }
   epochMs(): number {
     return this.epochOriginMs + performance.now();
+  }
+  epochAt(nowMs: number): number {
+    return this.epochOriginMs + nowMs;
   }
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     const id = nextTimerId++;
@@ -81,6 +89,9 @@ export class VirtualClock implements Clock {
   }
   epochMs(): number {
     return this.epochOriginMs + this.currentMs;
+  }
+  epochAt(nowMs: number): number {
+    return this.epochOriginMs + nowMs;
   }
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     const id = nextTimerId++;
@@ -143,6 +154,9 @@ export class ScaledClock implements Clock {
   }
   epochMs(): number {
     return this.epochOriginMs + this.nowMs();
+  }
+  epochAt(nowMs: number): number {
+    return this.epochOriginMs + nowMs;
   }
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     return this.real.setTimeout(fn, delayMs / this.timeScale);

@@ -45,7 +45,7 @@ export class Journal extends EventEmitter {
 
   constructor(
     readonly source: string,
-    private readonly clock: { nowMs(): number; epochMs(): number },
+    private readonly clock: { nowMs(): number; epochMs(): number; epochAt?(nowMs: number): number },
     private readonly capacity = 200_000,
   ) {
     super();
@@ -54,10 +54,12 @@ export class Journal extends EventEmitter {
 
   /** Appends an entry stamped now and notifies listeners. */
   append(kind: string, data: Record<string, unknown>): JournalEntry {
+    const clock = this.clock;
+    const atMs = clock.nowMs();
     const entry: JournalEntry = {
       seq: ++this.seq,
-      atMs: this.clock.nowMs(),
-      epochMs: this.clock.epochMs(),
+      atMs,
+      epochMs: clock.epochAt ? clock.epochAt(atMs) : clock.epochMs(),
       source: this.source,
       kind,
       data,

@@ -155,3 +155,96 @@ export class RecencyMap<K, V> {
     }
   }
 }
+
+/**
+ * A bounded first-in-first-out list: past `capacity`, each push overwrites the oldest item and
+ * hands it back. O(1) per push, no per-item allocation.
+ */
+export class BoundedRing<T> {
+  private items: T[] = [];
+  /** Index of the oldest item once the ring is full. */
+  private head = 0;
+
+  constructor(readonly capacity = Number.POSITIVE_INFINITY) {
+    if (!(capacity >= 1)) throw new RangeError(`capacity must be ≥ 1, got ${capacity}`);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Appends `item`; returns the item it displaced when the ring was full. */
+  push(item: T): T | undefined {
+    if (this.items.length < this.capacity) {
+      this.items.push(item);
+      return undefined;
+    }
+    const oldest = this.items[this.head];
+    this.items[this.head] = item;
+    this.head = (this.head + 1) % this.capacity;
+    return oldest;
+  }
+
+  /** Up to `limit` items, newest first, that pass `filter`. */
+  newest(limit: number, filter: (item: T) => boolean = () => true): T[] {
+    const out: T[] = [];
+    const n = this.items.length;
+    for (let i = 1; i <= n && out.length < limit; i++) {
+      const item = this.items[(this.head - i + n) % n] as T;
+      if (filter(item)) out.push(item);
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/**
+ * A bounded Map for keys that are only ever added, never moved or deleted one by one (message ids):
+ * past `capacity` the oldest key goes. Where nothing is touched this is cheaper than RecencyMap —
+ * one Map insertion per new key (and one deletion once full), the order kept in a ring of keys.
+ * Setting a key that is already there replaces its value and keeps its place.
+ */
+export class FifoMap<K, V> {
+  private readonly map = new Map<K, V>();
+  private readonly order: BoundedRing<K>;
+  /** Entries dropped for capacity since construction (or the last clear). */
+  evicted = 0;
+
+  constructor(readonly capacity = Number.POSITIVE_INFINITY) {
+    this.order = new BoundedRing(capacity);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
+  set(key: K, value: V): void {
+    const before = this.map.size;
+    this.map.set(key, value);
+    if (this.map.size === before) return;
+    if (this.order.size < this.capacity) {
+      this.order.push(key);
+      return;
+    }
+    this.map.delete(this.order.push(key) as K);
+    this.evicted++;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.order.clear();
+    this.evicted = 0;
+  }
+}

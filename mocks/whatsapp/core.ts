@@ -5,7 +5,7 @@ import { FaultController, type FaultRule } from '../shared/faults.js';
 import { Journal, type JournalEntry } from '../shared/journal.js';
 import { MetricsRegistry } from '../shared/metrics.js';
 import { createRng, type Rng } from '../shared/random.js';
-import { RecencyMap } from '../shared/recency-map.js';
+import { BoundedRing, FifoMap, RecencyMap } from '../shared/recency-map.js';
 import { type ErrorProfile, GraphError, invalidValue } from './errors.js';
 import { buildInbound } from './inbound.js';
 import { SendLimits } from './limits.js';
@@ -21,9 +21,21 @@ import {
   type WhatsAppMockOptions,
 } from './options.js';
 import { RecipientCache } from './phone.js';
-import { type RenderedContent, type RenderedTemplate, renderTemplate, resolveTemplate } from './render.js';
+import {
+  bindTemplate,
+  materialize,
+  type RenderedTemplate,
+  resolveTemplate,
+  type TemplateBinding,
+} from './render.js';
 import { SEED_TEMPLATES } from './seed-templates.js';
-import { type OutboundMessage, pricingFor, type StatusPlan, StatusSimulator } from './statuses.js';
+import {
+  type NextStatus,
+  type OutboundMessage,
+  pricingFor,
+  type StatusPlan,
+  StatusSimulator,
+} from './statuses.js';
 import { type StoredTemplate, type TemplateRecord, TemplateStore } from './templates.js';
 import { validateSend } from './validate.js';
 import { makeNumericId, makeTraceId, makeWamid } from './wamid.js';
@@ -32,6 +44,7 @@ import {
   inboundWebhook,
   type StatusObject,
   statusJson,
+  statusJsonTail,
   statusWebhook,
   templateStatusWebhook,
 } from './webhooks.js';
@@ -166,7 +179,23 @@ export function resolveConfig(opts: WhatsAppMockOptions): ResolvedConfig {
 interface MessageRecord {
   direction: 'outbound' | 'inbound';
   waId: string;
+  wamid: string;
+  /** When the mock accepted or created it (epoch ms on the mock's clock). */
+  atEpochMs: number;
+  /**
+   * A template send, while it is among the newest `renderedCapacity`: what it bound to its
+   * template, rendered again when asked for (far smaller to keep than the rendered send).
+   */
+  binding: TemplateBinding | undefined;
 }
+
+/** A kept template send, rendered again. */
+function renderedOf(record: MessageRecord, binding: TemplateBinding): RenderedTemplate {
+  return { wamid: record.wamid, to: record.waId, atEpochMs: record.atEpochMs, ...materialize(binding) };
+}
+
+/** Messages the mock remembers by id, at least this many (more when `renderedCapacity` is larger). */
+const MESSAGES_KEPT = 200_000;
 
 /** The result of one accepted send, ready to serialise. */
 export interface SendResult {
@@ -265,8 +294,10 @@ export class WhatsAppCore {
   private dispatcherImpl: WebhookDispatcher;
   private webhookUrl: string | undefined;
   private readonly recipients = new RecipientCache();
-  private readonly messages = new RecencyMap<string, MessageRecord>(200_000);
-  private readonly rendered: RecencyMap<string, RenderedTemplate>;
+  /** Every message by wamid; template sends carry their rendered text while it is kept. */
+  private readonly messages: FifoMap<string, MessageRecord>;
+  /** The records that hold rendered text, oldest first; one pushed out loses its text. */
+  private readonly rendered: BoundedRing<MessageRecord>;
   /** wa_id → the newest message sent to that user (what a button tap replies to). */
   private readonly lastOutbound = new RecencyMap<string, string>(200_000);
   private readonly rngWamid: Rng;
@@ -324,7 +355,8 @@ export class WhatsAppCore {
     this.ownWaId = digits(cfg.displayPhoneNumber);
     this.webhookUrl = cfg.webhookUrl;
     this.dispatcherImpl = this.makeDispatcher();
-    this.rendered = new RecencyMap(cfg.renderedCapacity);
+    this.rendered = new BoundedRing(cfg.renderedCapacity);
+    this.messages = new FifoMap(Math.max(MESSAGES_KEPT, cfg.renderedCapacity));
     this.limits = new SendLimits(this.clock, {
       throughputPerSec: cfg.throughputPerSec,
       pairRate: cfg.pairRate,
@@ -342,10 +374,8 @@ export class WhatsAppCore {
       clock: this.clock,
       rng: statusRng,
       timing: cfg.statusTiming,
-      emit: (msg, s) => this.emitStatus(msg, s),
+      emit: (msg, s, next) => this.emitStatus(msg, s, next),
       flush: () => this.flushStatuses(),
-      scheduled: (msg, status, dueInMs) =>
-        this.journal.append('status.scheduled', { wamid: msg.wamid, status, phone: msg.waId, dueInMs }),
       finished: (msg) => this.journal.append('status.finished', { wamid: msg.wamid, phone: msg.waId }),
       reorder: () => this.faults.webhookReorder(),
     });
@@ -511,12 +541,12 @@ export class WhatsAppCore {
     if (this.cfg.allowedRecipients && !this.cfg.allowedRecipients.has(waId)) throw new GraphError(131030);
 
     let template: StoredTemplate | undefined;
-    let content: RenderedContent | undefined;
+    let bound: { binding: TemplateBinding; text: string } | undefined;
     if (req.type === 'template') {
       const tplObj = req.content as Record<string, unknown>;
       if (typeof tplObj['name'] === 'string') note.templateName = tplObj['name'];
       template = resolveTemplate(this.templates, tplObj);
-      content = renderTemplate(template, tplObj['components']);
+      bound = bindTemplate(template, tplObj['components']);
     }
     const windowOpen = this.limits.windowOpen(waId);
     // A sync 131047 is a validation answer: it comes before the rate limits and spends none of them.
@@ -542,17 +572,20 @@ export class WhatsAppCore {
     }
 
     const wamid = makeWamid(this.rngWamid, waId, 'outbound');
-    this.messages.set(wamid, { direction: 'outbound', waId });
+    const atEpochMs = this.clock.epochMs();
+    const record: MessageRecord = { direction: 'outbound', waId, wamid, atEpochMs, binding: undefined };
+    this.messages.set(wamid, record);
     this.lastOutbound.touch(waId, wamid);
     const msg: OutboundMessage = { wamid, waId, pricing: pricingFor(template?.category, windowOpen) };
     if (req.bizOpaque !== undefined) msg.bizOpaque = req.bizOpaque;
     const entry: Record<string, unknown> = { wamid, to: req.to, phone: waId, type: req.type };
-    if (template && content) {
-      const rendered: RenderedTemplate = { wamid, to: waId, atEpochMs: this.clock.epochMs(), ...content };
-      this.rendered.set(wamid, rendered);
+    if (template && bound) {
+      record.binding = bound.binding;
+      const dropped = this.rendered.push(record);
+      if (dropped) dropped.binding = undefined;
       entry['templateName'] = template.name;
       entry['templateLanguage'] = template.language;
-      entry['renderedText'] = content.text;
+      entry['renderedText'] = bound.text;
       entry['category'] = template.category;
     } else if (req.summary !== undefined) {
       entry['text'] = req.summary;
@@ -563,8 +596,10 @@ export class WhatsAppCore {
     this.counts.accepted++;
     const type = req.type;
     this.counters.accepted.inc(type, () => ({ type }));
+    const first = this.statuses.start(msg, plan);
+    entry['next'] = first.status;
+    entry['nextDueInMs'] = first.dueInMs;
     this.journal.append('message.accepted', entry);
-    this.statuses.start(msg, plan);
 
     // Built as text: the send path is the mock's hot path and this shape never varies.
     const json =
@@ -599,7 +634,7 @@ export class WhatsAppCore {
     this.journal.append('message.rejected', entry);
   }
 
-  private emitStatus(msg: OutboundMessage, s: StatusObject): void {
+  private emitStatus(msg: OutboundMessage, s: StatusObject, next: NextStatus | undefined): void {
     this.counts.statusesEmitted++;
     const status = s.status;
     this.counters.statuses.inc(status, () => ({ status }));
@@ -607,9 +642,15 @@ export class WhatsAppCore {
     const err = s.errors?.[0];
     if (err) entry['errorCode'] = err.code;
     if (msg.bizOpaque !== undefined) entry['bizOpaque'] = msg.bizOpaque;
+    if (next) {
+      entry['next'] = next.status;
+      entry['nextDueInMs'] = next.dueInMs;
+    }
+    if (msg.jsonTail === undefined) msg.jsonTail = statusJsonTail(s);
+    const json = statusJson(s, msg.jsonTail);
     if (!this.batchingNow()) {
       // Built as text around the one status: the envelope never changes.
-      const body = this.statusEnvelope.prefix + statusJson(s) + this.statusEnvelope.suffix;
+      const body = this.statusEnvelope.prefix + json + this.statusEnvelope.suffix;
       this.enqueueStatuses(s.id, body, [s.id], [status]);
     } else {
       const shard = shardOf(msg.waId);
@@ -618,7 +659,7 @@ export class WhatsAppCore {
         batch = { json: '', wamids: [], kinds: [] };
         this.statusBatches.set(shard, batch);
       }
-      batch.json += (batch.json === '' ? '' : ',') + statusJson(s);
+      batch.json += (batch.json === '' ? '' : ',') + json;
       batch.wamids.push(s.id);
       batch.kinds.push(status);
       if (batch.wamids.length >= this.statusBatch) this.flushShard(shard, batch);
@@ -704,7 +745,13 @@ export class WhatsAppCore {
     }
     const message: Record<string, unknown> = { from, id: wamid, timestamp, type: m.type, ...rest };
     if (m.type !== 'system') this.limits.openWindow(m.waId);
-    this.messages.set(wamid, { direction: 'inbound', waId: m.waId });
+    this.messages.set(wamid, {
+      direction: 'inbound',
+      waId: m.waId,
+      wamid,
+      atEpochMs: this.clock.epochMs(),
+      binding: undefined,
+    });
     const body = inboundWebhook(
       this.env,
       message,
@@ -761,12 +808,18 @@ export class WhatsAppCore {
 
   /** Rendered text of an accepted template send. */
   renderedText(wamid: string): RenderedTemplate | undefined {
-    return this.rendered.get(wamid);
+    const record = this.messages.get(wamid);
+    return record?.binding ? renderedOf(record, record.binding) : undefined;
   }
 
   /** The newest rendered sends, optionally of one template. */
   recentRendered(limit: number, name?: string): RenderedTemplate[] {
-    return this.rendered.newest(limit, name === undefined ? undefined : (r) => r.name === name);
+    return this.rendered
+      .newest(
+        limit,
+        (r) => r.binding !== undefined && (name === undefined || r.binding.template.name === name),
+      )
+      .map((r) => renderedOf(r, r.binding as TemplateBinding));
   }
 
   /** Points webhooks at `url` (undefined holds them). Throws RangeError on a bad URL. */

@@ -272,40 +272,55 @@ interface SendComponent {
   index?: number;
 }
 
+/** Most components a send may carry (Graph's limit). */
+const MAX_COMPONENTS = 20;
+
+/** The error paths of each component index, written once rather than on every send. */
+const COMPONENT_PATHS = Array.from({ length: MAX_COMPONENTS }, (_, i) => {
+  const path = at("template['components']", i);
+  return {
+    path,
+    type: at(path, 'type'),
+    parameters: at(path, 'parameters'),
+    subType: at(path, 'sub_type'),
+    index: at(path, 'index'),
+  };
+});
+
 function parseComponents(raw: unknown): SendComponent[] {
   if (raw === undefined || raw === null) return [];
-  const list = reqArray(raw, "template['components']", 0, 20);
+  const list = reqArray(raw, "template['components']", 0, MAX_COMPONENTS);
   return list.map((c, i) => {
-    const path = at("template['components']", i);
-    const obj = reqObject(c, path);
-    onlyKeys(obj, COMPONENT_KEYS, path);
-    const type = reqString(obj['type'], at(path, 'type'), 16).toLowerCase();
+    const paths = COMPONENT_PATHS[i] as (typeof COMPONENT_PATHS)[number];
+    const obj = reqObject(c, paths.path);
+    onlyKeys(obj, COMPONENT_KEYS, paths.path);
+    const type = reqString(obj['type'], paths.type, 16).toLowerCase();
     if (type !== 'header' && type !== 'body' && type !== 'button') {
-      throw invalidValue(`Param ${at(path, 'type')} must be one of header, body, button.`);
+      throw invalidValue(`Param ${paths.type} must be one of header, body, button.`);
     }
     const paramsRaw = obj['parameters'];
     const params =
       paramsRaw === undefined || paramsRaw === null
         ? []
-        : reqArray(paramsRaw, at(path, 'parameters'), 0, 100).map(
-            (p, j) => fastParam(p) ?? parseParam(p, at(at(path, 'parameters'), j)),
+        : reqArray(paramsRaw, paths.parameters, 0, 100).map(
+            (p, j) => fastParam(p) ?? parseParam(p, at(paths.parameters, j)),
           );
     const out: SendComponent = { type, params };
     if (type === 'button') {
-      out.subType = reqString(obj['sub_type'], at(path, 'sub_type'), 32).toLowerCase();
+      out.subType = reqString(obj['sub_type'], paths.subType, 32).toLowerCase();
       const idx = obj['index'];
       const n =
         typeof idx === 'number' ? idx : typeof idx === 'string' && /^\d+$/.test(idx) ? Number(idx) : NaN;
-      if (idx === undefined || idx === null) throw missingParam(at(path, 'index'));
-      if (!Number.isInteger(n) || n < 0 || n > 9)
-        throw invalidValue(`Param ${at(path, 'index')} must be 0 to 9.`);
+      if (idx === undefined || idx === null) throw missingParam(paths.index);
+      if (!Number.isInteger(n) || n < 0 || n > 9) throw invalidValue(`Param ${paths.index} must be 0 to 9.`);
       out.index = n;
     }
     return out;
   });
 }
 
-function renderButton(b: CompiledButton, comp: SendComponent | undefined): RenderedButton {
+/** Checks a send's parameters for one template button; returns the value the button carries (payload, URL suffix, code). */
+function bindButton(b: CompiledButton, comp: SendComponent | undefined): string | undefined {
   const where = `button at index ${b.index} (${b.type})`;
   if (comp && !SUB_TYPE_FOR[b.type].includes(comp.subType ?? '')) {
     throw formatMismatch(`${where}: sub_type ${comp.subType} does not match the template button`);
@@ -317,36 +332,55 @@ function renderButton(b: CompiledButton, comp: SendComponent | undefined): Rende
       const p = params[0];
       if (p && p.type !== 'payload')
         throw formatMismatch(`${where}: expected a payload parameter, got ${p.type}`);
-      const out: RenderedButton = { index: b.index, type: 'quick_reply', text: b.text };
-      if (p) out.payload = p.value;
-      return out;
+      return p?.value;
     }
     case 'URL': {
       const expected = b.needsParam ? 1 : 0;
       if (params.length !== expected) throw countMismatch(where, params.length, expected);
       const p = params[0];
       if (p && p.type !== 'text') throw formatMismatch(`${where}: expected a text parameter, got ${p.type}`);
-      const url = fillText(b.url ?? { parts: [''], vars: [] }, p ? { '1': p.value } : {});
-      return { index: b.index, type: 'url', text: b.text, url };
+      return p?.value;
     }
-    case 'PHONE_NUMBER': {
+    case 'PHONE_NUMBER':
       if (params.length > 0) throw countMismatch(where, params.length, 0);
-      return { index: b.index, type: 'phone_number', text: b.text, phoneNumber: b.phoneNumber ?? '' };
-    }
+      return undefined;
     case 'COPY_CODE': {
       if (params.length !== 1) throw countMismatch(where, params.length, 1);
       const p = params[0] as Param;
       if (p.type !== 'coupon_code')
         throw formatMismatch(`${where}: expected a coupon_code parameter, got ${p.type}`);
-      return { index: b.index, type: 'copy_code', text: b.text, code: p.value };
+      return p.value;
     }
     default: {
       if (params.length !== 1) throw countMismatch(where, params.length, 1);
       const p = params[0] as Param;
       if (p.type !== 'text')
         throw formatMismatch(`${where}: expected a text parameter with the code, got ${p.type}`);
-      return { index: b.index, type: 'otp', text: b.text, code: p.value };
+      return p.value;
     }
+  }
+}
+
+const NO_TEXT = { parts: [''], vars: [] };
+
+/** A template button as the customer sees it, given the value the send bound to it. */
+function buttonOf(b: CompiledButton, value: string | undefined): RenderedButton {
+  switch (b.type) {
+    case 'QUICK_REPLY': {
+      const out: RenderedButton = { index: b.index, type: 'quick_reply', text: b.text };
+      if (value !== undefined) out.payload = value;
+      return out;
+    }
+    case 'URL': {
+      const url = fillText(b.url ?? NO_TEXT, value !== undefined ? { '1': value } : {});
+      return { index: b.index, type: 'url', text: b.text, url };
+    }
+    case 'PHONE_NUMBER':
+      return { index: b.index, type: 'phone_number', text: b.text, phoneNumber: b.phoneNumber ?? '' };
+    case 'COPY_CODE':
+      return { index: b.index, type: 'copy_code', text: b.text, code: value ?? '' };
+    default:
+      return { index: b.index, type: 'otp', text: b.text, code: value ?? '' };
   }
 }
 
@@ -383,10 +417,32 @@ export function resolveTemplate(store: TemplateStore, tpl: Record<string, unknow
 }
 
 /**
- * Checks a template send's components against the template (parameter count, names, types,
- * buttons) and renders the final header/body/footer/buttons. Throws the GraphError Meta gives.
+ * What a template send bound to its template: enough to render it again, and much smaller than
+ * the rendered send (the mock keeps the last 100,000 of these, so what each holds matters).
  */
-export function renderTemplate(t: StoredTemplate, componentsRaw: unknown): RenderedContent {
+export interface TemplateBinding {
+  template: StoredTemplate;
+  /** The template's category when it was sent (a template can be recategorised later). */
+  category: TemplateCategory;
+  /** TEXT header: values by placeholder. */
+  headerValues: Record<string, string> | undefined;
+  /** Media header: the parameter's link or media id. */
+  headerMedia: { link?: string; mediaId?: string } | undefined;
+  /** Body values by placeholder. */
+  bodyParams: Record<string, string>;
+  /** Per template button (same order): the value the send gave it, if any. */
+  buttonValues: Array<string | undefined>;
+}
+
+/**
+ * Checks a template send's components against the template (parameter count, names, types,
+ * buttons, rendered lengths). Returns what was bound and the text the customer sees (header, body
+ * and footer joined with '\n'). Throws the GraphError Meta gives.
+ */
+export function bindTemplate(
+  t: StoredTemplate,
+  componentsRaw: unknown,
+): { binding: TemplateBinding; text: string } {
   const comps = parseComponents(componentsRaw);
   let headerComp: SendComponent | undefined;
   let bodyComp: SendComponent | undefined;
@@ -406,30 +462,22 @@ export function renderTemplate(t: StoredTemplate, componentsRaw: unknown): Rende
   }
   const ct = t.compiled;
   const format = t.parameter_format;
-  const out: RenderedContent = {
-    name: t.name,
-    language: t.language,
-    category: t.category,
-    parameterFormat: format,
-    body: '',
-    buttons: [],
-    text: '',
-    bodyParams: {},
-  };
 
   // Header: text placeholders, or exactly one media/location parameter of the header's format.
   const hp = headerComp?.params ?? [];
+  let headerValues: Record<string, string> | undefined;
+  let headerMedia: TemplateBinding['headerMedia'];
+  let headerText: string | undefined;
   if (!ct.header) {
     if (hp.length > 0) throw countMismatch('header', hp.length, 0);
   } else if (ct.header.format === 'TEXT') {
-    const values = bindParams('header', hp, ct.headerVars, format, HEADER_TEXT_TYPES);
-    const text = fillText(ct.header.text ?? { parts: [''], vars: [] }, values);
-    if (text.length > 60) {
+    headerValues = bindParams('header', hp, ct.headerVars, format, HEADER_TEXT_TYPES);
+    headerText = fillText(ct.header.text ?? NO_TEXT, headerValues);
+    if (headerText.length > 60) {
       throw new GraphError(132005, {
-        details: `header: text is ${text.length} characters after parameters; the limit is 60`,
+        details: `header: text is ${headerText.length} characters after parameters; the limit is 60`,
       });
     }
-    out.header = { format: 'TEXT', text };
   } else {
     const expected = ct.header.format.toLowerCase();
     const p = hp[0];
@@ -438,32 +486,73 @@ export function renderTemplate(t: StoredTemplate, componentsRaw: unknown): Rende
         `header: Format mismatch, expected ${ct.header.format}, received ${p && hp.length === 1 ? p.type.toUpperCase() : 'UNKNOWN'}`,
       );
     }
-    out.header = { format: ct.header.format };
-    if (p.link) out.header.link = p.link;
-    if (p.mediaId) out.header.mediaId = p.mediaId;
+    headerMedia = {};
+    if (p.link) headerMedia.link = p.link;
+    if (p.mediaId) headerMedia.mediaId = p.mediaId;
   }
 
-  const values = bindParams('body', bodyComp?.params ?? [], ct.bodyVars, format, BODY_TYPES);
-  out.bodyParams = values;
-  out.body = fillText(ct.body, values);
-  if (out.body.length > 1024) {
+  const bodyParams = bindParams('body', bodyComp?.params ?? [], ct.bodyVars, format, BODY_TYPES);
+  const body = fillText(ct.body, bodyParams);
+  if (body.length > 1024) {
     throw new GraphError(132005, {
-      details: `body: text is ${out.body.length} characters after parameters; the limit is 1024`,
+      details: `body: text is ${body.length} characters after parameters; the limit is 1024`,
     });
   }
-  if (ct.footer !== undefined) out.footer = ct.footer;
 
   for (const idx of buttonComps.keys()) {
     if (!ct.buttons[idx]) throw invalidValue(`Button at index ${idx} does not exist in template ${t.name}.`);
   }
-  out.buttons = ct.buttons.map((b) => {
+  const buttonValues = ct.buttons.map((b) => {
     const comp = buttonComps.get(b.index);
     if (!comp && b.needsParam) throw countMismatch(`button at index ${b.index} (${b.type})`, 0, 1);
-    return renderButton(b, comp);
+    return bindButton(b, comp);
   });
 
-  let text = out.header?.text === undefined ? out.body : `${out.header.text}\n${out.body}`;
-  if (out.footer !== undefined) text += `\n${out.footer}`;
-  out.text = text;
+  const binding: TemplateBinding = {
+    template: t,
+    category: t.category,
+    headerValues,
+    headerMedia,
+    bodyParams,
+    buttonValues,
+  };
+  return { binding, text: joinText(headerText, body, ct.footer) };
+}
+
+function joinText(header: string | undefined, body: string, footer: string | undefined): string {
+  let text = header === undefined ? body : `${header}\n${body}`;
+  if (footer !== undefined) text += `\n${footer}`;
+  return text;
+}
+
+/** The rendered send (header, body, footer, buttons, text) of a binding. */
+export function materialize(b: TemplateBinding): RenderedContent {
+  const t = b.template;
+  const ct = t.compiled;
+  const out: RenderedContent = {
+    name: t.name,
+    language: t.language,
+    category: b.category,
+    parameterFormat: t.parameter_format,
+    body: fillText(ct.body, b.bodyParams),
+    buttons: ct.buttons.map((button, i) => buttonOf(button, b.buttonValues[i])),
+    text: '',
+    bodyParams: b.bodyParams,
+  };
+  if (ct.header?.format === 'TEXT') {
+    out.header = { format: 'TEXT', text: fillText(ct.header.text ?? NO_TEXT, b.headerValues ?? {}) };
+  } else if (ct.header) {
+    out.header = { format: ct.header.format, ...b.headerMedia };
+  }
+  if (ct.footer !== undefined) out.footer = ct.footer;
+  out.text = joinText(out.header?.text, out.body, ct.footer);
   return out;
+}
+
+/**
+ * Checks a template send's components against the template (parameter count, names, types,
+ * buttons) and renders the final header/body/footer/buttons. Throws the GraphError Meta gives.
+ */
+export function renderTemplate(t: StoredTemplate, componentsRaw: unknown): RenderedContent {
+  return materialize(bindTemplate(t, componentsRaw).binding);
 }

@@ -14,6 +14,14 @@ export interface OutboundMessage {
   waId: string;
   pricing: PricingObject;
   bizOpaque?: string;
+  /** Kept here by the app on the first status: the JSON every status of this message repeats (`statusJsonTail`). */
+  jsonTail?: string | null;
+}
+
+/** The status a message gets next and how long until it is due: what `start` and each emission put on the timeline. */
+export interface NextStatus {
+  status: StatusObject['status'];
+  dueInMs: number;
 }
 
 /** What happens to a message after it was accepted. */
@@ -33,6 +41,13 @@ interface Flight {
   /** Webhook-reorder fault: `sent` is held back and emitted right after `delivered`. */
   reorder: boolean;
   heldSent?: StatusObject;
+  /** The conversation the message's `sent` status named; `delivered` names the same one. */
+  conv?: Conversation;
+}
+
+interface Conversation {
+  id: string;
+  expiresAtMs: number;
 }
 
 /** The status a stage emits when it comes due. */
@@ -144,9 +159,10 @@ export class DueHeap<T> {
  */
 export class StatusSimulator {
   private readonly heap = new DueHeap<Flight>();
-  private readonly conversations = new RecencyMap<string, { id: string; expiresAtMs: number }>(
-    MAX_CONVERSATIONS,
-  );
+  private readonly conversations = new RecencyMap<string, Conversation>(MAX_CONVERSATIONS);
+  /** `timestamp` of statuses emitted in the current clock second (one string per second). */
+  private stampSecond = Number.NaN;
+  private stampText = '';
   private timer: TimerHandle | undefined;
   private timerDueMs = Number.POSITIVE_INFINITY;
   private seq = 0;
@@ -157,12 +173,13 @@ export class StatusSimulator {
       clock: Clock;
       rng: Rng;
       timing: StatusTiming;
-      /** Called for each status at the moment it is due (the app enqueues the webhook). */
-      emit: (msg: OutboundMessage, status: StatusObject) => void;
+      /**
+       * Called for each status at the moment it is due (the app enqueues the webhook), with the
+       * status this one put on the timeline (undefined when it was the message's last).
+       */
+      emit: (msg: OutboundMessage, status: StatusObject, next: NextStatus | undefined) => void;
       /** Called after each drain of due statuses (the app flushes batched webhooks). */
       flush?: () => void;
-      /** Called when a status is put on the timeline, with its delay. */
-      scheduled?: (msg: OutboundMessage, status: StatusObject['status'], dueInMs: number) => void;
       /** Called once a message will get no more statuses (after its last one was emitted). */
       finished?: (msg: OutboundMessage) => void;
       /** Asked once per message: should its statuses go out of order (webhook-reorder fault)? */
@@ -170,8 +187,8 @@ export class StatusSimulator {
     },
   ) {}
 
-  /** Starts the status sequence for an accepted message. */
-  start(msg: OutboundMessage, plan: StatusPlan): void {
+  /** Starts the status sequence for an accepted message; returns its first status and when it is due. */
+  start(msg: OutboundMessage, plan: StatusPlan): NextStatus {
     const f: Flight = { msg, stage: 'sent', reorder: false };
     this.active++;
     const t = this.deps.timing;
@@ -188,15 +205,16 @@ export class StatusSimulator {
         f.failCode = 131026;
       }
     }
-    this.after(f, sampleDelayMs(t.sent, this.deps.rng));
+    return this.after(f, sampleDelayMs(t.sent, this.deps.rng));
   }
 
-  private after(f: Flight, delayMs: number): void {
+  /** Puts the flight's current stage on the timeline `delayMs` from now. */
+  private after(f: Flight, delayMs: number): NextStatus {
     const dueInMs = Math.max(0, delayMs);
     const dueMs = this.deps.clock.nowMs() + dueInMs;
-    this.deps.scheduled?.(f.msg, STAGE_STATUS[f.stage], dueInMs);
     this.heap.push(dueMs, ++this.seq, f);
     if (dueMs < this.timerDueMs) this.arm(dueMs);
+    return { status: STAGE_STATUS[f.stage], dueInMs };
   }
 
   private arm(dueMs: number): void {
@@ -215,38 +233,44 @@ export class StatusSimulator {
     if (next < this.timerDueMs) this.arm(next);
   }
 
+  // Each stage puts the next one on the timeline before it emits, so the emission can say what
+  // comes next (nothing fires synchronously: the next stage waits for a later drain).
   private step(f: Flight): void {
     const t = this.deps.timing;
     switch (f.stage) {
       case 'failNow':
-        this.emit(f, this.failed(f));
+        this.emit(f, this.failed(f), undefined);
         this.done(f);
         return;
       case 'sent': {
         const sent = this.status(f, 'sent');
-        if (f.reorder) f.heldSent = sent;
-        else this.emit(f, sent);
         f.stage = f.failCode === undefined ? 'delivered' : 'failAfter';
-        this.after(f, sampleDelayMs(t.delivered, this.deps.rng));
+        const next = this.after(f, sampleDelayMs(t.delivered, this.deps.rng));
+        if (f.reorder) f.heldSent = sent;
+        else this.emit(f, sent, next);
         return;
       }
       case 'failAfter':
-        this.emit(f, this.failed(f));
+        this.emit(f, this.failed(f), undefined);
         this.releaseHeld(f);
         this.done(f);
         return;
-      case 'delivered':
-        this.emit(f, this.status(f, 'delivered'));
-        this.releaseHeld(f);
+      case 'delivered': {
+        const delivered = this.status(f, 'delivered');
         if (!chance(this.deps.rng, t.readProbability)) {
+          this.emit(f, delivered, undefined);
+          this.releaseHeld(f);
           this.done(f);
           return;
         }
         f.stage = 'read';
-        this.after(f, sampleDelayMs(t.read, this.deps.rng));
+        const next = this.after(f, sampleDelayMs(t.read, this.deps.rng));
+        this.emit(f, delivered, next);
+        this.releaseHeld(f);
         return;
+      }
       case 'read':
-        this.emit(f, this.status(f, 'read'));
+        this.emit(f, this.status(f, 'read'), undefined);
         this.done(f);
         return;
     }
@@ -257,23 +281,29 @@ export class StatusSimulator {
     this.deps.finished?.(f.msg);
   }
 
+  /** A `sent` held back by the reorder fault goes out now, after the status that overtook it. */
   private releaseHeld(f: Flight): void {
     if (f.heldSent) {
       const held = f.heldSent;
       delete f.heldSent;
-      this.emit(f, held);
+      this.emit(f, held, undefined);
     }
   }
 
-  private emit(f: Flight, s: StatusObject): void {
-    this.deps.emit(f.msg, s);
+  private emit(f: Flight, s: StatusObject, next: NextStatus | undefined): void {
+    this.deps.emit(f.msg, s, next);
   }
 
   private base(f: Flight, status: StatusObject['status']): StatusObject {
+    const second = Math.floor(this.deps.clock.epochMs() / 1000);
+    if (second !== this.stampSecond) {
+      this.stampSecond = second;
+      this.stampText = String(second);
+    }
     const s: StatusObject = {
       id: f.msg.wamid,
       status,
-      timestamp: String(Math.floor(this.deps.clock.epochMs() / 1000)),
+      timestamp: this.stampText,
       recipient_id: f.msg.waId,
     };
     if (f.msg.bizOpaque !== undefined) s.biz_opaque_callback_data = f.msg.bizOpaque;
@@ -283,7 +313,7 @@ export class StatusSimulator {
   private status(f: Flight, status: 'sent' | 'delivered' | 'read'): StatusObject {
     const s = this.base(f, status);
     if (status !== 'read') {
-      s.conversation = this.conversation(f.msg, status === 'sent');
+      s.conversation = this.conversation(f, status === 'sent');
       s.pricing = f.msg.pricing;
     }
     return s;
@@ -295,20 +325,25 @@ export class StatusSimulator {
     return s;
   }
 
-  private conversation(msg: OutboundMessage, opening: boolean): ConversationObject {
+  /**
+   * The conversation of a `sent` (opening) or `delivered` status: `sent` joins the user's open
+   * conversation of that category or opens one (whose `expiration_timestamp` it carries);
+   * `delivered` names the one its `sent` named, even if that has expired meanwhile.
+   */
+  private conversation(f: Flight, opening: boolean): ConversationObject {
+    const msg = f.msg;
+    if (!opening && f.conv) return { id: f.conv.id, origin: { type: msg.pricing.category } };
     const key = `${msg.waId}|${msg.pricing.category}`;
     const nowMs = this.deps.clock.nowMs();
     let conv = this.conversations.get(key);
     let isNew = false;
     if (!conv || conv.expiresAtMs <= nowMs) {
-      if (!opening && conv) {
-        // A delivered status for a conversation that expired meanwhile still names the old one.
-        return { id: conv.id, origin: { type: msg.pricing.category } };
-      }
+      if (!opening && conv) return { id: conv.id, origin: { type: msg.pricing.category } };
       conv = { id: makeHex(this.deps.rng, 32), expiresAtMs: nowMs + DAY_MS };
       this.conversations.touch(key, conv);
       isNew = true;
     }
+    if (opening) f.conv = conv;
     const out: ConversationObject = { id: conv.id, origin: { type: msg.pricing.category } };
     if (isNew) {
       const expiresEpochMs = this.deps.clock.epochMs() + (conv.expiresAtMs - nowMs);

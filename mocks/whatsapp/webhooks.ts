@@ -123,16 +123,28 @@ const pricingJson = new WeakMap<PricingObject, string>();
 const SAFE_ID = /^[A-Za-z0-9+/=._-]*$/;
 
 /**
+ * The part of a status's JSON that every status of one message repeats after its `timestamp`
+ * (`recipient_id`, `biz_opaque_callback_data`), or null when the ids would need escaping. Worked out
+ * once per message and handed to {@link statusJson}.
+ */
+export function statusJsonTail(
+  s: Pick<StatusObject, 'id' | 'recipient_id' | 'biz_opaque_callback_data'>,
+): string | null {
+  if (!SAFE_ID.test(s.id) || !SAFE_ID.test(s.recipient_id)) return null;
+  let tail = `","recipient_id":"${s.recipient_id}"`;
+  if (s.biz_opaque_callback_data !== undefined)
+    tail += `,"biz_opaque_callback_data":${JSON.stringify(s.biz_opaque_callback_data)}`;
+  return tail;
+}
+
+/**
  * JSON of one status, written by hand on the common path (ids, digits and shared pricing objects
  * need no escaping) and by JSON.stringify otherwise; the bytes equal JSON.stringify(s) either way.
+ * `tail` is `statusJsonTail(s)`, when the caller keeps it per message.
  */
-export function statusJson(s: StatusObject): string {
-  if (s.errors || !SAFE_ID.test(s.id) || !SAFE_ID.test(s.recipient_id) || !SAFE_ID.test(s.timestamp)) {
-    return JSON.stringify(s);
-  }
-  let out = `{"id":"${s.id}","status":"${s.status}","timestamp":"${s.timestamp}","recipient_id":"${s.recipient_id}"`;
-  if (s.biz_opaque_callback_data !== undefined)
-    out += `,"biz_opaque_callback_data":${JSON.stringify(s.biz_opaque_callback_data)}`;
+export function statusJson(s: StatusObject, tail: string | null = statusJsonTail(s)): string {
+  if (tail === null || s.errors || !SAFE_ID.test(s.timestamp)) return JSON.stringify(s);
+  let out = `{"id":"${s.id}","status":"${s.status}","timestamp":"${s.timestamp}${tail}`;
   const c = s.conversation;
   if (c) {
     out += `,"conversation":{"id":"${c.id}"`;

@@ -128,10 +128,14 @@ describe('sending', () => {
       'delivered',
       'read',
     ]);
-    expect(entries(app, 'status.scheduled').map((e) => [e.data['status'], e.data['dueInMs']])).toEqual([
-      ['sent', 100],
-      ['delivered', 200],
-      ['read', 300],
+    // Each entry says what it put on the timeline next: accepted → sent, sent → delivered, delivered → read.
+    expect(acc?.data).toMatchObject({ next: 'sent', nextDueInMs: 100 });
+    expect(
+      entries(app, 'status.emitted').map((e) => [e.data['status'], e.data['next'], e.data['nextDueInMs']]),
+    ).toEqual([
+      ['sent', 'delivered', 200],
+      ['delivered', 'read', 300],
+      ['read', undefined, undefined],
     ]);
     const kinds = app.whatsapp.journal.query({ wamid }).map((e) => e.kind);
     expect(kinds.at(-1)).toBe('status.finished');
@@ -540,7 +544,6 @@ describe('admin API', () => {
     });
     expect(byWamid.json().entries.map((e: { kind: string }) => e.kind)).toEqual([
       'message.accepted',
-      'status.scheduled',
     ]);
     const byPhone = await app.inject({
       method: 'GET',
