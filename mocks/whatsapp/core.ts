@@ -315,6 +315,8 @@ export class WhatsAppCore {
     templatesCreated: 0,
   };
   private callsHour = { hour: -1, count: 0 };
+  /** `x-business-use-case-usage` values by percentage (0–100), written once each. */
+  private readonly usageTexts: string[] = [];
   private sendsSecond = { second: -1, count: 0 };
   private readonly ownWaId: string;
   private readonly counters: {
@@ -499,7 +501,12 @@ export class WhatsAppCore {
       // 5,000 calls per hour for a WABA with a registered number (Business Use Case limit).
       pct = Math.min(100, Math.round((++this.callsHour.count * 100) / 5000));
     }
-    return `{"${this.cfg.wabaId}":[{"type":"whatsapp","call_count":${pct},"total_cputime":${pct > 0 ? 1 : 0},"total_time":${pct > 0 ? 1 : 0},"estimated_time_to_regain_access":0}]}`;
+    let text = this.usageTexts[pct];
+    if (text === undefined) {
+      text = `{"${this.cfg.wabaId}":[{"type":"whatsapp","call_count":${pct},"total_cputime":${pct > 0 ? 1 : 0},"total_time":${pct > 0 ? 1 : 0},"estimated_time_to_regain_access":0}]}`;
+      this.usageTexts[pct] = text;
+    }
+    return text;
   }
 
   /** Counts a Graph request for /metrics. */
