@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RecencyMap } from '../../../../mocks/shared/recency-map.js';
+import { BoundedRing, FifoMap, RecencyMap } from '../../../../mocks/shared/recency-map.js';
 
 /** The obvious model: an array of [key, value], oldest first. */
 class Model {
@@ -102,5 +102,63 @@ describe('RecencyMap', () => {
 
   it('rejects a capacity below 1', () => {
     expect(() => new RecencyMap(0)).toThrow(/capacity must be ≥ 1/);
+  });
+});
+
+describe('FifoMap and BoundedRing', () => {
+  it('FifoMap drops the oldest key past capacity; setting a present key keeps its place', () => {
+    const m = new FifoMap<string, number>(3);
+    m.set('a', 1);
+    m.set('b', 2);
+    m.set('c', 3);
+    m.set('a', 10); // stays oldest
+    m.set('d', 4);
+    expect([m.has('a'), m.get('b'), m.get('c'), m.get('d'), m.size, m.evicted]).toEqual([
+      false,
+      2,
+      3,
+      4,
+      3,
+      1,
+    ]);
+    m.clear();
+    expect([m.size, m.get('b'), m.evicted]).toEqual([0, undefined, 0]);
+    m.set('x', 1);
+    expect(m.get('x')).toBe(1);
+  });
+
+  it('FifoMap behaves like the model for any sequence of sets (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer()), { maxLength: 200 }),
+        (capacity, ops) => {
+          const m = new FifoMap<number, number>(capacity);
+          const model = new Model(capacity);
+          for (const [k, v] of ops) {
+            m.set(k, v);
+            model.set(k, v);
+          }
+          expect(m.size).toBe(model.items.length);
+          expect(m.evicted).toBe(model.evicted);
+          for (const [k, v] of model.items) expect(m.get(k)).toBe(v);
+          for (let k = 0; k <= 12; k++) expect(m.has(k)).toBe(model.items.some(([key]) => key === k));
+        },
+      ),
+    );
+  });
+
+  it('BoundedRing hands back what it displaces and lists newest first', () => {
+    const r = new BoundedRing<number>(3);
+    expect([r.push(1), r.push(2), r.push(3)]).toEqual([undefined, undefined, undefined]);
+    expect(r.push(4)).toBe(1);
+    expect(r.push(5)).toBe(2);
+    expect(r.newest(10)).toEqual([5, 4, 3]);
+    expect(r.newest(2)).toEqual([5, 4]);
+    expect(r.newest(10, (n) => n % 2 === 1)).toEqual([5, 3]);
+    expect(r.size).toBe(3);
+    r.clear();
+    expect([r.size, r.newest(5), r.push(7), r.newest(5)]).toEqual([0, [], undefined, [7]]);
+    expect(() => new BoundedRing(0)).toThrow(RangeError);
   });
 });

@@ -542,9 +542,7 @@ describe('admin API', () => {
       method: 'GET',
       url: `/_mock/journal?wamid=${encodeURIComponent(wamid)}`,
     });
-    expect(byWamid.json().entries.map((e: { kind: string }) => e.kind)).toEqual([
-      'message.accepted',
-    ]);
+    expect(byWamid.json().entries.map((e: { kind: string }) => e.kind)).toEqual(['message.accepted']);
     const byPhone = await app.inject({
       method: 'GET',
       url: '/_mock/journal?phone=%2B447911123456&kind=message.accepted',
@@ -556,6 +554,38 @@ describe('admin API', () => {
     expect(list.json().data).toHaveLength(1);
     expect((await app.inject({ method: 'GET', url: '/_mock/rendered/wamid.nope' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/_mock/journal?limit=abc' })).statusCode).toBe(400);
+  });
+
+  it('keeps the newest renderedCapacity template sends and renders them again exactly as sent', async () => {
+    ({ app } = makeMock({ renderedCapacity: 2 }));
+    const wamids: string[] = [];
+    for (const to of ['+16505551234', '+447911123456', '+14155550100']) {
+      wamids.push((await send(app, orderConfirmation(to))).json().messages[0].id);
+    }
+    // The oldest was pushed out: the message is still known, its rendered text is not.
+    expect(app.whatsapp.renderedText(wamids[0] as string)).toBeUndefined();
+    expect(app.whatsapp.stats()['renderedKept']).toBe(2);
+    const kept = app.whatsapp.renderedText(wamids[2] as string);
+    const accepted = entries(app, 'message.accepted').at(-1);
+    expect(kept).toMatchObject({
+      wamid: wamids[2],
+      to: '14155550100',
+      name: 'order_confirmation',
+      category: 'UTILITY',
+      header: { format: 'TEXT', text: 'Order A-1001 confirmed' },
+      bodyParams: { customer_name: 'Ana', order_id: 'A-1001', amount: '$42.50' },
+      buttons: [
+        { index: 0, type: 'url', text: 'View order', url: 'https://shop.example.com/orders/A-1001' },
+        { index: 1, type: 'quick_reply', text: 'Talk to an agent' },
+      ],
+    });
+    // The text rendered again is the one journalled when the send was accepted.
+    expect(kept?.text).toBe(accepted?.data['renderedText']);
+    expect(kept?.atEpochMs).toBe(accepted?.epochMs);
+    const list = await app.inject({ method: 'GET', url: '/_mock/rendered?limit=10' });
+    expect(list.json().data.map((r: { wamid: string }) => r.wamid)).toEqual([wamids[2], wamids[1]]);
+    const none = await app.inject({ method: 'GET', url: '/_mock/rendered?limit=10&name=otp_code' });
+    expect(none.json().data).toEqual([]);
   });
 
   it('sets and clears faults at run time: error per code, outage, 429 storm with Retry-After', async () => {
