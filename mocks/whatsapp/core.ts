@@ -294,7 +294,7 @@ export class WhatsAppCore {
   private dispatcherImpl: WebhookDispatcher;
   private webhookUrl: string | undefined;
   private readonly recipients = new RecipientCache();
-  /** Every message by wamid; template sends carry their rendered text while it is kept. */
+  /** Every message by wamid; template sends carry their binding while their rendered text is kept. */
   private readonly messages: FifoMap<string, MessageRecord>;
   /** The records that hold rendered text, oldest first; one pushed out loses its text. */
   private readonly rendered: BoundedRing<MessageRecord>;

@@ -537,7 +537,8 @@ export function materialize(b: TemplateBinding): RenderedContent {
     body: fillText(ct.body, b.bodyParams),
     buttons: ct.buttons.map((button, i) => buttonOf(button, b.buttonValues[i])),
     text: '',
-    bodyParams: b.bodyParams,
+    // A copy: what a caller does with the rendered send never reaches the kept binding.
+    bodyParams: { ...b.bodyParams },
   };
   if (ct.header?.format === 'TEXT') {
     out.header = { format: 'TEXT', text: fillText(ct.header.text ?? NO_TEXT, b.headerValues ?? {}) };
