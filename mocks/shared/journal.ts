@@ -30,22 +30,43 @@ export interface JournalQuery {
 }
 
 /**
+ * Builds a packed entry's `data` from what {@link Journal.appendPacked} kept: one reference, one
+ * string and three numbers. Called only when the entry is read (a query) or a listener is attached.
+ */
+export type PackedDecoder = (
+  ref: unknown,
+  text: string | undefined,
+  a: number,
+  b: number,
+  c: number,
+) => Record<string, unknown>;
+
+/** Numbers kept per ring slot: seq, atMs, epochMs, then a packed entry's three numbers. */
+const NUMS = 6;
+
+/**
  * Append-only, bounded, in-memory journal. Listeners get each entry synchronously as it is
  * appended (`on('entry', fn)`), which is how the harness stamps hops as they happen rather than by
  * polling afterwards. Memory is a ring: past `capacity` each append overwrites the oldest entry in
  * O(1) (listeners have already seen it) and counts it in `droppedCount`, so a long soak never
  * stalls on moving a full array.
  *
- * The ring is kept in columns (kind and data by reference, the three numbers in one Float64Array)
- * and entries are built again on `query`: at 10,000 sends a second the mock appends some 60,000
+ * The ring is kept in columns (kind and data by reference, the numbers in one Float64Array) and
+ * entries are built again on `query`: at 10,000 sends a second the mock appends some 60,000
  * entries a second, and an entry object plus two boxed numbers each, all outliving the young
- * generation, were a large share of what the garbage collector had to copy.
+ * generation, were a large share of what the garbage collector had to copy. The most frequent
+ * kinds go further (`definePacked`, `appendPacked`): they keep a reference to an object that
+ * lives anyway, a string and three numbers, and no data object at all until one is read.
  */
 export class Journal extends EventEmitter {
   private kinds: string[] = [];
-  private datas: Array<Record<string, unknown>> = [];
-  /** seq, atMs, epochMs of ring slot i at 3i, 3i+1, 3i+2 (grown by doubling up to capacity). */
-  private numbers = new Float64Array(3 * 1024);
+  /** An entry's data, or a packed entry's reference. */
+  private datas: unknown[] = [];
+  /** A packed entry's string (undefined for other entries). */
+  private texts: Array<string | undefined> = [];
+  /** Slot i's numbers at NUMS·i … NUMS·i+5 (grown by doubling up to capacity). */
+  private numbers = new Float64Array(NUMS * 1024);
+  private readonly decoders = new Map<string, PackedDecoder>();
   /** Index of the oldest entry once the ring has wrapped. */
   private head = 0;
   private seq = 0;
@@ -63,6 +84,54 @@ export class Journal extends EventEmitter {
 
   /** Appends an entry stamped now and notifies listeners. */
   append(kind: string, data: Record<string, unknown>): JournalEntry {
+    if (this.decoders.has(kind)) throw new Error(`journal kind ${kind} is packed: use appendPacked`);
+    const slot = this.put(kind, data, undefined);
+    const n = this.numbers;
+    const entry: JournalEntry = {
+      seq: n[NUMS * slot] as number,
+      atMs: n[NUMS * slot + 1] as number,
+      epochMs: n[NUMS * slot + 2] as number,
+      source: this.source,
+      kind,
+      data,
+    };
+    this.emit('entry', entry);
+    return entry;
+  }
+
+  /** Declares `kind` as packed: its entries are appended with {@link appendPacked} and read through `decode`. */
+  definePacked(kind: string, decode: PackedDecoder): void {
+    this.decoders.set(kind, decode);
+  }
+
+  /**
+   * Appends an entry of a packed kind (see {@link definePacked}) stamped now; listeners, if any,
+   * get it with its data built. `ref` is kept by reference and must not change in ways `decode`
+   * would see.
+   */
+  appendPacked(kind: string, ref: unknown, text: string | undefined, a: number, b: number, c: number): void {
+    const decode = this.decoders.get(kind);
+    if (decode === undefined) throw new Error(`journal kind ${kind} is not packed`);
+    const slot = this.put(kind, ref, text);
+    const n = this.numbers;
+    n[NUMS * slot + 3] = a;
+    n[NUMS * slot + 4] = b;
+    n[NUMS * slot + 5] = c;
+    if (this.listenerCount('entry') > 0) {
+      const entry: JournalEntry = {
+        seq: n[NUMS * slot] as number,
+        atMs: n[NUMS * slot + 1] as number,
+        epochMs: n[NUMS * slot + 2] as number,
+        source: this.source,
+        kind,
+        data: decode(ref, text, a, b, c),
+      };
+      this.emit('entry', entry);
+    }
+  }
+
+  /** Stamps and stores an entry; returns its ring slot. */
+  private put(kind: string, data: unknown, text: string | undefined): number {
     const clock = this.clock;
     const atMs = clock.nowMs();
     const epochMs = clock.epochAt ? clock.epochAt(atMs) : clock.epochMs();
@@ -72,21 +141,21 @@ export class Journal extends EventEmitter {
       slot = this.kinds.length;
       this.kinds.push(kind);
       this.datas.push(data);
-      if (3 * slot + 3 > this.numbers.length) this.grow();
+      this.texts.push(text);
+      if (NUMS * slot + NUMS > this.numbers.length) this.grow();
     } else {
       slot = this.head;
       this.kinds[slot] = kind;
       this.datas[slot] = data;
+      this.texts[slot] = text;
       this.head = (this.head + 1) % this.capacity;
       this.droppedCount++;
     }
     const numbers = this.numbers;
-    numbers[3 * slot] = seq;
-    numbers[3 * slot + 1] = atMs;
-    numbers[3 * slot + 2] = epochMs;
-    const entry: JournalEntry = { seq, atMs, epochMs, source: this.source, kind, data };
-    this.emit('entry', entry);
-    return entry;
+    numbers[NUMS * slot] = seq;
+    numbers[NUMS * slot + 1] = atMs;
+    numbers[NUMS * slot + 2] = epochMs;
+    return slot;
   }
 
   /** Entries matching every field of the query, oldest first. */
@@ -99,12 +168,22 @@ export class Journal extends EventEmitter {
       const slot = (this.head + i) % n;
       const kind = this.kinds[slot] as string;
       if (kinds && !kinds.has(kind)) continue;
-      const seq = numbers[3 * slot] as number;
-      const atMs = numbers[3 * slot + 1] as number;
+      const at = NUMS * slot;
+      const seq = numbers[at] as number;
+      const atMs = numbers[at + 1] as number;
       if (q.afterSeq !== undefined && seq <= q.afterSeq) continue;
       if (q.sinceMs !== undefined && atMs < q.sinceMs) continue;
       if (q.untilMs !== undefined && atMs > q.untilMs) continue;
-      const data = this.datas[slot] as Record<string, unknown>;
+      const decode = this.decoders.get(kind);
+      const data = decode
+        ? decode(
+            this.datas[slot],
+            this.texts[slot],
+            numbers[at + 3] as number,
+            numbers[at + 4] as number,
+            numbers[at + 5] as number,
+          )
+        : (this.datas[slot] as Record<string, unknown>);
       if (q.wamid !== undefined && data['wamid'] !== q.wamid) continue;
       if (
         q.phone !== undefined &&
@@ -114,7 +193,7 @@ export class Journal extends EventEmitter {
       ) {
         continue;
       }
-      out.push({ seq, atMs, epochMs: numbers[3 * slot + 2] as number, source: this.source, kind, data });
+      out.push({ seq, atMs, epochMs: numbers[at + 2] as number, source: this.source, kind, data });
       if (q.limit !== undefined && out.length >= q.limit) break;
     }
     return out;
@@ -125,17 +204,18 @@ export class Journal extends EventEmitter {
     return this.kinds.length;
   }
 
-  /** Forgets every entry (listeners stay attached); sequence numbers keep increasing. */
+  /** Forgets every entry (listeners and packed kinds stay); sequence numbers keep increasing. */
   clear(): void {
     this.kinds = [];
     this.datas = [];
-    this.numbers = new Float64Array(3 * 1024);
+    this.texts = [];
+    this.numbers = new Float64Array(NUMS * 1024);
     this.head = 0;
   }
 
   private grow(): void {
-    const slots = Math.min(this.capacity, (this.numbers.length / 3) * 2);
-    const numbers = new Float64Array(3 * Math.max(slots, this.kinds.length));
+    const slots = Math.min(this.capacity, (this.numbers.length / NUMS) * 2);
+    const numbers = new Float64Array(NUMS * Math.max(slots, this.kinds.length));
     numbers.set(this.numbers);
     this.numbers = numbers;
   }

@@ -160,6 +160,12 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
   });
 
   app.decorateRequest('wa', null);
+  // One entry per Graph call: packed, so a busy run keeps no data object per request.
+  core.journal.definePacked('graph.request', (route, method, statusCode, latencyMs, errorCode) => {
+    const data: Record<string, unknown> = { method, route, statusCode, latencyMs };
+    if (!Number.isNaN(errorCode)) data['errorCode'] = errorCode;
+    return data;
+  });
 
   // Graph accepts form-encoded bodies whose nested values are JSON text; other types carry no params.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -334,14 +340,14 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
       const route = routeLabel(request.routeOptions.url);
       const statusCode = reply.statusCode;
       core.countRequest(route, statusCode, wa.errorCode);
-      const entry: Record<string, unknown> = {
-        method: request.method,
+      core.journal.appendPacked(
+        'graph.request',
         route,
+        request.method,
         statusCode,
-        latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
-      };
-      if (wa.errorCode !== undefined) entry['errorCode'] = wa.errorCode;
-      core.journal.append('graph.request', entry);
+        Math.round(reply.elapsedTime * 1000) / 1000,
+        wa.errorCode ?? Number.NaN,
+      );
       if (wa.isSend && statusCode >= 400) core.noteRejected(wa.note, wa.errorCode ?? 0, statusCode);
     }
     done();

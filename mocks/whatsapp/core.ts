@@ -242,9 +242,23 @@ export const AUTO_STATUS_BATCH = 100;
 /** With `statusBatch: 'auto'`: statuses per second above which they are batched (twice what Meta's fastest number, 1,000 msg/s, produces). */
 export const DEFAULT_STATUS_BATCH_ABOVE_PER_SEC = 5_000;
 
-/** Statuses of one shard collected during a drain. */
+/** First size of a shard's batch buffer (it grows, and stays grown, when a batch needs more). */
+const STATUS_BATCH_BYTES = 64 * 1024;
+const COMMA = 0x2c;
+
+/**
+ * Statuses of one shard collected during a drain, written straight into the webhook body's bytes
+ * (the envelope's prefix stays at the front of `bytes` from one webhook to the next). A string
+ * grown status by status over a batch window would be a rope of hundreds of pieces that outlives
+ * a young-generation collection or two and is flattened and encoded at the end; bytes are written
+ * once, off the JavaScript heap.
+ */
 interface StatusBatch {
-  json: string;
+  bytes: Buffer;
+  /** Where the statuses begin: the prefix's length in bytes. */
+  start: number;
+  /** Bytes in use: the prefix, then the statuses so far, comma-separated. */
+  length: number;
   wamids: string[];
   kinds: string[];
 }
@@ -262,11 +276,11 @@ function shardOf(waId: string): number {
 class BufferedCounter {
   private readonly pending = new Map<string, { labels: Record<string, string>; n: number }>();
   constructor(private readonly counter: { inc(labels?: Record<string, string>, n?: number): void }) {}
-  /** Adds one to the series `key`; `labels` is called only the first time the key is seen. */
-  inc(key: string, labels: () => Record<string, string>): void {
+  /** Adds one to the series `key`; `labels` is called (with the key) only the first time the key is seen. */
+  inc(key: string, labels: (key: string) => Record<string, string>): void {
     const p = this.pending.get(key);
     if (p) p.n++;
-    else this.pending.set(key, { labels: labels(), n: 1 });
+    else this.pending.set(key, { labels: labels(key), n: 1 });
   }
   /** Hands the pending counts to the registry. */
   flush(): void {
@@ -275,6 +289,31 @@ class BufferedCounter {
       p.n = 0;
     }
   }
+}
+
+// Label builders of the counters keyed by one label (module-level: nothing is allocated per call).
+const typeLabels = (type: string) => ({ type });
+const statusLabels = (status: string) => ({ status });
+
+const STATUS_NAMES: ReadonlyArray<StatusObject['status']> = ['sent', 'delivered', 'read', 'failed'];
+
+/** `status.emitted` data from its packed form: the message, the status, and what it put on the timeline. */
+function decodeStatusEmitted(
+  ref: unknown,
+  status: string | undefined,
+  next: number,
+  nextDueInMs: number,
+  errorCode: number,
+): Record<string, unknown> {
+  const msg = ref as OutboundMessage;
+  const data: Record<string, unknown> = { wamid: msg.wamid, status, phone: msg.waId };
+  if (!Number.isNaN(errorCode)) data['errorCode'] = errorCode;
+  if (msg.bizOpaque !== undefined) data['bizOpaque'] = msg.bizOpaque;
+  if (next >= 0) {
+    data['next'] = STATUS_NAMES[next];
+    data['nextDueInMs'] = nextDueInMs;
+  }
+  return data;
 }
 
 /**
@@ -344,6 +383,12 @@ export class WhatsAppCore {
     this.clock = cfg.clock;
     this.startedAtMs = this.clock.nowMs();
     this.journal = new Journal('whatsapp', this.clock, cfg.journalCapacity);
+    // The kinds written several times per message keep no data object of their own (see Journal).
+    this.journal.definePacked('status.emitted', decodeStatusEmitted);
+    this.journal.definePacked('status.finished', (ref) => {
+      const msg = ref as OutboundMessage;
+      return { wamid: msg.wamid, phone: msg.waId };
+    });
     this.rngWamid = createRng(cfg.seed ^ STREAM.wamid);
     this.rngInbound = createRng(cfg.seed ^ STREAM.inbound);
     this.rngTrace = createRng(cfg.seed ^ STREAM.trace);
@@ -378,7 +423,7 @@ export class WhatsAppCore {
       timing: cfg.statusTiming,
       emit: (msg, s, next) => this.emitStatus(msg, s, next),
       flush: () => this.flushStatuses(),
-      finished: (msg) => this.journal.append('status.finished', { wamid: msg.wamid, phone: msg.waId }),
+      finished: (msg) => this.journal.appendPacked('status.finished', msg, undefined, 0, 0, 0),
       reorder: () => this.faults.webhookReorder(),
     });
     const m = this.metrics;
@@ -602,7 +647,7 @@ export class WhatsAppCore {
     if (plan.kind === 'fail') entry['plannedErrorCode'] = plan.code;
     this.counts.accepted++;
     const type = req.type;
-    this.counters.accepted.inc(type, () => ({ type }));
+    this.counters.accepted.inc(type, typeLabels);
     const first = this.statuses.start(msg, plan);
     entry['next'] = first.status;
     entry['nextDueInMs'] = first.dueInMs;
@@ -644,15 +689,7 @@ export class WhatsAppCore {
   private emitStatus(msg: OutboundMessage, s: StatusObject, next: NextStatus | undefined): void {
     this.counts.statusesEmitted++;
     const status = s.status;
-    this.counters.statuses.inc(status, () => ({ status }));
-    const entry: Record<string, unknown> = { wamid: s.id, status, phone: msg.waId };
-    const err = s.errors?.[0];
-    if (err) entry['errorCode'] = err.code;
-    if (msg.bizOpaque !== undefined) entry['bizOpaque'] = msg.bizOpaque;
-    if (next) {
-      entry['next'] = next.status;
-      entry['nextDueInMs'] = next.dueInMs;
-    }
+    this.counters.statuses.inc(status, statusLabels);
     if (msg.jsonTail === undefined) msg.jsonTail = statusJsonTail(s);
     const json = statusJson(s, msg.jsonTail);
     if (!this.batchingNow()) {
@@ -663,10 +700,12 @@ export class WhatsAppCore {
       const shard = shardOf(msg.waId);
       let batch = this.statusBatches.get(shard);
       if (!batch) {
-        batch = { json: '', wamids: [], kinds: [] };
+        const bytes = Buffer.allocUnsafe(STATUS_BATCH_BYTES);
+        const start = bytes.write(this.statusEnvelope.prefix, 0);
+        batch = { bytes, start, length: start, wamids: [], kinds: [] };
         this.statusBatches.set(shard, batch);
       }
-      batch.json += (batch.json === '' ? '' : ',') + json;
+      this.appendStatus(batch, json);
       batch.wamids.push(s.id);
       batch.kinds.push(status);
       if (batch.wamids.length >= this.statusBatch) this.flushShard(shard, batch);
@@ -677,7 +716,14 @@ export class WhatsAppCore {
         }, this.statusBatchWindowMs);
       }
     }
-    this.journal.append('status.emitted', entry);
+    this.journal.appendPacked(
+      'status.emitted',
+      msg,
+      status,
+      next ? STATUS_NAMES.indexOf(next.status) : -1,
+      next ? next.dueInMs : 0,
+      s.errors?.[0]?.code ?? Number.NaN,
+    );
   }
 
   /**
@@ -699,7 +745,12 @@ export class WhatsAppCore {
     return r.count > above || r.previous > above;
   }
 
-  private enqueueStatuses(orderKey: string, body: string, wamids: string[], statuses: string[]): void {
+  private enqueueStatuses(
+    orderKey: string,
+    body: string | Buffer,
+    wamids: string[],
+    statuses: string[],
+  ): void {
     this.counts.statusWebhooks++;
     const meta = { field: 'messages', wamids, statuses };
     this.dispatcherImpl.enqueue(orderKey, body, meta);
@@ -707,16 +758,30 @@ export class WhatsAppCore {
       this.dispatcherImpl.enqueue(orderKey, body, { ...meta, duplicate: true });
   }
 
+  /** Adds one status's JSON to a batch's bytes, with room left for the envelope's suffix. */
+  private appendStatus(batch: StatusBatch, json: string): void {
+    // A UTF-16 code unit never takes more than 3 bytes in UTF-8.
+    const need = batch.length + 1 + 3 * json.length + this.statusEnvelope.suffix.length;
+    if (need > batch.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * batch.bytes.length));
+      batch.bytes.copy(grown, 0, 0, batch.length);
+      batch.bytes = grown;
+    }
+    if (batch.wamids.length > 0) batch.bytes[batch.length++] = COMMA;
+    batch.length += batch.bytes.write(json, batch.length);
+  }
+
   private flushShard(shard: number, batch: StatusBatch): void {
     if (batch.wamids.length === 0) return;
+    const end = batch.length + batch.bytes.write(this.statusEnvelope.suffix, batch.length);
     // One order key per shard of recipients keeps each message's statuses in order across batches.
     this.enqueueStatuses(
       `statuses:${shard}`,
-      this.statusEnvelope.prefix + batch.json + this.statusEnvelope.suffix,
+      Buffer.from(batch.bytes.subarray(0, end)),
       batch.wamids,
       batch.kinds,
     );
-    batch.json = '';
+    batch.length = batch.start;
     batch.wamids = [];
     batch.kinds = [];
   }
@@ -769,7 +834,7 @@ export class WhatsAppCore {
     if (this.faults.webhookDuplicate())
       this.dispatcherImpl.enqueue(`in:${m.waId}`, body, { ...meta, duplicate: true });
     this.counts.inbound++;
-    this.counters.inbound.inc(m.type, () => ({ type: m.type }));
+    this.counters.inbound.inc(m.type, typeLabels);
     const entry: Record<string, unknown> = { wamid, from: m.waId, phone: m.waId, type: m.type };
     if (m.text !== undefined) entry['text'] = m.text;
     this.journal.append('inbound.created', entry);

@@ -211,6 +211,31 @@ describe('status batching (webhook.statusBatch)', () => {
     expect(receiver.received.length).toBeLessThan(60);
     expect(receiver.received.every((r) => r.signatureOk)).toBe(true);
   });
+
+  it('keeps a batch byte-exact and signed when it outgrows its first buffer, whatever the characters', async () => {
+    const { base, receiver } = await setup({
+      pairRate: { perSec: 1000, burst: 1000 },
+      statusTiming: { ...NO_READ, sent: { kind: 'fixed', ms: 300 } },
+      webhook: { statusBatch: 200, statusBatchWindowMs: 1000 },
+    });
+    // 120 messages to one recipient (one stream), each carrying 500 characters of Arabic, CJK and
+    // emoji: about 200 KB of statuses in one batch, past the 64 KB the batch starts with.
+    const bizOf = (i: number) => `${i}:${'مرحبا 你好 👋 '.repeat(40)}`.slice(0, 500);
+    const sends = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => sendMessage(base, orderConfirmation(W.user, bizOf(i)))),
+    );
+    expect(sends.every((r) => r.status === 200)).toBe(true);
+    await receiver.waitFor(() => receiver.statuses().length >= 240, 10_000, '240 statuses');
+    expect(receiver.received.every((r) => r.signatureOk)).toBe(true);
+    const sizes = receiver.received.map((r) => r.body.entry[0]?.changes[0]?.value.statuses?.length ?? 0);
+    expect(Math.max(...sizes)).toBeGreaterThanOrEqual(100);
+    const wamids = sends.map((r) => r.json['messages'][0].id as string);
+    for (const [i, w] of wamids.entries()) {
+      const mine = receiver.statuses().filter((s) => s.id === w);
+      expect(mine.map((s) => s.status)).toEqual(['sent', 'delivered']);
+      expect(mine.every((s) => s.biz_opaque_callback_data === bizOf(i))).toBe(true);
+    }
+  });
 });
 
 describe('retries and faults', () => {

@@ -41,4 +41,44 @@ describe('Journal', () => {
     expect(j.size()).toBe(1000);
     expect(j.query({ limit: 1 })[0]?.data['i']).toBe(49_000);
   });
+
+  it('keeps packed kinds as a reference, a string and three numbers, and builds their data when read', () => {
+    const clock = new VirtualClock();
+    const j = new Journal('whatsapp', clock, 4);
+    let built = 0;
+    j.definePacked('status.emitted', (ref, status, next, dueIn, code) => {
+      built++;
+      const msg = ref as { wamid: string; waId: string };
+      const data: Record<string, unknown> = { wamid: msg.wamid, status, phone: msg.waId };
+      if (!Number.isNaN(code)) data['errorCode'] = code;
+      if (next >= 0) data['nextDueInMs'] = dueIn;
+      return data;
+    });
+    const m1 = { wamid: 'w1', waId: '111' };
+    const m2 = { wamid: 'w2', waId: '222' };
+    clock.advance(5);
+    j.appendPacked('status.emitted', m1, 'sent', 1, 250, Number.NaN);
+    j.append('message.accepted', { wamid: 'w2', to: '222' });
+    j.appendPacked('status.emitted', m2, 'failed', -1, 0, 131026);
+    // Nothing is built while no one listens or reads.
+    expect(built).toBe(0);
+    expect(j.query({ wamid: 'w1' }).map((e) => [e.seq, e.atMs, e.kind, e.data])).toEqual([
+      [1, 5, 'status.emitted', { wamid: 'w1', status: 'sent', phone: '111', nextDueInMs: 250 }],
+    ]);
+    expect(j.query({ phone: '222' }).map((e) => e.data)).toEqual([
+      { wamid: 'w2', to: '222' },
+      { wamid: 'w2', status: 'failed', phone: '222', errorCode: 131026 },
+    ]);
+    const heard: JournalEntry[] = [];
+    j.on('entry', (e: JournalEntry) => heard.push(e));
+    j.appendPacked('status.emitted', m1, 'delivered', -1, 0, Number.NaN);
+    expect(heard.map((e) => [e.seq, e.source, e.data])).toEqual([
+      [4, 'whatsapp', { wamid: 'w1', status: 'delivered', phone: '111' }],
+    ]);
+    // The ring overwrites packed and plain slots alike.
+    j.appendPacked('status.emitted', m2, 'read', -1, 0, Number.NaN);
+    expect(j.query().map((e) => e.seq)).toEqual([2, 3, 4, 5]);
+    expect(() => j.append('status.emitted', {})).toThrow(/packed/);
+    expect(() => j.appendPacked('other', m1, undefined, 0, 0, 0)).toThrow(/not packed/);
+  });
 });
