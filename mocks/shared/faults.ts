@@ -270,6 +270,11 @@ export class FaultController {
   private rules: StoredFaultRule[] = [];
   private nextId = 1;
 
+  /** True while no rule is set (current or upcoming): every request and webhook goes through untouched. */
+  get empty(): boolean {
+    return this.rules.length === 0;
+  }
+
   constructor(
     readonly clock: Clock,
     private readonly rng: Rng,
@@ -366,6 +371,7 @@ export class FaultController {
   }
 
   private webhookChance(kind: 'webhook-duplicate' | 'webhook-reorder'): boolean {
+    if (this.rules.length === 0) return false;
     const nowMs = this.sweep();
     for (const r of this.rules) {
       if (r.kind === kind && this.isActive(r, nowMs) && chance(this.rng, r.rate)) {
@@ -463,6 +469,8 @@ export function registerFaults(
   });
 
   app.addHook('onRequest', (request, reply, done) => {
+    // No rule at all (the usual case): nothing to decide, and no random draw is spent.
+    if (controller.empty) return done();
     const q = request.url.indexOf('?');
     const urlPath = q < 0 ? request.url : request.url.slice(0, q);
     let decision: ReturnType<FaultController['decide']>;
