@@ -36,7 +36,12 @@ import {
   type StatusPlan,
   StatusSimulator,
 } from './statuses.js';
-import { type StoredTemplate, type TemplateRecord, TemplateStore } from './templates.js';
+import {
+  type StoredTemplate,
+  type TemplateCategory,
+  type TemplateRecord,
+  TemplateStore,
+} from './templates.js';
 import { validateSend } from './validate.js';
 import { makeNumericId, makeTraceId, makeWamid } from './wamid.js';
 import {
@@ -187,6 +192,56 @@ interface MessageRecord {
    * template, rendered again when asked for (far smaller to keep than the rendered send).
    */
   binding: TemplateBinding | undefined;
+}
+
+/**
+ * An accepted send, in one object: what the mock remembers of it by id, what its statuses need
+ * (it is the simulator's OutboundMessage), and what its `message.accepted` journal entry says (the
+ * entry is packed around it). Every field is always set, so all sends share one shape.
+ */
+interface SentRecord extends MessageRecord, OutboundMessage {
+  direction: 'outbound';
+  /** `to` as the send gave it. */
+  to: string;
+  type: string;
+  /** Template sends: the template (its category when sent is the pricing's). */
+  template: StoredTemplate | undefined;
+  replyTo: string | undefined;
+}
+
+const CATEGORY_OF_PRICING: Record<string, TemplateCategory> = {
+  utility: 'UTILITY',
+  marketing: 'MARKETING',
+  authentication: 'AUTHENTICATION',
+};
+
+/**
+ * `message.accepted` data from its packed form: the record, the rendered text (template sends) or
+ * the message's text, the first status put on the timeline, and the error planned for it.
+ */
+function decodeAccepted(
+  ref: unknown,
+  text: string | undefined,
+  next: number,
+  nextDueInMs: number,
+  plannedErrorCode: number,
+): Record<string, unknown> {
+  const r = ref as SentRecord;
+  const data: Record<string, unknown> = { wamid: r.wamid, to: r.to, phone: r.waId, type: r.type };
+  if (r.template !== undefined) {
+    data['templateName'] = r.template.name;
+    data['templateLanguage'] = r.template.language;
+    data['renderedText'] = text;
+    data['category'] = CATEGORY_OF_PRICING[r.pricing.category];
+  } else if (text !== undefined) {
+    data['text'] = text;
+  }
+  if (r.bizOpaque !== undefined) data['bizOpaque'] = r.bizOpaque;
+  if (r.replyTo !== undefined) data['replyTo'] = r.replyTo;
+  if (!Number.isNaN(plannedErrorCode)) data['plannedErrorCode'] = plannedErrorCode;
+  data['next'] = STATUS_NAMES[next];
+  data['nextDueInMs'] = nextDueInMs;
+  return data;
 }
 
 /** A kept template send, rendered again. */
@@ -357,6 +412,15 @@ export class WhatsAppCore {
   /** `x-business-use-case-usage` values by percentage (0–100), written once each. */
   private readonly usageTexts: string[] = [];
   private sendsSecond = { second: -1, count: 0 };
+  /** The request series counted last (see countRequest). */
+  private lastRequestSeries: {
+    route: string;
+    statusCode: number;
+    errorCode: number | undefined;
+    key: string;
+    labels: Record<string, string>;
+  } = { route: '', statusCode: 0, errorCode: undefined, key: '', labels: {} };
+  private readonly requestLabels = (): Record<string, string> => this.lastRequestSeries.labels;
   private readonly ownWaId: string;
   private readonly counters: {
     accepted: BufferedCounter;
@@ -384,6 +448,7 @@ export class WhatsAppCore {
     this.startedAtMs = this.clock.nowMs();
     this.journal = new Journal('whatsapp', this.clock, cfg.journalCapacity);
     // The kinds written several times per message keep no data object of their own (see Journal).
+    this.journal.definePacked('message.accepted', decodeAccepted);
     this.journal.definePacked('status.emitted', decodeStatusEmitted);
     this.journal.definePacked('status.finished', (ref) => {
       const msg = ref as OutboundMessage;
@@ -556,12 +621,19 @@ export class WhatsAppCore {
 
   /** Counts a Graph request for /metrics. */
   countRequest(route: string, statusCode: number, errorCode: number | undefined): void {
-    const code = errorCode === undefined ? '' : String(errorCode);
-    this.counters.requests.inc(`${route}\u0000${statusCode}\u0000${code}`, () => ({
-      route,
-      status: String(statusCode),
-      error_code: code,
-    }));
+    // Calls come in long runs of one series (accepted sends): its key is worked out once per run.
+    const last = this.lastRequestSeries;
+    if (last.route !== route || last.statusCode !== statusCode || last.errorCode !== errorCode) {
+      const code = errorCode === undefined ? '' : String(errorCode);
+      this.lastRequestSeries = {
+        route,
+        statusCode,
+        errorCode,
+        key: `${route}\u0000${statusCode}\u0000${code}`,
+        labels: { route, status: String(statusCode), error_code: code },
+      };
+    }
+    this.counters.requests.inc(this.lastRequestSeries.key, this.requestLabels);
   }
 
   /** The Graph error for an object id this mock does not have (code 100, subcode 33). */
@@ -624,34 +696,38 @@ export class WhatsAppCore {
     }
 
     const wamid = makeWamid(this.rngWamid, waId, 'outbound');
-    const atEpochMs = this.clock.epochMs();
-    const record: MessageRecord = { direction: 'outbound', waId, wamid, atEpochMs, binding: undefined };
+    const record: SentRecord = {
+      direction: 'outbound',
+      waId,
+      wamid,
+      atEpochMs: this.clock.epochMs(),
+      binding: bound?.binding,
+      pricing: pricingFor(template?.category, windowOpen),
+      bizOpaque: req.bizOpaque,
+      jsonTail: undefined,
+      to: req.to,
+      type: req.type,
+      template,
+      replyTo: req.replyTo,
+    };
     this.messages.set(wamid, record);
     this.lastOutbound.touch(waId, wamid);
-    const msg: OutboundMessage = { wamid, waId, pricing: pricingFor(template?.category, windowOpen) };
-    if (req.bizOpaque !== undefined) msg.bizOpaque = req.bizOpaque;
-    const entry: Record<string, unknown> = { wamid, to: req.to, phone: waId, type: req.type };
-    if (template && bound) {
-      record.binding = bound.binding;
+    if (bound) {
       const dropped = this.rendered.push(record);
       if (dropped) dropped.binding = undefined;
-      entry['templateName'] = template.name;
-      entry['templateLanguage'] = template.language;
-      entry['renderedText'] = bound.text;
-      entry['category'] = template.category;
-    } else if (req.summary !== undefined) {
-      entry['text'] = req.summary;
     }
-    if (req.bizOpaque !== undefined) entry['bizOpaque'] = req.bizOpaque;
-    if (req.replyTo !== undefined) entry['replyTo'] = req.replyTo;
-    if (plan.kind === 'fail') entry['plannedErrorCode'] = plan.code;
     this.counts.accepted++;
     const type = req.type;
     this.counters.accepted.inc(type, typeLabels);
-    const first = this.statuses.start(msg, plan);
-    entry['next'] = first.status;
-    entry['nextDueInMs'] = first.dueInMs;
-    this.journal.append('message.accepted', entry);
+    const first = this.statuses.start(record, plan);
+    this.journal.appendPacked(
+      'message.accepted',
+      record,
+      bound ? bound.text : req.summary,
+      STATUS_NAMES.indexOf(first.status),
+      first.dueInMs,
+      plan.kind === 'fail' ? plan.code : Number.NaN,
+    );
 
     // Built as text: the send path is the mock's hot path and this shape never varies.
     const json =
