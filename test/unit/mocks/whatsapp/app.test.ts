@@ -103,6 +103,40 @@ describe('sending', () => {
     expect(r.json().contacts).toEqual([{ input: '+1 650-555-1234', wa_id: T.user }]);
   });
 
+  it('journals a free-form send with its text, reply context and planned failure, and nothing else', async () => {
+    ({ app } = makeMock());
+    const replyTo = inbound(app, '447911123456');
+    const reply = await send(app, {
+      ...text('+44 7911 123456', 'your order shipped'),
+      context: { message_id: replyTo },
+      biz_opaque_callback_data: 'evt-9',
+    });
+    // No window with this user: accepted, then failed with 131047 (async profile).
+    const outside = await send(app, text('+16505551234', 'late reply'));
+    const [first, second] = entries(app, 'message.accepted');
+    expect(first?.data).toEqual({
+      wamid: reply.json().messages[0].id,
+      to: '+44 7911 123456',
+      phone: '447911123456',
+      type: 'text',
+      text: 'your order shipped',
+      bizOpaque: 'evt-9',
+      replyTo,
+      next: 'sent',
+      nextDueInMs: 100,
+    });
+    expect(second?.data).toEqual({
+      wamid: outside.json().messages[0].id,
+      to: '+16505551234',
+      phone: '16505551234',
+      type: 'text',
+      text: 'late reply',
+      plannedErrorCode: 131047,
+      next: 'failed',
+      nextDueInMs: 100,
+    });
+  });
+
   it('journals message.accepted with renderedText and bizOpaque, then status.emitted in order', async () => {
     ({ app } = makeMock());
     const clock = clockOf(app);
