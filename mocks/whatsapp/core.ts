@@ -47,11 +47,13 @@ import { makeNumericId, makeTraceId, makeWamid } from './wamid.js';
 import {
   type EnvelopeConfig,
   inboundWebhook,
+  reserve,
   type StatusObject,
   statusJson,
   statusJsonTail,
   statusWebhook,
   templateStatusWebhook,
+  writeStatusJson,
 } from './webhooks.js';
 
 /** Options after defaults, checked. */
@@ -488,7 +490,11 @@ export class WhatsAppCore {
       timing: cfg.statusTiming,
       emit: (msg, s, next) => this.emitStatus(msg, s, next),
       flush: () => this.flushStatuses(),
-      finished: (msg) => this.journal.appendPacked('status.finished', msg, undefined, 0, 0, 0),
+      finished: (msg) => {
+        // Its statuses are over: the JSON they shared need not be kept with the record.
+        msg.jsonTail = undefined;
+        this.journal.appendPacked('status.finished', msg, undefined, 0, 0, 0);
+      },
       reorder: () => this.faults.webhookReorder(),
     });
     const m = this.metrics;
@@ -767,10 +773,9 @@ export class WhatsAppCore {
     const status = s.status;
     this.counters.statuses.inc(status, statusLabels);
     if (msg.jsonTail === undefined) msg.jsonTail = statusJsonTail(s);
-    const json = statusJson(s, msg.jsonTail);
     if (!this.batchingNow()) {
       // Built as text around the one status: the envelope never changes.
-      const body = this.statusEnvelope.prefix + json + this.statusEnvelope.suffix;
+      const body = this.statusEnvelope.prefix + statusJson(s, msg.jsonTail) + this.statusEnvelope.suffix;
       this.enqueueStatuses(s.id, body, [s.id], [status]);
     } else {
       const shard = shardOf(msg.waId);
@@ -781,7 +786,7 @@ export class WhatsAppCore {
         batch = { bytes, start, length: start, wamids: [], kinds: [] };
         this.statusBatches.set(shard, batch);
       }
-      this.appendStatus(batch, json);
+      this.appendStatus(batch, s, msg.jsonTail);
       batch.wamids.push(s.id);
       batch.kinds.push(status);
       if (batch.wamids.length >= this.statusBatch) this.flushShard(shard, batch);
@@ -835,20 +840,21 @@ export class WhatsAppCore {
   }
 
   /** Adds one status's JSON to a batch's bytes, with room left for the envelope's suffix. */
-  private appendStatus(batch: StatusBatch, json: string): void {
-    // A UTF-16 code unit never takes more than 3 bytes in UTF-8.
-    const need = batch.length + 1 + 3 * json.length + this.statusEnvelope.suffix.length;
-    if (need > batch.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, 2 * batch.bytes.length));
-      batch.bytes.copy(grown, 0, 0, batch.length);
-      batch.bytes = grown;
+  private appendStatus(batch: StatusBatch, s: StatusObject, tail: string | null): void {
+    if (batch.wamids.length > 0) {
+      reserve(batch, 1);
+      batch.bytes[batch.length++] = COMMA;
     }
-    if (batch.wamids.length > 0) batch.bytes[batch.length++] = COMMA;
+    if (writeStatusJson(batch, s, tail)) return;
+    const json = statusJson(s, tail);
+    // A UTF-16 code unit never takes more than 3 bytes in UTF-8.
+    reserve(batch, 3 * json.length);
     batch.length += batch.bytes.write(json, batch.length);
   }
 
   private flushShard(shard: number, batch: StatusBatch): void {
     if (batch.wamids.length === 0) return;
+    reserve(batch, 3 * this.statusEnvelope.suffix.length);
     const end = batch.length + batch.bytes.write(this.statusEnvelope.suffix, batch.length);
     // One order key per shard of recipients keeps each message's statuses in order across batches.
     this.enqueueStatuses(

@@ -161,3 +161,87 @@ export function statusJson(s: StatusObject, tail: string | null = statusJsonTail
   }
   return `${out}}`;
 }
+
+/** Bytes being written (a batch of statuses): `length` bytes of `bytes` are in use. */
+export interface ByteSink {
+  bytes: Buffer;
+  length: number;
+}
+
+/** Makes room for `n` more bytes in `sink` (its buffer grows, and stays grown, when it must). */
+export function reserve(sink: ByteSink, n: number): void {
+  const need = sink.length + n;
+  if (need <= sink.bytes.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(need, 2 * sink.bytes.length));
+  sink.bytes.copy(grown, 0, 0, sink.length);
+  sink.bytes = grown;
+}
+
+const OPEN_ID = Buffer.from('{"id":"');
+const STATUS_MID: Record<StatusObject['status'], Buffer> = {
+  sent: Buffer.from('","status":"sent","timestamp":"'),
+  delivered: Buffer.from('","status":"delivered","timestamp":"'),
+  read: Buffer.from('","status":"read","timestamp":"'),
+  failed: Buffer.from('","status":"failed","timestamp":"'),
+};
+const CONV_OPEN = Buffer.from(',"conversation":{"id":"');
+const CONV_EXPIRATION = Buffer.from('","expiration_timestamp":"');
+const CONV_ORIGIN = Buffer.from('","origin":{"type":"');
+const CONV_CLOSE = Buffer.from('"}}');
+const pricingBytes = new WeakMap<PricingObject, Buffer>();
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Writes the JSON of one status into `sink`: the same bytes as UTF-8 of {@link statusJson}, put
+ * together from byte pieces (constants, the per-message `tail`, ASCII ids) without building the
+ * string first. Returns false, writing nothing, where statusJson would fall back to JSON.stringify
+ * (ids that need escaping, `errors`); the caller then writes statusJson's text instead.
+ */
+export function writeStatusJson(sink: ByteSink, s: StatusObject, tail: string | null): boolean {
+  if (tail === null || s.errors || !SAFE_ID.test(s.timestamp)) return false;
+  const c = s.conversation;
+  let pj: Buffer | undefined;
+  if (s.pricing) {
+    pj = pricingBytes.get(s.pricing);
+    if (pj === undefined) {
+      pj = Buffer.from(`,"pricing":${JSON.stringify(s.pricing)}`);
+      pricingBytes.set(s.pricing, pj);
+    }
+  }
+  // ASCII everywhere but the tail (a UTF-16 code unit takes at most 3 bytes in UTF-8).
+  let bound = 80 + s.id.length + s.timestamp.length + 3 * tail.length + (pj ? pj.length : 0);
+  if (c) bound += 80 + c.id.length + (c.expiration_timestamp?.length ?? 0) + c.origin.type.length;
+  reserve(sink, bound);
+  const b = sink.bytes;
+  let o = sink.length;
+  b.set(OPEN_ID, o);
+  o += OPEN_ID.length;
+  o += b.write(s.id, o, 'latin1');
+  const mid = STATUS_MID[s.status];
+  b.set(mid, o);
+  o += mid.length;
+  o += b.write(s.timestamp, o, 'latin1');
+  o += b.write(tail, o, 'utf8');
+  if (c) {
+    b.set(CONV_OPEN, o);
+    o += CONV_OPEN.length;
+    o += b.write(c.id, o, 'latin1');
+    if (c.expiration_timestamp !== undefined) {
+      b.set(CONV_EXPIRATION, o);
+      o += CONV_EXPIRATION.length;
+      o += b.write(c.expiration_timestamp, o, 'latin1');
+    }
+    b.set(CONV_ORIGIN, o);
+    o += CONV_ORIGIN.length;
+    o += b.write(c.origin.type, o, 'latin1');
+    b.set(CONV_CLOSE, o);
+    o += CONV_CLOSE.length;
+  }
+  if (pj) {
+    b.set(pj, o);
+    o += pj.length;
+  }
+  b[o++] = CLOSE_BRACE;
+  sink.length = o;
+  return true;
+}

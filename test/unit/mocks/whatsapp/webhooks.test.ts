@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { webhookError } from '../../../../mocks/whatsapp/errors.js';
 import { pricingFor } from '../../../../mocks/whatsapp/statuses.js';
-import { type StatusObject, statusJson, statusWebhook } from '../../../../mocks/whatsapp/webhooks.js';
+import {
+  type ByteSink,
+  type StatusObject,
+  statusJson,
+  statusJsonTail,
+  statusWebhook,
+  writeStatusJson,
+} from '../../../../mocks/whatsapp/webhooks.js';
 
 describe('status webhook bodies', () => {
   it('statusJson writes exactly what JSON.stringify writes, for any status', () => {
@@ -12,7 +19,7 @@ describe('status webhook bodies', () => {
         status: fc.constantFrom('sent', 'delivered', 'read', 'failed'),
         timestamp: fc.oneof(fc.stringMatching(/^\d{10}$/), fc.string()),
         recipient_id: fc.oneof(fc.stringMatching(/^\d{8,15}$/), fc.string()),
-        biz_opaque_callback_data: fc.string(),
+        biz_opaque_callback_data: fc.oneof(fc.string(), fc.string({ unit: 'grapheme' })),
         conversation: fc.record(
           {
             id: fc.stringMatching(/^[0-9a-f]{32}$/),
@@ -36,6 +43,36 @@ describe('status webhook bodies', () => {
       }),
       { numRuns: 500, seed: 42 },
     );
+    // Written as bytes into a batch (which starts small and must grow): the UTF-8 of the same text,
+    // or nothing at all where only JSON.stringify can write it.
+    fc.assert(
+      fc.property(fc.array(status, { maxLength: 40 }), (list) => {
+        const sink: ByteSink = { bytes: Buffer.alloc(16), length: 2 };
+        sink.bytes.write('[[');
+        let expected = '[[';
+        for (const s of list) {
+          const st = s as StatusObject;
+          const before = sink.length;
+          if (writeStatusJson(sink, st, statusJsonTail(st))) expected += JSON.stringify(s);
+          else expect(sink.length).toBe(before);
+        }
+        expect(sink.bytes.subarray(0, sink.length).toString('utf8')).toBe(expected);
+        expect(sink.length).toBe(Buffer.byteLength(expected));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+    // A tail of 3-byte characters into a buffer grown to exactly what the status may need.
+    const wide: StatusObject = {
+      id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTRBRkYwRTM0MTg3RDE3AA==',
+      status: 'delivered',
+      timestamp: '1764230000',
+      recipient_id: '16505551234',
+      biz_opaque_callback_data: '你'.repeat(500),
+      conversation: { id: 'a'.repeat(32), origin: { type: 'utility' } },
+    };
+    const tight: ByteSink = { bytes: Buffer.alloc(1), length: 1 };
+    expect(writeStatusJson(tight, wide, statusJsonTail(wide))).toBe(true);
+    expect(tight.bytes.subarray(1, tight.length).toString('utf8')).toBe(JSON.stringify(wide));
   });
 
   it('wraps statuses in the messages envelope with metadata', () => {
