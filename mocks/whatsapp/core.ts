@@ -589,6 +589,7 @@ export class WhatsAppCore {
     if (w.concurrency !== undefined) opts.concurrency = w.concurrency;
     if (w.timeoutMs !== undefined) opts.timeoutMs = w.timeoutMs;
     if (w.retry !== undefined) opts.retry = w.retry;
+    if (w.transport !== undefined) opts.transport = w.transport;
     return new WebhookDispatcher(opts);
   }
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock.js';
-import type { RetryPolicy } from '../shared/dispatcher.js';
+import type { RetryPolicy, WebhookTransport } from '../shared/dispatcher.js';
 import type { DelaySpec } from '../shared/distributions.js';
 import type { FaultRule } from '../shared/faults.js';
 import type { ErrorProfile } from './errors.js';
@@ -63,6 +63,8 @@ export interface WhatsAppMockOptions {
     statusBatch?: number | 'auto';
     statusBatchWindowMs?: number;
     statusBatchAbovePerSec?: number;
+    /** How POSTs leave (default: node:http with a keep-alive agent); benches and tests may plug in their own. */
+    transport?: WebhookTransport;
   };
   /** Faults active from the start. */
   faults?: FaultRule[];
