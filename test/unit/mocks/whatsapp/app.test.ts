@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signBody } from '../../../../mocks/shared/signing.js';
 import {
   clockOf,
   entries,
@@ -336,6 +337,35 @@ describe('status batching', () => {
     clock.advance(3000);
     expect(app.whatsapp.stats()['statusesEmitted']).toBe(33);
     expect(webhooks()).toBe(10);
+  });
+
+  it('sends its signed webhooks through webhook.transport when one is given', async () => {
+    const posts: Array<{ url: string; signature: string | undefined; body: Buffer }> = [];
+    ({ app } = makeMock({
+      webhookUrl: 'http://connector.invalid/webhooks',
+      webhook: {
+        transport: {
+          send(target, headers, body, done) {
+            posts.push({ url: target.href, signature: headers['x-hub-signature-256'], body });
+            queueMicrotask(() => done({ statusCode: 200 }));
+            return () => {};
+          },
+          close() {},
+        },
+      },
+    }));
+    const wamid = (await send(app, orderConfirmation())).json().messages[0].id;
+    clockOf(app).advance(1000);
+    await new Promise((r) => setImmediate(r));
+    expect(
+      posts.map((p) => JSON.parse(p.body.toString('utf8')).entry[0].changes[0].value.statuses[0].status),
+    ).toEqual(['sent', 'delivered', 'read']);
+    expect(posts.every((p) => p.url === 'http://connector.invalid/webhooks')).toBe(true);
+    expect(posts.every((p) => p.signature === signBody(T.secret, p.body))).toBe(true);
+    expect(JSON.parse(posts[0]?.body.toString('utf8') ?? '{}').entry[0].changes[0].value.statuses[0].id).toBe(
+      wamid,
+    );
+    expect(entries(app, 'webhook.delivered')).toHaveLength(3);
   });
 
   it('statusBatch 1 never batches, however high the rate', async () => {
