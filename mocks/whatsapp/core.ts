@@ -840,7 +840,7 @@ export class WhatsAppCore {
       this.dispatcherImpl.enqueue(orderKey, body, { ...meta, duplicate: true });
   }
 
-  /** Adds one status's JSON to a batch's bytes, with room left for the envelope's suffix. */
+  /** Adds one status's JSON to a batch's bytes, after a comma unless it is the first. */
   private appendStatus(batch: StatusBatch, s: StatusObject, tail: string | null): void {
     if (batch.wamids.length > 0) {
       reserve(batch, 1);

@@ -48,6 +48,8 @@ interface Flight {
 interface Conversation {
   id: string;
   expiresAtMs: number;
+  /** How statuses name it once it is open (no `expiration_timestamp`), shared by all of them. */
+  named: ConversationObject;
 }
 
 /** The status a stage emits when it comes due. */
@@ -60,6 +62,14 @@ const STAGE_STATUS: Record<Stage, StatusObject['status']> = {
 };
 
 const DAY_MS = 24 * 3_600_000;
+
+/** The `origin` of a conversation, one frozen object per category (statuses only read it). */
+const ORIGINS: Record<PricingObject['category'], ConversationObject['origin']> = {
+  marketing: Object.freeze({ type: 'marketing' }),
+  utility: Object.freeze({ type: 'utility' }),
+  authentication: Object.freeze({ type: 'authentication' }),
+  service: Object.freeze({ type: 'service' }),
+};
 const MAX_CONVERSATIONS = 200_000;
 
 /**
@@ -332,24 +342,24 @@ export class StatusSimulator {
    */
   private conversation(f: Flight, opening: boolean): ConversationObject {
     const msg = f.msg;
-    if (!opening && f.conv) return { id: f.conv.id, origin: { type: msg.pricing.category } };
-    const key = `${msg.waId}|${msg.pricing.category}`;
+    if (!opening && f.conv) return f.conv.named;
+    const category = msg.pricing.category;
+    const key = `${msg.waId}|${category}`;
     const nowMs = this.deps.clock.nowMs();
     let conv = this.conversations.get(key);
-    let isNew = false;
-    if (!conv || conv.expiresAtMs <= nowMs) {
-      if (!opening && conv) return { id: conv.id, origin: { type: msg.pricing.category } };
-      conv = { id: makeHex(this.deps.rng, 32), expiresAtMs: nowMs + DAY_MS };
-      this.conversations.touch(key, conv);
-      isNew = true;
+    if (conv && conv.expiresAtMs > nowMs) {
+      if (opening) f.conv = conv;
+      return conv.named;
     }
+    if (!opening && conv) return conv.named;
+    const id = makeHex(this.deps.rng, 32);
+    const origin = ORIGINS[category];
+    conv = { id, expiresAtMs: nowMs + DAY_MS, named: Object.freeze({ id, origin }) };
+    this.conversations.touch(key, conv);
     if (opening) f.conv = conv;
-    const out: ConversationObject = { id: conv.id, origin: { type: msg.pricing.category } };
-    if (isNew) {
-      const expiresEpochMs = this.deps.clock.epochMs() + (conv.expiresAtMs - nowMs);
-      out.expiration_timestamp = String(Math.floor(expiresEpochMs / 1000));
-    }
-    return out;
+    // The status that opens it also says when it expires.
+    const expiresEpochMs = this.deps.clock.epochMs() + DAY_MS;
+    return { id, expiration_timestamp: String(Math.floor(expiresEpochMs / 1000)), origin };
   }
 
   /** Messages whose statuses are still to come. */

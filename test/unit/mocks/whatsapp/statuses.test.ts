@@ -65,9 +65,13 @@ describe('status simulator', () => {
       type: 'regular',
       category: 'utility',
     });
-    expect(sent?.conversation?.expiration_timestamp).toBeDefined();
-    expect(delivered?.conversation?.id).toBe(sent?.conversation?.id);
-    expect(delivered?.conversation?.expiration_timestamp).toBeUndefined();
+    // Meta's order: id, expiration_timestamp (on the status that opens it), origin.
+    expect(Object.keys(sent?.conversation ?? {})).toEqual(['id', 'expiration_timestamp', 'origin']);
+    expect(sent?.conversation?.expiration_timestamp).toBe(
+      String(Math.floor((Date.UTC(2026, 0, 5, 0, 0, 0, 500) + 24 * 3_600_000) / 1000)),
+    );
+    expect(sent?.conversation?.origin).toEqual({ type: 'utility' });
+    expect(delivered?.conversation).toEqual({ id: sent?.conversation?.id, origin: { type: 'utility' } });
     expect(read?.pricing).toBeUndefined();
     expect(read?.biz_opaque_callback_data).toBe('crm-1');
   });
