@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { VirtualClock } from '../mocks/shared/clock.js';
 import { resolveConfig, WhatsAppCore } from '../mocks/whatsapp/core.js';
+import { templateSendBody } from './send-body.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,38 +32,7 @@ for (const [name, v] of Object.entries({ sends, warmup, rate })) {
   }
 }
 
-function body(i: number): string {
-  const to = `1415${String(5_000_000 + i).padStart(7, '0')}`;
-  return JSON.stringify({
-    messaging_product: 'whatsapp',
-    recipient_type: 'individual',
-    to: `+${to}`,
-    type: 'template',
-    biz_opaque_callback_data: `flow-${i}`,
-    template: {
-      name: 'order_confirmation',
-      language: { code: 'en_US' },
-      components: [
-        { type: 'header', parameters: [{ type: 'text', parameter_name: 'order_id', text: `A-${i}` }] },
-        {
-          type: 'body',
-          parameters: [
-            { type: 'text', parameter_name: 'customer_name', text: `Customer ${i}` },
-            { type: 'text', parameter_name: 'order_id', text: `A-${i}` },
-            {
-              type: 'currency',
-              parameter_name: 'amount',
-              currency: { fallback_value: '$42.50', code: 'USD', amount_1000: 42500 },
-            },
-            { type: 'text', parameter_name: 'phone_number', text: `+${to}` },
-          ],
-        },
-        { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: `A-${i}` }] },
-      ],
-    },
-  });
-}
-const bodies = Array.from({ length: 2000 }, (_, i) => body(i));
+const bodies = Array.from({ length: 2000 }, (_, i) => templateSendBody(i));
 const perMs = rate / 1000;
 
 /** CPU µs (user + system, all threads) per call of `step(i)` over `n` calls, after `w` unmeasured ones. */

@@ -21,6 +21,7 @@ import type autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { RealClock } from '../mocks/shared/clock.js';
 import { buildWhatsAppMock } from '../mocks/whatsapp/index.js';
+import { templateSendBody } from './send-body.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -81,38 +82,6 @@ function helper(nodeArgs: string[]): [string, string[]] {
 const TOKEN = 'bench-token';
 const PHONE_ID = '106540352242922';
 
-function sendBody(i: number): string {
-  const to = `1415${String(5_000_000 + i).padStart(7, '0')}`;
-  return JSON.stringify({
-    messaging_product: 'whatsapp',
-    recipient_type: 'individual',
-    to: `+${to}`,
-    type: 'template',
-    biz_opaque_callback_data: `flow-${i}`,
-    template: {
-      name: 'order_confirmation',
-      language: { code: 'en_US' },
-      components: [
-        { type: 'header', parameters: [{ type: 'text', parameter_name: 'order_id', text: `A-${i}` }] },
-        {
-          type: 'body',
-          parameters: [
-            { type: 'text', parameter_name: 'customer_name', text: `Customer ${i}` },
-            { type: 'text', parameter_name: 'order_id', text: `A-${i}` },
-            {
-              type: 'currency',
-              parameter_name: 'amount',
-              currency: { fallback_value: '$42.50', code: 'USD', amount_1000: 42500 },
-            },
-            { type: 'text', parameter_name: 'phone_number', text: `+${to}` },
-          ],
-        },
-        { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: `A-${i}` }] },
-      ],
-    },
-  });
-}
-
 // autocannon runs in a child process so that neither the load generator nor its result
 // bookkeeping shares the mock's event loop; it reads its request list from stdin.
 const LOADER_SOURCE = `
@@ -133,7 +102,7 @@ async function fire(url: string, durationS: number): Promise<autocannon.Result> 
     method: 'POST' as const,
     path: `/v23.0/${PHONE_ID}/messages`,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: sendBody(i),
+    body: templateSendBody(i),
   }));
   const child = spawn(...helper(['--input-type=module', '-e', LOADER_SOURCE]), {
     stdio: ['pipe', 'pipe', 'inherit'],
