@@ -85,16 +85,7 @@ export class Journal extends EventEmitter {
   /** Appends an entry stamped now and notifies listeners. */
   append(kind: string, data: Record<string, unknown>): JournalEntry {
     if (this.decoders.has(kind)) throw new Error(`journal kind ${kind} is packed: use appendPacked`);
-    const slot = this.put(kind, data, undefined);
-    const n = this.numbers;
-    const entry: JournalEntry = {
-      seq: n[NUMS * slot] as number,
-      atMs: n[NUMS * slot + 1] as number,
-      epochMs: n[NUMS * slot + 2] as number,
-      source: this.source,
-      kind,
-      data,
-    };
+    const entry = this.entryAt(this.put(kind, data, undefined), kind, data);
     this.emit('entry', entry);
     return entry;
   }
@@ -117,17 +108,21 @@ export class Journal extends EventEmitter {
     n[NUMS * slot + 3] = a;
     n[NUMS * slot + 4] = b;
     n[NUMS * slot + 5] = c;
-    if (this.listenerCount('entry') > 0) {
-      const entry: JournalEntry = {
-        seq: n[NUMS * slot] as number,
-        atMs: n[NUMS * slot + 1] as number,
-        epochMs: n[NUMS * slot + 2] as number,
-        source: this.source,
-        kind,
-        data: decode(ref, text, a, b, c),
-      };
-      this.emit('entry', entry);
-    }
+    if (this.listenerCount('entry') > 0)
+      this.emit('entry', this.entryAt(slot, kind, decode(ref, text, a, b, c)));
+  }
+
+  /** The entry in ring slot `slot`, with `data`. */
+  private entryAt(slot: number, kind: string, data: Record<string, unknown>): JournalEntry {
+    const n = this.numbers;
+    return {
+      seq: n[NUMS * slot] as number,
+      atMs: n[NUMS * slot + 1] as number,
+      epochMs: n[NUMS * slot + 2] as number,
+      source: this.source,
+      kind,
+      data,
+    };
   }
 
   /** Stamps and stores an entry; returns its ring slot. */
@@ -193,7 +188,7 @@ export class Journal extends EventEmitter {
       ) {
         continue;
       }
-      out.push({ seq, atMs, epochMs: numbers[at + 2] as number, source: this.source, kind, data });
+      out.push(this.entryAt(slot, kind, data));
       if (q.limit !== undefined && out.length >= q.limit) break;
     }
     return out;
