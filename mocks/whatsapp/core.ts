@@ -2,7 +2,7 @@ import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
 import { WebhookDispatcher } from '../shared/dispatcher.js';
 import type { DelaySpec } from '../shared/distributions.js';
 import { FaultController, type FaultRule } from '../shared/faults.js';
-import { Journal, type JournalEntry } from '../shared/journal.js';
+import { Journal, type JournalEntry, type PackedDecoder } from '../shared/journal.js';
 import { MetricsRegistry } from '../shared/metrics.js';
 import { createRng, type Rng } from '../shared/random.js';
 import { BoundedRing, FifoMap, RecencyMap } from '../shared/recency-map.js';
@@ -221,13 +221,7 @@ const CATEGORY_OF_PRICING: Record<string, TemplateCategory> = {
  * `message.accepted` data from its packed form: the record, the rendered text (template sends) or
  * the message's text, the first status put on the timeline, and the error planned for it.
  */
-function decodeAccepted(
-  ref: unknown,
-  text: string | undefined,
-  next: number,
-  nextDueInMs: number,
-  plannedErrorCode: number,
-): Record<string, unknown> {
+const decodeAccepted: PackedDecoder = (ref, text, next, nextDueInMs, plannedErrorCode) => {
   const r = ref as SentRecord;
   const data: Record<string, unknown> = { wamid: r.wamid, to: r.to, phone: r.waId, type: r.type };
   if (r.template !== undefined) {
@@ -244,7 +238,7 @@ function decodeAccepted(
   data['next'] = STATUS_NAMES[next];
   data['nextDueInMs'] = nextDueInMs;
   return data;
-}
+};
 
 /** A kept template send, rendered again. */
 function renderedOf(record: MessageRecord, binding: TemplateBinding): RenderedTemplate {
@@ -355,13 +349,7 @@ const statusLabels = (status: string) => ({ status });
 const STATUS_NAMES: ReadonlyArray<StatusObject['status']> = ['sent', 'delivered', 'read', 'failed'];
 
 /** `status.emitted` data from its packed form: the message, the status, and what it put on the timeline. */
-function decodeStatusEmitted(
-  ref: unknown,
-  status: string | undefined,
-  next: number,
-  nextDueInMs: number,
-  errorCode: number,
-): Record<string, unknown> {
+const decodeStatusEmitted: PackedDecoder = (ref, status, next, nextDueInMs, errorCode) => {
   const msg = ref as OutboundMessage;
   const data: Record<string, unknown> = { wamid: msg.wamid, status, phone: msg.waId };
   if (!Number.isNaN(errorCode)) data['errorCode'] = errorCode;
@@ -371,7 +359,7 @@ function decodeStatusEmitted(
     data['nextDueInMs'] = nextDueInMs;
   }
   return data;
-}
+};
 
 /**
  * The WhatsApp mock's state and behaviour, independent of HTTP: sends, inbound messages, status
