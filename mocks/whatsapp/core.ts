@@ -2,7 +2,7 @@ import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
 import { WebhookDispatcher } from '../shared/dispatcher.js';
 import type { DelaySpec } from '../shared/distributions.js';
 import { FaultController, type FaultRule } from '../shared/faults.js';
-import { Journal, type JournalEntry, type PackedDecoder } from '../shared/journal.js';
+import { Journal, type PackedDecoder } from '../shared/journal.js';
 import { MetricsRegistry } from '../shared/metrics.js';
 import { createRng, type Rng } from '../shared/random.js';
 import { BoundedRing, FifoMap, RecencyMap } from '../shared/recency-map.js';
@@ -555,7 +555,6 @@ export class WhatsAppCore {
       [],
       () => this.limits.openWindows(),
     );
-    this.journal.on('entry', (e: JournalEntry) => this.onJournalEntry(e));
   }
 
   /** The current dispatcher (reset replaces it, dropping pending webhooks). */
@@ -572,6 +571,10 @@ export class WhatsAppCore {
       journal: this.journal,
       secret: this.cfg.appSecret,
       extraDelayMs: () => this.faults.webhookDelayMs(),
+      onRecord: (what, data) => {
+        const field = typeof data['field'] === 'string' ? data['field'] : '';
+        this.counters.webhooks.inc(`${field}\u0000${what}`, () => ({ field, result: what }));
+      },
     };
     if (this.webhookUrl !== undefined) opts.url = this.webhookUrl;
     if (w.concurrency !== undefined) opts.concurrency = w.concurrency;
@@ -579,13 +582,6 @@ export class WhatsAppCore {
     if (w.retry !== undefined) opts.retry = w.retry;
     if (w.transport !== undefined) opts.transport = w.transport;
     return new WebhookDispatcher(opts);
-  }
-
-  private onJournalEntry(e: JournalEntry): void {
-    if (e.kind.charCodeAt(0) !== 119 /* 'w' */ || !e.kind.startsWith('webhook.')) return;
-    const field = typeof e.data['field'] === 'string' ? e.data['field'] : '';
-    const result = e.kind.slice(8);
-    this.counters.webhooks.inc(`${field}\u0000${result}`, () => ({ field, result }));
   }
 
   /** A new Graph trace id (`fbtrace_id`, `x-fb-trace-id`). */

@@ -112,13 +112,18 @@ export class ReplyBatch {
 /** Registers the Graph API routes: messages, message_templates, and GET on the mock's own nodes. */
 export function registerGraphRoutes(app: FastifyInstance, core: WhatsAppCore): void {
   const answers = new ReplyBatch();
-  app.post<{ Params: NodeParams }>('/:version/:nodeId/messages', async (request, reply) => {
-    if (!request.wa) return reply.callNotFound();
+  // A plain (not async) handler: it answers through the batch, later, and returns nothing. An
+  // async one would have to return the reply, and promise adoption would call `reply.then`, which
+  // sets up end-of-stream listeners on every response only to learn when it finished. A throw
+  // here reaches the error handler just as a rejection would.
+  app.post<{ Params: NodeParams }>('/:version/:nodeId/messages', (request, reply): void => {
+    if (!request.wa) {
+      reply.callNotFound();
+      return;
+    }
     checkVersion(request.params.version);
-    const note = request.wa?.note ?? {};
-    const result = core.send(request.params.nodeId, request.body, note);
+    const result = core.send(request.params.nodeId, request.body, request.wa.note);
     answers.send(reply.type('application/json; charset=UTF-8'), result.json);
-    return reply;
   });
 
   app.get<{ Params: NodeParams; Querystring: Record<string, unknown> }>(

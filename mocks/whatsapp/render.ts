@@ -234,12 +234,12 @@ function bindParams(
     }
   }
   if (format === 'NAMED') {
-    const expected = new Set(vars);
     for (const p of params) {
       if (p.name === undefined) {
         throw formatMismatch(`${where}: parameter_name is required for templates with NAMED parameters`);
       }
-      if (!expected.has(p.name)) {
+      // A template has a handful of variables: a scan is cheaper than building a Set per send.
+      if (!vars.includes(p.name)) {
         throw formatMismatch(
           `${where}: parameter_name "${p.name.slice(0, 64)}" is not a parameter of the template`,
         );
@@ -290,72 +290,83 @@ const COMPONENT_PATHS = Array.from({ length: MAX_COMPONENTS }, (_, i) => {
 function parseComponents(raw: unknown): SendComponent[] {
   if (raw === undefined || raw === null) return [];
   const list = reqArray(raw, "template['components']", 0, MAX_COMPONENTS);
-  return list.map((c, i) => {
-    const paths = COMPONENT_PATHS[i] as (typeof COMPONENT_PATHS)[number];
-    const obj = reqObject(c, paths.path);
-    onlyKeys(obj, COMPONENT_KEYS, paths.path);
-    const type = reqString(obj['type'], paths.type, 16).toLowerCase();
-    if (type !== 'header' && type !== 'body' && type !== 'button') {
-      throw invalidValue(`Param ${paths.type} must be one of header, body, button.`);
+  const out: SendComponent[] = [];
+  for (let i = 0; i < list.length; i++) out.push(parseComponent(list[i], i));
+  return out;
+}
+
+function parseComponent(c: unknown, i: number): SendComponent {
+  const paths = COMPONENT_PATHS[i] as (typeof COMPONENT_PATHS)[number];
+  const obj = reqObject(c, paths.path);
+  onlyKeys(obj, COMPONENT_KEYS, paths.path);
+  const type = reqString(obj['type'], paths.type, 16).toLowerCase();
+  if (type !== 'header' && type !== 'body' && type !== 'button') {
+    throw invalidValue(`Param ${paths.type} must be one of header, body, button.`);
+  }
+  const paramsRaw = obj['parameters'];
+  const params: Param[] = [];
+  if (paramsRaw !== undefined && paramsRaw !== null) {
+    const list = reqArray(paramsRaw, paths.parameters, 0, 100);
+    for (let j = 0; j < list.length; j++) {
+      const p = list[j];
+      params.push(fastParam(p) ?? parseParam(p, at(paths.parameters, j)));
     }
-    const paramsRaw = obj['parameters'];
-    const params =
-      paramsRaw === undefined || paramsRaw === null
-        ? []
-        : reqArray(paramsRaw, paths.parameters, 0, 100).map(
-            (p, j) => fastParam(p) ?? parseParam(p, at(paths.parameters, j)),
-          );
-    const out: SendComponent = { type, params };
-    if (type === 'button') {
-      out.subType = reqString(obj['sub_type'], paths.subType, 32).toLowerCase();
-      const idx = obj['index'];
-      const n =
-        typeof idx === 'number' ? idx : typeof idx === 'string' && /^\d+$/.test(idx) ? Number(idx) : NaN;
-      if (idx === undefined || idx === null) throw missingParam(paths.index);
-      if (!Number.isInteger(n) || n < 0 || n > 9) throw invalidValue(`Param ${paths.index} must be 0 to 9.`);
-      out.index = n;
-    }
-    return out;
-  });
+  }
+  const out: SendComponent = { type, params };
+  if (type === 'button') {
+    out.subType = reqString(obj['sub_type'], paths.subType, 32).toLowerCase();
+    const idx = obj['index'];
+    const n =
+      typeof idx === 'number' ? idx : typeof idx === 'string' && /^\d+$/.test(idx) ? Number(idx) : NaN;
+    if (idx === undefined || idx === null) throw missingParam(paths.index);
+    if (!Number.isInteger(n) || n < 0 || n > 9) throw invalidValue(`Param ${paths.index} must be 0 to 9.`);
+    out.index = n;
+  }
+  return out;
+}
+
+/** How an error names a template button (built only when there is an error to report). */
+function buttonWhere(b: CompiledButton): string {
+  return `button at index ${b.index} (${b.type})`;
 }
 
 /** Checks a send's parameters for one template button; returns the value the button carries (payload, URL suffix, code). */
 function bindButton(b: CompiledButton, comp: SendComponent | undefined): string | undefined {
-  const where = `button at index ${b.index} (${b.type})`;
   if (comp && !SUB_TYPE_FOR[b.type].includes(comp.subType ?? '')) {
-    throw formatMismatch(`${where}: sub_type ${comp.subType} does not match the template button`);
+    throw formatMismatch(`${buttonWhere(b)}: sub_type ${comp.subType} does not match the template button`);
   }
   const params = comp?.params ?? [];
   switch (b.type) {
     case 'QUICK_REPLY': {
-      if (params.length > 1) throw countMismatch(where, params.length, 1);
+      if (params.length > 1) throw countMismatch(buttonWhere(b), params.length, 1);
       const p = params[0];
       if (p && p.type !== 'payload')
-        throw formatMismatch(`${where}: expected a payload parameter, got ${p.type}`);
+        throw formatMismatch(`${buttonWhere(b)}: expected a payload parameter, got ${p.type}`);
       return p?.value;
     }
     case 'URL': {
       const expected = b.needsParam ? 1 : 0;
-      if (params.length !== expected) throw countMismatch(where, params.length, expected);
+      if (params.length !== expected) throw countMismatch(buttonWhere(b), params.length, expected);
       const p = params[0];
-      if (p && p.type !== 'text') throw formatMismatch(`${where}: expected a text parameter, got ${p.type}`);
+      if (p && p.type !== 'text')
+        throw formatMismatch(`${buttonWhere(b)}: expected a text parameter, got ${p.type}`);
       return p?.value;
     }
     case 'PHONE_NUMBER':
-      if (params.length > 0) throw countMismatch(where, params.length, 0);
+      if (params.length > 0) throw countMismatch(buttonWhere(b), params.length, 0);
       return undefined;
     case 'COPY_CODE': {
-      if (params.length !== 1) throw countMismatch(where, params.length, 1);
+      if (params.length !== 1) throw countMismatch(buttonWhere(b), params.length, 1);
       const p = params[0] as Param;
       if (p.type !== 'coupon_code')
-        throw formatMismatch(`${where}: expected a coupon_code parameter, got ${p.type}`);
+        throw formatMismatch(`${buttonWhere(b)}: expected a coupon_code parameter, got ${p.type}`);
       return p.value;
     }
     default: {
-      if (params.length !== 1) throw countMismatch(where, params.length, 1);
+      if (params.length !== 1) throw countMismatch(buttonWhere(b), params.length, 1);
       const p = params[0] as Param;
       if (p.type !== 'text')
-        throw formatMismatch(`${where}: expected a text parameter with the code, got ${p.type}`);
+        throw formatMismatch(`${buttonWhere(b)}: expected a text parameter with the code, got ${p.type}`);
       return p.value;
     }
   }
@@ -446,12 +457,14 @@ export function bindTemplate(
   const comps = parseComponents(componentsRaw);
   let headerComp: SendComponent | undefined;
   let bodyComp: SendComponent | undefined;
-  const buttonComps = new Map<number, SendComponent>();
+  // By button index (0 to 9, checked by parseComponent); made only when a send has buttons.
+  let buttonComps: Array<SendComponent | undefined> | undefined;
   for (const c of comps) {
     if (c.type === 'button') {
-      if (buttonComps.has(c.index as number))
-        throw invalidValue(`Button index ${c.index} appears more than once.`);
-      buttonComps.set(c.index as number, c);
+      const index = c.index as number;
+      buttonComps ??= [];
+      if (buttonComps[index]) throw invalidValue(`Button index ${index} appears more than once.`);
+      buttonComps[index] = c;
     } else if (c.type === 'header') {
       if (headerComp) throw invalidValue('The header component appears more than once.');
       headerComp = c;
@@ -499,14 +512,18 @@ export function bindTemplate(
     });
   }
 
-  for (const idx of buttonComps.keys()) {
-    if (!ct.buttons[idx]) throw invalidValue(`Button at index ${idx} does not exist in template ${t.name}.`);
+  if (buttonComps) {
+    for (let idx = 0; idx < buttonComps.length; idx++) {
+      if (buttonComps[idx] && !ct.buttons[idx])
+        throw invalidValue(`Button at index ${idx} does not exist in template ${t.name}.`);
+    }
   }
-  const buttonValues = ct.buttons.map((b) => {
-    const comp = buttonComps.get(b.index);
-    if (!comp && b.needsParam) throw countMismatch(`button at index ${b.index} (${b.type})`, 0, 1);
-    return bindButton(b, comp);
-  });
+  const buttonValues: Array<string | undefined> = [];
+  for (const b of ct.buttons) {
+    const comp = buttonComps?.[b.index];
+    if (!comp && b.needsParam) throw countMismatch(buttonWhere(b), 0, 1);
+    buttonValues.push(bindButton(b, comp));
+  }
 
   const binding: TemplateBinding = {
     template: t,

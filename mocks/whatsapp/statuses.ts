@@ -52,6 +52,9 @@ interface Conversation {
   named: ConversationObject;
 }
 
+/** A user's latest conversation of each category (keyed by the user's wa_id, whose hash the Map has already worked out). */
+type UserConversations = Partial<Record<PricingObject['category'], Conversation>>;
+
 /** The status a stage emits when it comes due. */
 const STAGE_STATUS: Record<Stage, StatusObject['status']> = {
   failNow: 'failed',
@@ -70,7 +73,8 @@ const ORIGINS: Record<PricingObject['category'], ConversationObject['origin']> =
   authentication: Object.freeze({ type: 'authentication' }),
   service: Object.freeze({ type: 'service' }),
 };
-const MAX_CONVERSATIONS = 200_000;
+/** Users whose conversations are remembered (the least recently opened are forgotten past this). */
+const MAX_CONVERSATION_USERS = 200_000;
 
 /**
  * Binary min-heap of flights on (dueMs, seq). Keys live in typed arrays beside the items, so a
@@ -169,7 +173,7 @@ export class DueHeap<T> {
  */
 export class StatusSimulator {
   private readonly heap = new DueHeap<Flight>();
-  private readonly conversations = new RecencyMap<string, Conversation>(MAX_CONVERSATIONS);
+  private readonly conversations = new RecencyMap<string, UserConversations>(MAX_CONVERSATION_USERS);
   /** `timestamp` of statuses emitted in the current clock second (one string per second). */
   private stampSecond = Number.NaN;
   private stampText = '';
@@ -235,12 +239,19 @@ export class StatusSimulator {
 
   private drain(): void {
     this.timer = undefined;
-    this.timerDueMs = Number.POSITIVE_INFINITY;
-    const nowMs = this.deps.clock.nowMs();
-    while (this.heap.peekDue() <= nowMs) this.step(this.heap.pop() as Flight);
-    this.deps.flush?.();
-    const next = this.heap.peekDue();
-    if (next < this.timerDueMs) this.arm(next);
+    // While draining, the stages that go back on the heap arm nothing (no due time is below
+    // -Infinity): the timer is set once, at the end, for whatever is due first then. Re-arming on
+    // each push that came earlier than the last would cost a clearTimeout and a setTimeout each.
+    this.timerDueMs = Number.NEGATIVE_INFINITY;
+    try {
+      const nowMs = this.deps.clock.nowMs();
+      while (this.heap.peekDue() <= nowMs) this.step(this.heap.pop() as Flight);
+      this.deps.flush?.();
+    } finally {
+      this.timerDueMs = Number.POSITIVE_INFINITY;
+      const next = this.heap.peekDue();
+      if (next < this.timerDueMs) this.arm(next);
+    }
   }
 
   // Each stage puts the next one on the timeline before it emits, so the emission can say what
@@ -344,9 +355,9 @@ export class StatusSimulator {
     const msg = f.msg;
     if (!opening && f.conv) return f.conv.named;
     const category = msg.pricing.category;
-    const key = `${msg.waId}|${category}`;
     const nowMs = this.deps.clock.nowMs();
-    let conv = this.conversations.get(key);
+    let user = this.conversations.get(msg.waId);
+    let conv = user?.[category];
     if (conv && conv.expiresAtMs > nowMs) {
       if (opening) f.conv = conv;
       return conv.named;
@@ -355,7 +366,9 @@ export class StatusSimulator {
     const id = makeHex(this.deps.rng, 32);
     const origin = ORIGINS[category];
     conv = { id, expiresAtMs: nowMs + DAY_MS, named: Object.freeze({ id, origin }) };
-    this.conversations.touch(key, conv);
+    if (user === undefined) user = {};
+    user[category] = conv;
+    this.conversations.touch(msg.waId, user);
     if (opening) f.conv = conv;
     // The status that opens it also says when it expires.
     const expiresEpochMs = this.deps.clock.epochMs() + DAY_MS;

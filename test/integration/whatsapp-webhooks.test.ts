@@ -270,6 +270,14 @@ describe('retries and faults', () => {
     expect(delivered[0]?.data).toMatchObject({ field: 'messages', wamids: [wamid], statuses: ['sent'] });
     expect(Number(delivered[0]?.data['attempt'])).toBeGreaterThan(1);
     expect(app.whatsapp.dispatcher.stats().retried).toBeGreaterThan(0);
+    // /metrics counts each attempt by outcome, as the journal has them.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain(
+      `whatsapp_mock_webhooks_total{field="messages",result="failed"} ${failedBefore}`,
+    );
+    expect(metrics).toContain(
+      `whatsapp_mock_webhooks_total{field="messages",result="delivered"} ${delivered.length}`,
+    );
   });
 
   it('treats a reset connection as a failure and retries it', async () => {

@@ -337,6 +337,31 @@ describe('WebhookDispatcher', () => {
     expect(() => new WebhookDispatcher({ ...base, url: '::' })).toThrow(/invalid webhook URL/);
   });
 
+  it('tells onRecord of every outcome with its journal data, and survives an onRecord that throws', () => {
+    const seen: Array<[string, unknown, unknown]> = [];
+    const { d, transport, clock, journal } = setup({
+      retry: { initialDelayMs: 1000, factor: 2, maxAgeMs: 2_000 },
+      onRecord: (what, data) => {
+        seen.push([what, data['field'], data['attempt']]);
+        if (what === 'failed') throw new Error('observer bug');
+      },
+    });
+    transport.auto = (s) => (s.body.toString() === 'ok' ? { statusCode: 200 } : { statusCode: 503 });
+    d.enqueue('a', 'ok', { field: 'messages' });
+    d.enqueue('b', 'doomed', { field: 'statuses' });
+    clock.advance(10_000);
+    expect(seen).toEqual([
+      ['delivered', 'messages', 1],
+      ['failed', 'statuses', 1],
+      // The last attempt is journalled as failed, then the delivery as abandoned.
+      ['failed', 'statuses', 2],
+      ['abandoned', 'statuses', 2],
+    ]);
+    // The same data objects the journal holds, one call per entry.
+    expect(journal.query().map((e) => [e.kind.slice(8), e.data['field'], e.data['attempt']])).toEqual(seen);
+    expect(d.stats()).toMatchObject({ delivered: 1, abandoned: 1, queued: 0, waitingRetry: 0 });
+  });
+
   it('uses the journal prefix for its kinds', () => {
     const { d, transport, kinds } = setup({ journalPrefix: 'event' });
     d.enqueue('c1', { id: 'evt_1' }, { eventId: 'evt_1' });

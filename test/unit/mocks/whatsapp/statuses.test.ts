@@ -120,12 +120,74 @@ describe('status simulator', () => {
     expect(sentConv[1]?.expiration_timestamp).toBeUndefined();
     expect(sentConv[2]?.id).not.toBe(sentConv[0]?.id);
     expect(sentConv[2]?.origin.type).toBe('marketing');
+    // The user's marketing conversation did not displace the utility one.
+    s.start(msg(5), { kind: 'normal' });
+    clock.advance(5_000);
+    const again = out.find((o) => o.s.id === 'wamid.M5' && o.s.status === 'sent')?.s.conversation;
+    expect(again).toEqual({ id: sentConv[0]?.id, origin: { type: 'utility' } });
     clock.advance(25 * 3_600_000);
     s.start(msg(4), { kind: 'normal' });
     clock.advance(5_000);
     const later = out.filter((o) => o.s.id === 'wamid.M4' && o.s.status === 'sent')[0]?.s.conversation;
     expect(later?.id).not.toBe(sentConv[0]?.id);
     expect(later?.expiration_timestamp).toBeDefined();
+  });
+
+  it('emits every status at exactly its due time, however the delays interleave', () => {
+    const clock = new VirtualClock();
+    const due = new Map<string, number>();
+    const off: string[] = [];
+    let emitted = 0;
+    const s = new StatusSimulator({
+      clock,
+      rng: createRng(9),
+      timing: {
+        sent: { kind: 'lognormal', medianMs: 300, sigma: 1, maxMs: 1_000 },
+        delivered: { kind: 'lognormal', medianMs: 900, sigma: 1, maxMs: 5_000 },
+        read: { kind: 'uniform', minMs: 0, maxMs: 20_000 },
+        readProbability: 0.5,
+        failureRate: 0.1,
+      },
+      emit: (m, st, next) => {
+        emitted++;
+        const key = `${m.wamid} ${st.status}`;
+        if (due.get(key) !== clock.nowMs()) off.push(`${key} due ${due.get(key)}, emitted ${clock.nowMs()}`);
+        if (next) due.set(`${m.wamid} ${next.status}`, clock.nowMs() + next.dueInMs);
+      },
+      reorder: () => false,
+    });
+    for (let i = 0; i < 300; i++) {
+      const first = s.start(msg(i), { kind: 'normal' });
+      due.set(`wamid.M${i} ${first.status}`, clock.nowMs() + first.dueInMs);
+      clock.advance(3);
+    }
+    clock.advance(3_600_000);
+    expect(off).toEqual([]);
+    expect(s.pendingCount()).toBe(0);
+    expect(emitted).toBeGreaterThan(600);
+  });
+
+  it('keeps its timeline going after an emit listener throws', () => {
+    const clock = new VirtualClock();
+    const out: string[] = [];
+    let calls = 0;
+    const s = new StatusSimulator({
+      clock,
+      rng: createRng(3),
+      timing: { ...TIMING, readProbability: 0 },
+      emit: (m, st) => {
+        if (calls++ === 0) throw new Error('listener bug');
+        out.push(`${m.wamid} ${st.status}`);
+      },
+      reorder: () => false,
+    });
+    s.start(msg(1), { kind: 'normal' });
+    s.start(msg(2), { kind: 'normal' });
+    expect(() => clock.advance(600)).toThrow('listener bug');
+    clock.advance(60_000);
+    // M1's `sent` was lost with the throw; everything after it still came, on time.
+    expect(out).toEqual(['wamid.M2 sent', 'wamid.M1 delivered', 'wamid.M2 delivered']);
+    expect(s.pendingCount()).toBe(0);
   });
 
   it('cancelAll drops every pending status', () => {
