@@ -101,14 +101,16 @@ function fastParam(raw: unknown): Param | undefined {
   const name = p['parameter_name'];
   if (name !== undefined && name !== null && (typeof name !== 'string' || name.length > 512))
     return undefined;
-  let param: Param;
+  let type: string;
+  let value: string;
   if (p['type'] === 'text') {
     const text = p['text'];
     if (typeof text !== 'string' || text.length === 0 || text.length > 32768 || BAD_TEXT_PARAM.test(text)) {
       return undefined;
     }
     if (!onlyKnown(p, PARAM_KEYS['text'] as ReadonlySet<string>)) return undefined;
-    param = { type: 'text', value: text };
+    type = 'text';
+    value = text;
   } else if (p['type'] === 'currency') {
     const c = p['currency'];
     if (typeof c !== 'object' || c === null || Array.isArray(c)) return undefined;
@@ -127,12 +129,13 @@ function fastParam(raw: unknown): Param | undefined {
     ) {
       return undefined;
     }
-    param = { type: 'currency', value: fallback };
+    type = 'currency';
+    value = fallback;
   } else {
     return undefined;
   }
-  if (typeof name === 'string') param.name = name;
-  return param;
+  // `name` in the literal even when absent: one shape, and no property store added afterwards.
+  return { type, value, name: typeof name === 'string' ? name : undefined };
 }
 
 function parseParam(raw: unknown, path: string): Param {
@@ -218,7 +221,7 @@ function formatMismatch(details: string): GraphError {
 /** Maps params to placeholder values, checking count, names and allowed types. */
 function bindParams(
   where: string,
-  params: Param[],
+  params: readonly Param[],
   vars: string[],
   format: ParameterFormat,
   allowedTypes: ReadonlySet<string>,
@@ -267,10 +270,13 @@ const SUB_TYPE_FOR: Record<CompiledButton['type'], string[]> = {
 
 interface SendComponent {
   type: 'header' | 'body' | 'button';
-  params: Param[];
+  params: readonly Param[];
   subType?: string;
   index?: number;
 }
+
+/** The parameters of a component that has none (shared; never written to). */
+const NO_PARAMS: readonly Param[] = Object.freeze([]);
 
 /** Most components a send may carry (Graph's limit). */
 const MAX_COMPONENTS = 20;
@@ -290,8 +296,9 @@ const COMPONENT_PATHS = Array.from({ length: MAX_COMPONENTS }, (_, i) => {
 function parseComponents(raw: unknown): SendComponent[] {
   if (raw === undefined || raw === null) return [];
   const list = reqArray(raw, "template['components']", 0, MAX_COMPONENTS);
-  const out: SendComponent[] = [];
-  for (let i = 0; i < list.length; i++) out.push(parseComponent(list[i], i));
+  // Sized up front: an empty array grows by at least 17 slots at its first push.
+  const out = new Array<SendComponent>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = parseComponent(list[i], i);
   return out;
 }
 
@@ -304,15 +311,18 @@ function parseComponent(c: unknown, i: number): SendComponent {
     throw invalidValue(`Param ${paths.type} must be one of header, body, button.`);
   }
   const paramsRaw = obj['parameters'];
-  const params: Param[] = [];
+  let params: readonly Param[] = NO_PARAMS;
   if (paramsRaw !== undefined && paramsRaw !== null) {
     const list = reqArray(paramsRaw, paths.parameters, 0, 100);
+    const parsed = new Array<Param>(list.length);
     for (let j = 0; j < list.length; j++) {
       const p = list[j];
-      params.push(fastParam(p) ?? parseParam(p, at(paths.parameters, j)));
+      parsed[j] = fastParam(p) ?? parseParam(p, at(paths.parameters, j));
     }
+    params = parsed;
   }
-  const out: SendComponent = { type, params };
+  // Every field in the literal: one shape for all components, no property store grown for buttons.
+  const out: SendComponent = { type, params, subType: undefined, index: undefined };
   if (type === 'button') {
     out.subType = reqString(obj['sub_type'], paths.subType, 32).toLowerCase();
     const idx = obj['index'];
@@ -335,7 +345,7 @@ function bindButton(b: CompiledButton, comp: SendComponent | undefined): string 
   if (comp && !SUB_TYPE_FOR[b.type].includes(comp.subType ?? '')) {
     throw formatMismatch(`${buttonWhere(b)}: sub_type ${comp.subType} does not match the template button`);
   }
-  const params = comp?.params ?? [];
+  const params = comp?.params ?? NO_PARAMS;
   switch (b.type) {
     case 'QUICK_REPLY': {
       if (params.length > 1) throw countMismatch(buttonWhere(b), params.length, 1);
@@ -462,7 +472,7 @@ export function bindTemplate(
   for (const c of comps) {
     if (c.type === 'button') {
       const index = c.index as number;
-      buttonComps ??= [];
+      buttonComps ??= new Array<SendComponent | undefined>(10);
       if (buttonComps[index]) throw invalidValue(`Button index ${index} appears more than once.`);
       buttonComps[index] = c;
     } else if (c.type === 'header') {
@@ -477,7 +487,7 @@ export function bindTemplate(
   const format = t.parameter_format;
 
   // Header: text placeholders, or exactly one media/location parameter of the header's format.
-  const hp = headerComp?.params ?? [];
+  const hp = headerComp?.params ?? NO_PARAMS;
   let headerValues: Record<string, string> | undefined;
   let headerMedia: TemplateBinding['headerMedia'];
   let headerText: string | undefined;
@@ -504,7 +514,7 @@ export function bindTemplate(
     if (p.mediaId) headerMedia.mediaId = p.mediaId;
   }
 
-  const bodyParams = bindParams('body', bodyComp?.params ?? [], ct.bodyVars, format, BODY_TYPES);
+  const bodyParams = bindParams('body', bodyComp?.params ?? NO_PARAMS, ct.bodyVars, format, BODY_TYPES);
   const body = fillText(ct.body, bodyParams);
   if (body.length > 1024) {
     throw new GraphError(132005, {
@@ -518,11 +528,12 @@ export function bindTemplate(
         throw invalidValue(`Button at index ${idx} does not exist in template ${t.name}.`);
     }
   }
-  const buttonValues: Array<string | undefined> = [];
-  for (const b of ct.buttons) {
+  const buttonValues = new Array<string | undefined>(ct.buttons.length);
+  for (let i = 0; i < ct.buttons.length; i++) {
+    const b = ct.buttons[i] as CompiledButton;
     const comp = buttonComps?.[b.index];
     if (!comp && b.needsParam) throw countMismatch(buttonWhere(b), 0, 1);
-    buttonValues.push(bindButton(b, comp));
+    buttonValues[i] = bindButton(b, comp);
   }
 
   const binding: TemplateBinding = {

@@ -315,35 +315,43 @@ export class StatusSimulator {
     this.deps.emit(f.msg, s, next);
   }
 
-  private base(f: Flight, status: StatusObject['status']): StatusObject {
+  /**
+   * A status of the flight's message. Every status is made by this one literal, absent fields
+   * included as undefined (JSON leaves them out), so all share one shape with room for every field
+   * instead of growing a property store as fields are added.
+   */
+  private make(
+    f: Flight,
+    status: StatusObject['status'],
+    conversation: ConversationObject | undefined,
+    pricing: PricingObject | undefined,
+    errors: StatusObject['errors'],
+  ): StatusObject {
     const second = Math.floor(this.deps.clock.epochMs() / 1000);
     if (second !== this.stampSecond) {
       this.stampSecond = second;
       this.stampText = String(second);
     }
-    const s: StatusObject = {
-      id: f.msg.wamid,
+    const msg = f.msg;
+    return {
+      id: msg.wamid,
       status,
       timestamp: this.stampText,
-      recipient_id: f.msg.waId,
+      recipient_id: msg.waId,
+      biz_opaque_callback_data: msg.bizOpaque,
+      conversation,
+      pricing,
+      errors,
     };
-    if (f.msg.bizOpaque !== undefined) s.biz_opaque_callback_data = f.msg.bizOpaque;
-    return s;
   }
 
   private status(f: Flight, status: 'sent' | 'delivered' | 'read'): StatusObject {
-    const s = this.base(f, status);
-    if (status !== 'read') {
-      s.conversation = this.conversation(f, status === 'sent');
-      s.pricing = f.msg.pricing;
-    }
-    return s;
+    if (status === 'read') return this.make(f, status, undefined, undefined, undefined);
+    return this.make(f, status, this.conversation(f, status === 'sent'), f.msg.pricing, undefined);
   }
 
   private failed(f: Flight): StatusObject {
-    const s = this.base(f, 'failed');
-    s.errors = [webhookError(f.failCode ?? 131000, f.failDetails)];
-    return s;
+    return this.make(f, 'failed', undefined, undefined, [webhookError(f.failCode ?? 131000, f.failDetails)]);
   }
 
   /**
