@@ -30,12 +30,13 @@ export interface JournalQuery {
 }
 
 /**
- * Builds a packed entry's `data` from what {@link Journal.appendPacked} kept: one reference, one
- * string and three numbers. Called only when the entry is read (a query) or a listener is attached.
+ * Builds a packed entry's `data` from what {@link Journal.appendPacked} kept: two values (kept by
+ * reference: an object that lives anyway, a string) and three numbers. Called only when the entry
+ * is read (a query) or a listener is attached.
  */
 export type PackedDecoder = (
   ref: unknown,
-  text: string | undefined,
+  extra: unknown,
   a: number,
   b: number,
   c: number,
@@ -55,15 +56,15 @@ const NUMS = 6;
  * entries are built again on `query`: at 10,000 sends a second the mock appends some 60,000
  * entries a second, and an entry object plus two boxed numbers each, all outliving the young
  * generation, were a large share of what the garbage collector had to copy. The most frequent
- * kinds go further (`definePacked`, `appendPacked`): they keep a reference to an object that
- * lives anyway, a string and three numbers, and no data object at all until one is read.
+ * kinds go further (`definePacked`, `appendPacked`): they keep references to objects that live
+ * anyway (or a string) and three numbers, and no data object at all until one is read.
  */
 export class Journal extends EventEmitter {
   private kinds: string[] = [];
   /** An entry's data, or a packed entry's reference. */
   private datas: unknown[] = [];
-  /** A packed entry's string (undefined for other entries). */
-  private texts: Array<string | undefined> = [];
+  /** A packed entry's second value (undefined for other entries). */
+  private extras: unknown[] = [];
   /** Slot i's numbers at NUMS·i … NUMS·i+5 (grown by doubling up to capacity). */
   private numbers = new Float64Array(NUMS * 1024);
   private readonly decoders = new Map<string, PackedDecoder>();
@@ -97,19 +98,19 @@ export class Journal extends EventEmitter {
 
   /**
    * Appends an entry of a packed kind (see {@link definePacked}) stamped now; listeners, if any,
-   * get it with its data built. `ref` is kept by reference and must not change in ways `decode`
-   * would see.
+   * get it with its data built. `ref` and `extra` are kept by reference and must not change in
+   * ways `decode` would see.
    */
-  appendPacked(kind: string, ref: unknown, text: string | undefined, a: number, b: number, c: number): void {
+  appendPacked(kind: string, ref: unknown, extra: unknown, a: number, b: number, c: number): void {
     const decode = this.decoders.get(kind);
     if (decode === undefined) throw new Error(`journal kind ${kind} is not packed`);
-    const slot = this.put(kind, ref, text);
+    const slot = this.put(kind, ref, extra);
     const n = this.numbers;
     n[NUMS * slot + 3] = a;
     n[NUMS * slot + 4] = b;
     n[NUMS * slot + 5] = c;
     if (this.listenerCount('entry') > 0)
-      this.emit('entry', this.entryAt(slot, kind, decode(ref, text, a, b, c)));
+      this.emit('entry', this.entryAt(slot, kind, decode(ref, extra, a, b, c)));
   }
 
   /** The entry in ring slot `slot`, with `data`. */
@@ -126,7 +127,7 @@ export class Journal extends EventEmitter {
   }
 
   /** Stamps and stores an entry; returns its ring slot. */
-  private put(kind: string, data: unknown, text: string | undefined): number {
+  private put(kind: string, data: unknown, extra: unknown): number {
     const clock = this.clock;
     const atMs = clock.nowMs();
     const epochMs = clock.epochAt ? clock.epochAt(atMs) : clock.epochMs();
@@ -136,13 +137,13 @@ export class Journal extends EventEmitter {
       slot = this.kinds.length;
       this.kinds.push(kind);
       this.datas.push(data);
-      this.texts.push(text);
+      this.extras.push(extra);
       if (NUMS * slot + NUMS > this.numbers.length) this.grow();
     } else {
       slot = this.head;
       this.kinds[slot] = kind;
       this.datas[slot] = data;
-      this.texts[slot] = text;
+      this.extras[slot] = extra;
       this.head = (this.head + 1) % this.capacity;
       this.droppedCount++;
     }
@@ -173,7 +174,7 @@ export class Journal extends EventEmitter {
       const data = decode
         ? decode(
             this.datas[slot],
-            this.texts[slot],
+            this.extras[slot],
             numbers[at + 3] as number,
             numbers[at + 4] as number,
             numbers[at + 5] as number,
@@ -203,7 +204,7 @@ export class Journal extends EventEmitter {
   clear(): void {
     this.kinds = [];
     this.datas = [];
-    this.texts = [];
+    this.extras = [];
     this.numbers = new Float64Array(NUMS * 1024);
     this.head = 0;
   }

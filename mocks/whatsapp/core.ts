@@ -22,6 +22,7 @@ import {
 } from './options.js';
 import { RecipientCache } from './phone.js';
 import {
+  bindingText,
   bindTemplate,
   materialize,
   type RenderedTemplate,
@@ -211,6 +212,9 @@ interface SentRecord extends MessageRecord, OutboundMessage {
   replyTo: string | undefined;
 }
 
+/** The plan of a message with nothing planned against it (shared: plans are only read). */
+const NORMAL_PLAN: StatusPlan = Object.freeze({ kind: 'normal' });
+
 const CATEGORY_OF_PRICING: Record<string, TemplateCategory> = {
   utility: 'UTILITY',
   marketing: 'MARKETING',
@@ -218,19 +222,20 @@ const CATEGORY_OF_PRICING: Record<string, TemplateCategory> = {
 };
 
 /**
- * `message.accepted` data from its packed form: the record, the rendered text (template sends) or
- * the message's text, the first status put on the timeline, and the error planned for it.
+ * `message.accepted` data from its packed form: the record, the template binding (template sends:
+ * the journal holds it, so the text renders the same however long the record keeps it) or the
+ * message's text, the first status put on the timeline, and the error planned for it.
  */
-const decodeAccepted: PackedDecoder = (ref, text, next, nextDueInMs, plannedErrorCode) => {
+const decodeAccepted: PackedDecoder = (ref, extra, next, nextDueInMs, plannedErrorCode) => {
   const r = ref as SentRecord;
   const data: Record<string, unknown> = { wamid: r.wamid, to: r.to, phone: r.waId, type: r.type };
   if (r.template !== undefined) {
     data['templateName'] = r.template.name;
     data['templateLanguage'] = r.template.language;
-    data['renderedText'] = text;
+    data['renderedText'] = bindingText(extra as TemplateBinding);
     data['category'] = CATEGORY_OF_PRICING[r.pricing.category];
-  } else if (text !== undefined) {
-    data['text'] = text;
+  } else if (typeof extra === 'string') {
+    data['text'] = extra;
   }
   if (r.bizOpaque !== undefined) data['bizOpaque'] = r.bizOpaque;
   if (r.replyTo !== undefined) data['replyTo'] = r.replyTo;
@@ -656,12 +661,12 @@ export class WhatsAppCore {
     if (this.cfg.allowedRecipients && !this.cfg.allowedRecipients.has(waId)) throw new GraphError(131030);
 
     let template: StoredTemplate | undefined;
-    let bound: { binding: TemplateBinding; text: string } | undefined;
+    let binding: TemplateBinding | undefined;
     if (req.type === 'template') {
       const tplObj = req.content as Record<string, unknown>;
       if (typeof tplObj['name'] === 'string') note.templateName = tplObj['name'];
       template = resolveTemplate(this.templates, tplObj);
-      bound = bindTemplate(template, tplObj['components']);
+      binding = bindTemplate(template, tplObj['components']);
     }
     const windowOpen = this.limits.windowOpen(waId);
     // A sync 131047 is a validation answer: it comes before the rate limits and spends none of them.
@@ -669,7 +674,7 @@ export class WhatsAppCore {
     if (!this.limits.takeThroughput()) throw new GraphError(130429);
     if (!this.limits.takePair(waId)) throw new GraphError(131056);
 
-    let plan: StatusPlan = { kind: 'normal' };
+    let plan: StatusPlan = NORMAL_PLAN;
     if (!template && !windowOpen) plan = { kind: 'fail', code: 131047, afterSent: false };
     if (!recipient.plausible || this.cfg.notOnWhatsApp.has(waId)) {
       plan = { kind: 'fail', code: 131026, afterSent: false };
@@ -692,7 +697,7 @@ export class WhatsAppCore {
       waId,
       wamid,
       atEpochMs: this.clock.epochMs(),
-      binding: bound?.binding,
+      binding,
       pricing: pricingFor(template?.category, windowOpen),
       bizOpaque: req.bizOpaque,
       jsonTail: undefined,
@@ -703,7 +708,7 @@ export class WhatsAppCore {
     };
     this.messages.set(wamid, record);
     this.lastOutbound.touch(waId, wamid);
-    if (bound) {
+    if (binding) {
       const dropped = this.rendered.push(record);
       if (dropped) dropped.binding = undefined;
     }
@@ -714,7 +719,8 @@ export class WhatsAppCore {
     this.journal.appendPacked(
       'message.accepted',
       record,
-      bound ? bound.text : req.summary,
+      // The binding (its text is rendered only if the entry is read), or a free-form message's text.
+      binding ?? req.summary,
       STATUS_NAMES.indexOf(first.status),
       first.dueInMs,
       plan.kind === 'fail' ? plan.code : Number.NaN,

@@ -8,7 +8,7 @@ import type {
   TemplateCategory,
   TemplateStore,
 } from './templates.js';
-import { fillText } from './templates.js';
+import { filledLength, fillText } from './templates.js';
 
 /** One rendered button. */
 export interface RenderedButton {
@@ -457,13 +457,10 @@ export interface TemplateBinding {
 
 /**
  * Checks a template send's components against the template (parameter count, names, types,
- * buttons, rendered lengths). Returns what was bound and the text the customer sees (header, body
- * and footer joined with '\n'). Throws the GraphError Meta gives.
+ * buttons, rendered lengths) and returns what was bound; {@link bindingText} and
+ * {@link materialize} render it. Throws the GraphError Meta gives.
  */
-export function bindTemplate(
-  t: StoredTemplate,
-  componentsRaw: unknown,
-): { binding: TemplateBinding; text: string } {
+export function bindTemplate(t: StoredTemplate, componentsRaw: unknown): TemplateBinding {
   const comps = parseComponents(componentsRaw);
   let headerComp: SendComponent | undefined;
   let bodyComp: SendComponent | undefined;
@@ -490,15 +487,15 @@ export function bindTemplate(
   const hp = headerComp?.params ?? NO_PARAMS;
   let headerValues: Record<string, string> | undefined;
   let headerMedia: TemplateBinding['headerMedia'];
-  let headerText: string | undefined;
   if (!ct.header) {
     if (hp.length > 0) throw countMismatch('header', hp.length, 0);
   } else if (ct.header.format === 'TEXT') {
     headerValues = bindParams('header', hp, ct.headerVars, format, HEADER_TEXT_TYPES);
-    headerText = fillText(ct.header.text ?? NO_TEXT, headerValues);
-    if (headerText.length > 60) {
+    // Lengths are checked without building the texts: `bindingText` builds them when asked.
+    const headerLength = filledLength(ct.header.text ?? NO_TEXT, headerValues);
+    if (headerLength > 60) {
       throw new GraphError(132005, {
-        details: `header: text is ${headerText.length} characters after parameters; the limit is 60`,
+        details: `header: text is ${headerLength} characters after parameters; the limit is 60`,
       });
     }
   } else {
@@ -515,10 +512,10 @@ export function bindTemplate(
   }
 
   const bodyParams = bindParams('body', bodyComp?.params ?? NO_PARAMS, ct.bodyVars, format, BODY_TYPES);
-  const body = fillText(ct.body, bodyParams);
-  if (body.length > 1024) {
+  const bodyLength = filledLength(ct.body, bodyParams);
+  if (bodyLength > 1024) {
     throw new GraphError(132005, {
-      details: `body: text is ${body.length} characters after parameters; the limit is 1024`,
+      details: `body: text is ${bodyLength} characters after parameters; the limit is 1024`,
     });
   }
 
@@ -544,7 +541,15 @@ export function bindTemplate(
     bodyParams,
     buttonValues,
   };
-  return { binding, text: joinText(headerText, body, ct.footer) };
+  return binding;
+}
+
+/** The text the customer sees (header, body and footer joined with '\n'), as `materialize` gives it. */
+export function bindingText(b: TemplateBinding): string {
+  const ct = b.template.compiled;
+  const header =
+    ct.header?.format === 'TEXT' ? fillText(ct.header.text ?? NO_TEXT, b.headerValues ?? {}) : undefined;
+  return joinText(header, fillText(ct.body, b.bodyParams), ct.footer);
 }
 
 function joinText(header: string | undefined, body: string, footer: string | undefined): string {
@@ -583,5 +588,5 @@ export function materialize(b: TemplateBinding): RenderedContent {
  * buttons) and renders the final header/body/footer/buttons. Throws the GraphError Meta gives.
  */
 export function renderTemplate(t: StoredTemplate, componentsRaw: unknown): RenderedContent {
-  return materialize(bindTemplate(t, componentsRaw).binding);
+  return materialize(bindTemplate(t, componentsRaw));
 }

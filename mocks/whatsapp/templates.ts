@@ -122,6 +122,14 @@ export function fillText(t: CompiledText, values: Readonly<Record<string, string
   return out;
 }
 
+/** The length of `fillText(t, values)`, without building the text. */
+export function filledLength(t: CompiledText, values: Readonly<Record<string, string>>): number {
+  let n = 0;
+  for (let i = 0; i < t.parts.length; i++) n += (t.parts[i] as string).length;
+  for (let i = 0; i < t.vars.length; i++) n += (values[t.vars[i] as string] ?? '').length;
+  return n;
+}
+
 function unique(vars: string[]): string[] {
   return [...new Set(vars)];
 }

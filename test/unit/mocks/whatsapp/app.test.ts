@@ -646,6 +646,11 @@ describe('admin API', () => {
     // The text rendered again is the one journalled when the send was accepted.
     expect(kept?.text).toBe(accepted?.data['renderedText']);
     expect(kept?.atEpochMs).toBe(accepted?.epochMs);
+    // The journal still renders the send whose record let go of its binding (same parameters).
+    const first = entries(app, 'message.accepted')[0];
+    expect(first?.data['wamid']).toBe(wamids[0]);
+    expect(first?.data['renderedText']).toBe(kept?.text);
+    expect(kept?.text).toMatch(/^Order A-1001 confirmed\n/);
     const list = await app.inject({ method: 'GET', url: '/_mock/rendered?limit=10' });
     expect(list.json().data.map((r: { wamid: string }) => r.wamid)).toEqual([wamids[2], wamids[1]]);
     const none = await app.inject({ method: 'GET', url: '/_mock/rendered?limit=10&name=otp_code' });

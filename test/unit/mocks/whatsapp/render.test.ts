@@ -223,6 +223,44 @@ describe('template send errors', () => {
     ).toBe(132005);
   });
 
+  it('132005 exactly past the limits: a 60-character header and a 1,024-character body still pass', () => {
+    const orderWith = (headerId: string, name: string) =>
+      render('order_confirmation', 'en_US', [
+        { type: 'header', parameters: [text(headerId, 'order_id')] },
+        {
+          type: 'body',
+          parameters: [
+            text('+447700900123', 'phone_number'),
+            text(name, 'customer_name'),
+            text('€9.99', 'amount'),
+            text('A-7', 'order_id'),
+          ],
+        },
+        { type: 'button', sub_type: 'url', index: 0, parameters: [text('A-7')] },
+      ]);
+    const base = orderWith('A', 'B');
+    const headerRoom = 60 - ((base.header?.text ?? '').length - 1);
+    const bodyRoom = 1024 - (base.body.length - 1);
+    // Arabic and an emoji (two UTF-16 units): lengths count as JavaScript counts them, as before.
+    const full = orderWith(
+      'ي'.repeat(headerRoom),
+      `${'😀'.repeat(Math.floor(bodyRoom / 2))}${bodyRoom % 2 ? 'x' : ''}`,
+    );
+    expect(full.header?.text).toHaveLength(60);
+    expect(full.body).toHaveLength(1024);
+    expect(full.text).toBe(`${full.header?.text}\n${full.body}`);
+    const longHeader = failure(() => orderWith('ي'.repeat(headerRoom + 1), 'B'));
+    expect(longHeader).toEqual({
+      code: 132005,
+      details: 'header: text is 61 characters after parameters; the limit is 60',
+    });
+    const longBody = failure(() => orderWith('A', 'b'.repeat(bodyRoom + 1)));
+    expect(longBody).toEqual({
+      code: 132005,
+      details: 'body: text is 1025 characters after parameters; the limit is 1024',
+    });
+  });
+
   it('131008 / 131009 / 100 for malformed components', () => {
     expect(
       failure(() =>
