@@ -65,8 +65,27 @@ describe('Graph auth, paths and headers', () => {
     expect(r.headers['x-fb-trace-id']).toMatch(/^A[\w-]{10}$/);
     const usage = JSON.parse(String(r.headers['x-business-use-case-usage']));
     expect(usage[T.waba][0]).toMatchObject({ type: 'whatsapp', estimated_time_to_regain_access: 0 });
+    const graphHeaders = {
+      'x-fb-request-id': expect.stringMatching(/^A[\w-]{10}$/),
+      'x-fb-rev': expect.stringMatching(/^\d+$/),
+      'strict-transport-security': 'max-age=15552000; preload',
+      'cache-control': 'private, no-cache, no-store, must-revalidate',
+      pragma: 'no-cache',
+      expires: 'Sat, 01 Jan 2000 00:00:00 GMT',
+      'access-control-allow-origin': '*',
+      'content-type': 'application/json; charset=UTF-8',
+    };
+    expect(r.headers).toMatchObject(graphHeaders);
+    // The version of each call, not of the call before it.
+    expect((await send(app, text(), 'v23.0')).headers['facebook-api-version']).toBe('v23.0');
+    expect((await send(app, text(), 'v19.0')).headers['facebook-api-version']).toBe('v19.0');
     const bad = await send(app, text(), 'latest');
     expect(graphError(bad)).toMatchObject({ code: 2500 });
+    // Errors carry the Graph headers too, and the trace id of their body.
+    const refused = await send(app, { messaging_product: 'whatsapp', to: T.user, type: 'text' }, 'v21.0');
+    expect(refused.statusCode).toBeGreaterThanOrEqual(400);
+    expect(refused.headers).toMatchObject({ ...graphHeaders, 'facebook-api-version': 'v21.0' });
+    expect(refused.headers['x-fb-trace-id']).toBe(graphError(refused).fbtrace_id);
     const unknownEdge = await app.inject({
       method: 'GET',
       url: `/v23.0/${T.phoneId}/nope/deeper`,
