@@ -71,7 +71,8 @@ function versionOf(path: string): string | undefined {
  * answer that was a measurable share of a send (about 2 µs in `bench/whatsapp-send.ts`). Where the
  * reply has no header yet (the first onRequest hook), the object is replaced by the caller's
  * literal, whose names are lower case already; otherwise, or if this fastify keeps its headers
- * some other way, `reply.headers` does it. A test checks that the fast path is taken.
+ * some other way, `reply.headers` does it. A test checks that the fast path is taken. `headers`
+ * becomes the reply's own (fastify adds content-type and content-length to it): pass a fresh object.
  */
 let replyHeadersKey: symbol | null | undefined;
 export function setReplyHeaders(reply: FastifyReply, headers: Record<string, string>): boolean {
