@@ -544,12 +544,16 @@ export function bindTemplate(t: StoredTemplate, componentsRaw: unknown): Templat
   return binding;
 }
 
+/** A TEXT header's text as the binding fills it (undefined for other headers or none). */
+function headerTextOf(b: TemplateBinding): string | undefined {
+  const header = b.template.compiled.header;
+  return header?.format === 'TEXT' ? fillText(header.text ?? NO_TEXT, b.headerValues ?? {}) : undefined;
+}
+
 /** The text the customer sees (header, body and footer joined with '\n'), as `materialize` gives it. */
 export function bindingText(b: TemplateBinding): string {
   const ct = b.template.compiled;
-  const header =
-    ct.header?.format === 'TEXT' ? fillText(ct.header.text ?? NO_TEXT, b.headerValues ?? {}) : undefined;
-  return joinText(header, fillText(ct.body, b.bodyParams), ct.footer);
+  return joinText(headerTextOf(b), fillText(ct.body, b.bodyParams), ct.footer);
 }
 
 function joinText(header: string | undefined, body: string, footer: string | undefined): string {
@@ -573,8 +577,9 @@ export function materialize(b: TemplateBinding): RenderedContent {
     // A copy: what a caller does with the rendered send never reaches the kept binding.
     bodyParams: { ...b.bodyParams },
   };
-  if (ct.header?.format === 'TEXT') {
-    out.header = { format: 'TEXT', text: fillText(ct.header.text ?? NO_TEXT, b.headerValues ?? {}) };
+  const headerText = headerTextOf(b);
+  if (headerText !== undefined) {
+    out.header = { format: 'TEXT', text: headerText };
   } else if (ct.header) {
     out.header = { format: ct.header.format, ...b.headerMedia };
   }

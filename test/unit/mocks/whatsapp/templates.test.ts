@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../../mocks/shared/clock.js';
 import { createRng } from '../../../../mocks/shared/random.js';
@@ -5,6 +6,8 @@ import { GraphError } from '../../../../mocks/whatsapp/errors.js';
 import { SEED_TEMPLATES } from '../../../../mocks/whatsapp/seed-templates.js';
 import {
   compileTemplate,
+  filledLength,
+  fillText,
   parseCreation,
   type TemplateRecord,
   TemplateStore,
@@ -118,6 +121,35 @@ describe('template compilation', () => {
     expect(graphCode(() => compileTemplate(body('Hi {{Name}}', 'NAMED')))).toBe(100);
     expect(graphCode(() => compileTemplate(body('x'.repeat(1025))))).toBe(100);
     expect(graphCode(() => compileTemplate(body('Hi {{name}}', 'NAMED')))).toBeUndefined();
+  });
+});
+
+describe('filled text', () => {
+  it('filledLength is the length fillText gives, for every seeded text and any values', () => {
+    const texts = SEED_TEMPLATES.flatMap((def) => {
+      const c = compileTemplate(def);
+      return [
+        c.body,
+        ...(c.header?.text ? [c.header.text] : []),
+        ...c.buttons.flatMap((b) => (b.url ? [b.url] : [])),
+      ];
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...texts),
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 40 })),
+        fc.array(fc.string({ unit: 'grapheme', maxLength: 40 }), { maxLength: 6 }),
+        (text, extra, given) => {
+          // Values for some of the text's variables (the rest render as ''), and names it does not have.
+          const values: Record<string, string> = { ...extra };
+          text.vars.forEach((v, i) => {
+            if (i < given.length) values[v] = given[i] as string;
+          });
+          expect(filledLength(text, values)).toBe(fillText(text, values).length);
+        },
+      ),
+      { numRuns: 400, seed: 5 },
+    );
   });
 });
 
