@@ -292,7 +292,7 @@ export async function postWhatsApp(
   url: string,
   body: unknown,
   opts: { signature?: string | null; raw?: string } = {},
-) {
+): Promise<{ status: number; text: string; ms: number; headers: Headers }> {
   const raw = opts.raw ?? JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const signature = opts.signature === undefined ? sign(APP_SECRET, raw) : opts.signature;
