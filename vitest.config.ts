@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast deterministic unit tests, and integration tests over real sockets.
+// Three projects, by cost: fast deterministic unit tests; integration tests over real sockets (both run
+// by `npm test`); and end-to-end runs in real time with real processes (`npm run test:e2e`, which CI runs
+// too), kept out of `npm test` so the README's command stays within a few minutes on 2 cores.
 export default defineConfig({
   test: {
     projects: [
@@ -19,6 +21,16 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // Integration tests bind real ports and spawn processes: keep them from fighting for 2 cores.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

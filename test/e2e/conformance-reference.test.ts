@@ -11,7 +11,7 @@ import { buildProgram } from '../../src/cli/program.js';
 import { CONFORMANCE_CASE_IDS, runConformanceSuite } from '../../src/conformance/index.js';
 import { WacrmError } from '../../src/errors.js';
 import { runResultSchema } from '../../src/report/model.js';
-import { freePort } from './conformance-proxy.js';
+import { freePort } from '../integration/conformance-proxy.js';
 
 function captureIo(): Io & { lines: string[] } {
   const lines: string[] = [];
