@@ -3,6 +3,7 @@ import { WebhookDispatcher } from '../shared/dispatcher.js';
 import type { DelaySpec } from '../shared/distributions.js';
 import { FaultController, type FaultRule } from '../shared/faults.js';
 import { Journal, type PackedDecoder } from '../shared/journal.js';
+import { metaJson } from '../shared/meta-json.js';
 import { MetricsRegistry } from '../shared/metrics.js';
 import { createRng, type Rng } from '../shared/random.js';
 import { BoundedRing, FifoMap, RecencyMap } from '../shared/recency-map.js';
@@ -525,7 +526,7 @@ export class WhatsAppCore {
       this.statusBatchAbovePerSec = this.statusBatch > 1 ? 0 : Number.POSITIVE_INFINITY;
     }
     this.statusBatchWindowMs = Math.max(0, cfg.webhook.statusBatchWindowMs ?? 50);
-    const envelope = JSON.stringify(statusWebhook(this.env, [])).split('"statuses":[]');
+    const envelope = metaJson(statusWebhook(this.env, [])).split('"statuses":[]');
     this.statusEnvelope = { prefix: `${envelope[0]}"statuses":[`, suffix: `]${envelope[1]}` };
     this.metrics.gauge(
       'whatsapp_mock_webhook_queue_depth',
@@ -838,15 +839,15 @@ export class WhatsAppCore {
     }
     if (writeStatusJson(batch, s, tail)) return;
     const json = statusJson(s, tail);
-    // A UTF-16 code unit never takes more than 3 bytes in UTF-8.
-    reserve(batch, 3 * json.length);
-    batch.length += batch.bytes.write(json, batch.length);
+    // Meta's escaping leaves only ASCII: one byte per character.
+    reserve(batch, json.length);
+    batch.length += batch.bytes.write(json, batch.length, 'latin1');
   }
 
   private flushShard(shard: number, batch: StatusBatch): void {
     if (batch.wamids.length === 0) return;
-    reserve(batch, 3 * this.statusEnvelope.suffix.length);
-    const end = batch.length + batch.bytes.write(this.statusEnvelope.suffix, batch.length);
+    reserve(batch, this.statusEnvelope.suffix.length);
+    const end = batch.length + batch.bytes.write(this.statusEnvelope.suffix, batch.length, 'latin1');
     // One order key per shard of recipients keeps each message's statuses in order across batches.
     this.enqueueStatuses(
       `statuses:${shard}`,
@@ -897,10 +898,12 @@ export class WhatsAppCore {
       atEpochMs: this.clock.epochMs(),
       binding: undefined,
     });
-    const body = inboundWebhook(
-      this.env,
-      message,
-      m.profileName === undefined ? undefined : { name: m.profileName, waId: m.waId },
+    const body = metaJson(
+      inboundWebhook(
+        this.env,
+        message,
+        m.profileName === undefined ? undefined : { name: m.profileName, waId: m.waId },
+      ),
     );
     const meta = { field: 'messages', wamids: [wamid] };
     this.dispatcherImpl.enqueue(`in:${m.waId}`, body, meta);
@@ -923,12 +926,14 @@ export class WhatsAppCore {
       reason,
     });
     if (event === 'DELETED') return;
-    const body = templateStatusWebhook(
-      this.env,
-      Math.floor(this.clock.epochMs() / 1000),
-      rec,
-      event as TemplateRecord['status'],
-      reason,
+    const body = metaJson(
+      templateStatusWebhook(
+        this.env,
+        Math.floor(this.clock.epochMs() / 1000),
+        rec,
+        event as TemplateRecord['status'],
+        reason,
+      ),
     );
     this.dispatcherImpl.enqueue(`tpl:${rec.id}`, body, {
       field: 'message_template_status_update',

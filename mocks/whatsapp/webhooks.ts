@@ -1,3 +1,4 @@
+import { metaEscape, metaJson } from '../shared/meta-json.js';
 import type { WebhookErrorObject } from './errors.js';
 import type { TemplateRecord, TemplateStatus } from './templates.js';
 
@@ -122,10 +123,15 @@ export function templateStatusWebhook(
 const pricingJson = new WeakMap<PricingObject, string>();
 const SAFE_ID = /^[A-Za-z0-9+/=._-]*$/;
 
+/** An id of SAFE_ID's characters as Meta writes it: only `/` needs escaping. */
+function safeId(id: string): string {
+  return id.indexOf('/') < 0 ? id : id.replaceAll('/', '\\/');
+}
+
 /**
  * The part of a status's JSON that every status of one message repeats after its `timestamp`
- * (`recipient_id`, `biz_opaque_callback_data`), or null when the ids would need escaping. Worked out
- * once per message and handed to {@link statusJson}.
+ * (`recipient_id`, `biz_opaque_callback_data`), already in Meta's escaping, or null when the ids
+ * are not plain. Worked out once per message and handed to {@link statusJson}.
  */
 export function statusJsonTail(
   s: Pick<StatusObject, 'id' | 'recipient_id' | 'biz_opaque_callback_data'>,
@@ -134,17 +140,17 @@ export function statusJsonTail(
   let tail = `","recipient_id":"${s.recipient_id}"`;
   if (s.biz_opaque_callback_data !== undefined)
     tail += `,"biz_opaque_callback_data":${JSON.stringify(s.biz_opaque_callback_data)}`;
-  return tail;
+  return metaEscape(tail);
 }
 
 /**
- * JSON of one status, written by hand on the common path (ids, digits and shared pricing objects
- * need no escaping) and by JSON.stringify otherwise; the bytes equal JSON.stringify(s) either way.
- * `tail` is `statusJsonTail(s)`, when the caller keeps it per message.
+ * JSON of one status in Meta's escaping, written by hand on the common path (ids, digits and shared
+ * pricing objects need at most `/` escaped) and by {@link metaJson} otherwise; the text equals
+ * metaJson(s) either way. `tail` is `statusJsonTail(s)`, when the caller keeps it per message.
  */
 export function statusJson(s: StatusObject, tail: string | null = statusJsonTail(s)): string {
-  if (tail === null || s.errors || !SAFE_ID.test(s.timestamp)) return JSON.stringify(s);
-  let out = `{"id":"${s.id}","status":"${s.status}","timestamp":"${s.timestamp}${tail}`;
+  if (tail === null || s.errors || !SAFE_ID.test(s.timestamp)) return metaJson(s);
+  let out = `{"id":"${safeId(s.id)}","status":"${s.status}","timestamp":"${safeId(s.timestamp)}${tail}`;
   const c = s.conversation;
   if (c) {
     out += `,"conversation":{"id":"${c.id}"`;
@@ -154,7 +160,7 @@ export function statusJson(s: StatusObject, tail: string | null = statusJsonTail
   if (s.pricing) {
     let pj = pricingJson.get(s.pricing);
     if (pj === undefined) {
-      pj = JSON.stringify(s.pricing);
+      pj = metaJson(s.pricing);
       pricingJson.set(s.pricing, pj);
     }
     out += `,"pricing":${pj}`;
@@ -192,10 +198,10 @@ const pricingBytes = new WeakMap<PricingObject, Buffer>();
 const CLOSE_BRACE = 0x7d;
 
 /**
- * Writes the JSON of one status into `sink`: the same bytes as UTF-8 of {@link statusJson}, put
+ * Writes the JSON of one status into `sink`: the same bytes as {@link statusJson} (pure ASCII), put
  * together from byte pieces (constants, the per-message `tail`, ASCII ids) without building the
  * string first. Returns false, writing nothing, where statusJson would fall back to JSON.stringify
- * (ids that need escaping, `errors`); the caller then writes statusJson's text instead.
+ * (ids that are not plain, `errors`); the caller then writes statusJson's text instead.
  */
 export function writeStatusJson(sink: ByteSink, s: StatusObject, tail: string | null): boolean {
   if (tail === null || s.errors || !SAFE_ID.test(s.timestamp)) return false;
@@ -204,24 +210,24 @@ export function writeStatusJson(sink: ByteSink, s: StatusObject, tail: string | 
   if (s.pricing) {
     pj = pricingBytes.get(s.pricing);
     if (pj === undefined) {
-      pj = Buffer.from(`,"pricing":${JSON.stringify(s.pricing)}`);
+      pj = Buffer.from(`,"pricing":${metaJson(s.pricing)}`);
       pricingBytes.set(s.pricing, pj);
     }
   }
-  // ASCII everywhere but the tail (a UTF-16 code unit takes at most 3 bytes in UTF-8).
-  let bound = 80 + s.id.length + s.timestamp.length + 3 * tail.length + (pj ? pj.length : 0);
+  // All ASCII; an id may double in length when every character is an escaped `/`.
+  let bound = 80 + 2 * s.id.length + 2 * s.timestamp.length + tail.length + (pj ? pj.length : 0);
   if (c) bound += 80 + c.id.length + (c.expiration_timestamp?.length ?? 0) + c.origin.type.length;
   reserve(sink, bound);
   const b = sink.bytes;
   let o = sink.length;
   b.set(OPEN_ID, o);
   o += OPEN_ID.length;
-  o += b.write(s.id, o, 'latin1');
+  o += b.write(safeId(s.id), o, 'latin1');
   const mid = STATUS_MID[s.status];
   b.set(mid, o);
   o += mid.length;
-  o += b.write(s.timestamp, o, 'latin1');
-  o += b.write(tail, o, 'utf8');
+  o += b.write(safeId(s.timestamp), o, 'latin1');
+  o += b.write(tail, o, 'latin1');
   if (c) {
     b.set(CONV_OPEN, o);
     o += CONV_OPEN.length;

@@ -1,3 +1,4 @@
+import { metaJson } from '../../mocks/shared/meta-json.js';
 import type { Rng } from '../../mocks/shared/random.js';
 import { signBody } from '../../mocks/shared/signing.js';
 import { webhookError } from '../../mocks/whatsapp/errors.js';
@@ -10,17 +11,8 @@ import {
 } from '../../mocks/whatsapp/webhooks.js';
 import type { HttpClient, HttpOutcome } from './http.js';
 
-/**
- * Writes JSON as Meta does: every character outside ASCII as a `\uXXXX` escape (surrogate pairs
- * for astral characters). The signature is computed over exactly these bytes, so a receiver that
- * re-serialises the parsed JSON before checking it computes a different HMAC.
- */
-export function metaJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[\u007f-\uffff]/g,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
+/** Meta's webhook serialiser (the mock's own), re-exported for the kit's cases. */
+export { metaJson };
 
 /** One inbound message the kit built: its id and the exact bytes of its webhook. */
 export interface BuiltInbound {

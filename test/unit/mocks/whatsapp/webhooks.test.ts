@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { metaJson } from '../../../../mocks/shared/meta-json.js';
+import { signBody } from '../../../../mocks/shared/signing.js';
 import { webhookError } from '../../../../mocks/whatsapp/errors.js';
 import { pricingFor } from '../../../../mocks/whatsapp/statuses.js';
 import {
@@ -12,7 +14,7 @@ import {
 } from '../../../../mocks/whatsapp/webhooks.js';
 
 describe('status webhook bodies', () => {
-  it('statusJson writes exactly what JSON.stringify writes, for any status', () => {
+  it('statusJson writes exactly what metaJson writes (pure ASCII, the same value), for any status', () => {
     const status = fc.record(
       {
         id: fc.oneof(fc.stringMatching(/^wamid\.[A-Za-z0-9+/=]{10,60}$/), fc.string()),
@@ -39,7 +41,10 @@ describe('status webhook bodies', () => {
     );
     fc.assert(
       fc.property(status, (s) => {
-        expect(statusJson(s as StatusObject)).toBe(JSON.stringify(s));
+        const text = statusJson(s as StatusObject);
+        expect(text).toBe(metaJson(s));
+        expect(/^[\x20-\x7e]*$/.test(text)).toBe(true);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(s)));
       }),
       { numRuns: 500, seed: 42 },
     );
@@ -53,7 +58,7 @@ describe('status webhook bodies', () => {
         for (const s of list) {
           const st = s as StatusObject;
           const before = sink.length;
-          if (writeStatusJson(sink, st, statusJsonTail(st))) expected += JSON.stringify(s);
+          if (writeStatusJson(sink, st, statusJsonTail(st))) expected += metaJson(s);
           else expect(sink.length).toBe(before);
         }
         expect(sink.bytes.subarray(0, sink.length).toString('utf8')).toBe(expected);
@@ -72,7 +77,34 @@ describe('status webhook bodies', () => {
     };
     const tight: ByteSink = { bytes: Buffer.alloc(1), length: 1 };
     expect(writeStatusJson(tight, wide, statusJsonTail(wide))).toBe(true);
-    expect(tight.bytes.subarray(1, tight.length).toString('utf8')).toBe(JSON.stringify(wide));
+    expect(tight.bytes.subarray(1, tight.length).toString('utf8')).toBe(metaJson(wide));
+  });
+
+  it('metaJson escapes like Meta: lowercase \\uXXXX, surrogate pairs, \\/, and verifies both ways', () => {
+    const value = { text: 'مرحبا 你好 😀 </tag> café', n: 1 };
+    const body = metaJson(value);
+    expect(body).toBe(
+      '{"text":"\\u0645\\u0631\\u062d\\u0628\\u0627 \\u4f60\\u597d \\ud83d\\ude00 <\\/tag> caf\\u00e9","n":1}',
+    );
+    const secret = 's3cret';
+    const header = signBody(secret, Buffer.from(body, 'utf8'));
+    // A receiver that checks the raw bytes it got.
+    expect(signBody(secret, Buffer.from(body, 'latin1'))).toBe(header);
+    // A receiver that (as Meta's docs advise for frameworks that parse first) re-escapes the
+    // parsed body before checking.
+    expect(signBody(secret, metaJson(JSON.parse(body)))).toBe(header);
+    expect(JSON.parse(body)).toEqual(value);
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'grapheme' }), (v, str) => {
+        for (const x of [v, str, { s: str, v }]) {
+          const out = metaJson(x);
+          expect(Buffer.from(out, 'utf8').every((b) => b < 0x80)).toBe(true);
+          expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(x)));
+          expect(metaJson(JSON.parse(out))).toBe(out);
+        }
+      }),
+      { numRuns: 300, seed: 11 },
+    );
   });
 
   it('wraps statuses in the messages envelope with metadata', () => {
