@@ -29,6 +29,8 @@ export interface MetricGrade {
   direction: Direction;
   thresholds: { qualified: number; average: number; best: number };
   evidence: string;
+  /** The value is a lower bound never reached in the run (e.g. a p95 censored at the deadline). */
+  atLeast?: boolean;
 }
 
 /** One suite check against its threshold; `passed` is null when not measured (or not in the table). */
@@ -43,6 +45,8 @@ export interface CheckGrade {
   inclusive: boolean;
   passed: boolean | null;
   evidence: string;
+  /** The value is a lower bound never reached in the run (e.g. a p95 censored at the deadline). */
+  atLeast?: boolean;
 }
 
 /** One conformance case as graded (pass/fail with evidence). */
@@ -142,6 +146,7 @@ function gradeMetrics(result: RunResult, table: AcceptanceTable, ranSuites: Set<
       direction: entry.direction,
       thresholds,
       evidence: measured.evidence,
+      ...(measured.atLeast ? { atLeast: true } : {}),
     };
   });
 }
@@ -179,8 +184,13 @@ function gradeChecks(result: RunResult, table: AcceptanceTable, warnings: string
       direction: entry.direction,
       threshold: entry.threshold,
       inclusive: entry.inclusive,
-      passed: checkPasses(c.value, entry.threshold, entry.direction, entry.inclusive),
+      // A lower bound of a lower-is-better check (a censored latency) can only prove a failure.
+      passed:
+        c.atLeast && entry.direction === 'lower'
+          ? false
+          : checkPasses(c.value, entry.threshold, entry.direction, entry.inclusive),
       evidence: c.evidence,
+      ...(c.atLeast ? { atLeast: true } : {}),
     });
   }
   for (const [key, entry] of Object.entries(table.checks)) {

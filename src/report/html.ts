@@ -1,6 +1,6 @@
 import type { Band } from '../grading/bands.js';
 import { comparator } from '../grading/bands.js';
-import { formatBytes, formatDuration, formatValue } from '../grading/format.js';
+import { formatBytes, formatDuration, formatMeasured, formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
 import { bulletChart, faultChart, hopChart, lineChart, PALETTE, type Series, timeTicks } from './charts.js';
 import { escapeHtml as esc, redactUrl } from './escape.js';
@@ -122,7 +122,7 @@ function gradeSection(sheet: GradeSheet): string {
     const fmt = (v: number) => formatValue(v, r.unit);
     return [
       `<div class="metric-title">${esc(r.title)} <code class="key">${esc(r.key)}</code></div><div class="evidence">${esc(r.evidence)}</div>`,
-      `<div class="value band-text-${r.band}">${esc(formatValue(r.value, r.unit))}</div>`,
+      `<div class="value band-text-${r.band}">${esc(formatMeasured(r.value, r.unit, r.atLeast))}</div>`,
       bandPill(r.band),
       bulletChart({
         value: r.value,
@@ -177,7 +177,7 @@ function checksSection(sheet: GradeSheet): string {
   const rows = measured.map((c) => [
     `<div class="metric-title">${esc(c.title)}</div><code class="key">${esc(c.key)}</code>`,
     esc(c.suite ?? '—'),
-    `<span class="num">${esc(formatValue(c.value, c.unit))}</span>`,
+    `<span class="num">${esc(formatMeasured(c.value, c.unit, c.atLeast))}</span>`,
     `<span class="num">${c.threshold === null ? '—' : esc(`${comparator(c.direction, c.inclusive)} ${formatValue(c.threshold, c.unit)}`)}</span>`,
     c.threshold === null ? '<span class="pill band-not_measured">Not graded</span>' : passPill(c.passed),
     `<div class="evidence">${esc(c.evidence)}</div>`,

@@ -139,7 +139,7 @@ export interface RunResult {
   /** Measured metric values only; a metric that was not measured is absent. */
   metrics: Partial<Record<MetricKey, Measured>>;
   /** Measured suite checks; thresholds come from the acceptance table. */
-  checks: Array<{ key: string; suite: string; value: number; evidence: string }>;
+  checks: Array<{ key: string; suite: string; value: number; evidence: string; atLeast?: boolean }>;
   suites: Array<{
     kind: string;
     title: string;
@@ -212,7 +212,13 @@ export const runResultSchema = z.object({
   invalidReasons: z.array(z.string()),
   metrics: z.strictObject(metricsShape),
   checks: z.array(
-    z.object({ key: z.string().min(1), suite: z.string(), value: z.number(), evidence: z.string() }),
+    z.object({
+      key: z.string().min(1),
+      suite: z.string(),
+      value: z.number(),
+      evidence: z.string(),
+      atLeast: z.boolean().optional(),
+    }),
   ),
   suites: z.array(
     z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { METRIC_KEYS, type MetricKey } from '../config/acceptance.js';
 import type { Band } from '../grading/bands.js';
+import { formatValue } from '../grading/format.js';
 import { type CheckGrade, type Failure, type GradeSheet, verdictLine } from '../grading/grade.js';
 import { redactUrl } from './escape.js';
 import type { CapacityResult, FaultOutcome, RunResult, SoakResult } from './model.js';
@@ -25,6 +26,10 @@ export interface SummaryMetric {
   direction: 'higher' | 'lower';
   thresholds: { qualified: number; average: number; best: number };
   evidence: string;
+  /** Present when the value is a lower bound never reached (a latency censored at its deadline). */
+  atLeast?: true;
+  /** How the value reads for a person when it is a lower bound, e.g. `> 60 s`. */
+  shown?: string;
 }
 
 /** summary.json, schema version 1. */
@@ -71,6 +76,7 @@ export function buildSummary(result: RunResult, sheet: GradeSheet): Summary {
         direction: r.direction,
         thresholds: r.thresholds,
         evidence: r.evidence,
+        ...(r.atLeast ? { atLeast: true, shown: `> ${formatValue(r.value, r.unit)}` } : {}),
       },
     ]),
   ) as Record<MetricKey, SummaryMetric>;

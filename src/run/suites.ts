@@ -376,6 +376,9 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
         const age = atMs - f.intendedAtMs;
         latency.record(age + 1);
         if (final || age > suite.deadlineMs) timedOut++;
+      } else {
+        // Failed without syncing: it never completed, so its latency is at least the deadline.
+        latency.record(suite.deadlineMs);
       }
     }
     const samples = ctx.connectorSamples().filter((x) => x.atMs >= from && x.atMs < to && x.alive);
