@@ -94,6 +94,8 @@ export interface GradeSheet {
   invalidReasons: string[];
   /** Problems with the grading itself (a measured check missing from the table …): shown, never fatal. */
   warnings: string[];
+  /** What the connector's answers say (refused our webhooks, died, stopped answering), read first. */
+  diagnoses: string[];
   counts: {
     metrics: Record<Band, number>;
     checks: { passed: number; failed: number; notMeasured: number };
@@ -306,6 +308,7 @@ export function grade(result: RunResult, table: AcceptanceTable): GradeSheet {
     failures,
     invalidReasons,
     warnings,
+    diagnoses: [...(result.connectorHealth?.diagnoses ?? [])],
     counts: {
       metrics: metricCounts,
       checks: {

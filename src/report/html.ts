@@ -104,7 +104,9 @@ function header(result: RunResult, sheet: GradeSheet): string {
 }
 
 function nav(result: RunResult, sheet: GradeSheet): string {
-  const links: Array<[string, string]> = [['grades', 'Grade sheet']];
+  const links: Array<[string, string]> = [];
+  if (result.connectorHealth) links.push(['connector', 'Connector']);
+  links.push(['grades', 'Grade sheet']);
   if (sheet.failures.length > 0) links.push(['failures', 'Failures']);
   links.push(['checks', 'Checks']);
   if (result.capacity) links.push(['capacity', 'Capacity']);
@@ -153,6 +155,42 @@ function gradeSection(sheet: GradeSheet): string {
       'grades',
     ),
     'Each metric against the acceptance table: <b>fail</b> (worse than qualified), <b>qualified</b>, <b>average</b> (at least the average actual), <b>best</b> (at least the industry best). The bar runs from worse (left) to better (right).',
+  );
+}
+
+/** The connector's answers to our webhooks per suite and status code, under its diagnoses. */
+function connectorSection(result: RunResult, sheet: GradeSheet): string {
+  const h = result.connectorHealth;
+  if (!h) return '';
+  const codes = [...new Set(h.answers.flatMap((a) => Object.keys(a.byCode)))].sort();
+  const rows = h.answers.map((a) => [
+    esc(a.suite),
+    `<span class="num">${a.attempts.toLocaleString('en-US')}</span>`,
+    ...codes.map((c) => `<span class="num">${(a.byCode[c] ?? 0).toLocaleString('en-US')}</span>`),
+  ]);
+  const hs = h.handshake;
+  const handshake = `<p>Verification handshake: ${
+    hs.ok
+      ? 'answered with the challenge'
+      : `<b class="band-text-fail">refused</b> (${esc(hs.statusCode !== undefined ? `HTTP ${hs.statusCode}` : (hs.error ?? 'no answer'))})`
+  }</p>`;
+  const diagnoses =
+    sheet.diagnoses.length > 0
+      ? `<ul class="failures">${sheet.diagnoses.map((d) => `<li class="failure"><div class="fail-msg"><b>${esc(d)}</b></div></li>`).join('')}</ul>`
+      : '<p>The connector answered our webhooks; nothing to diagnose.</p>';
+  const answers =
+    rows.length > 0
+      ? table(
+          ['Suite', 'Attempts', ...codes.map((c) => esc(/^\d{3}$/.test(c) ? `HTTP ${c}` : c))],
+          rows,
+          'connector',
+        )
+      : '<p>No webhook was sent to the connector.</p>';
+  return section(
+    'connector',
+    'Connector health',
+    `${diagnoses}${handshake}${answers}`,
+    'How the connector answered the webhooks the mocks sent it (each attempt, retries included), by suite and HTTP status or transport error.',
   );
 }
 
@@ -704,6 +742,7 @@ export function renderHtml(result: RunResult, sheet: GradeSheet): string {
   const body = [
     header(result, sheet),
     nav(result, sheet),
+    connectorSection(result, sheet),
     gradeSection(sheet),
     failureSection(sheet),
     checksSection(sheet),

@@ -115,6 +115,10 @@ export function renderMarkdown(result: RunResult, sheet: GradeSheet): string {
     }
     out.push('');
   }
+  if (sheet.diagnoses.length > 0) {
+    out.push('', '## Connector diagnosis', '');
+    for (const d of sheet.diagnoses) out.push(`- ${md(d)}`);
+  }
   if (sheet.warnings.length > 0) {
     out.push('### Warnings', '');
     for (const w of sheet.warnings) out.push(`- ${md(w)}`);

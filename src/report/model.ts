@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConnectorHealth } from '../checks/connector-health.js';
 import {
   type AcceptanceTable,
   acceptanceTableSchema,
@@ -160,6 +161,8 @@ export interface RunResult {
   }>;
   capacity?: CapacityResult;
   soak?: SoakResult;
+  /** The connector's answers to our webhooks and what they say (absent in results of older versions). */
+  connectorHealth?: ConnectorHealth;
   faults?: FaultOutcome[];
   conformance?: ConformanceCase[];
   /** The acceptance table the run was graded with (so `wacrm report` re-grades the same way). */
@@ -293,6 +296,30 @@ export const runResultSchema = z.object({
       memoryGrowthBytes: finite.nullable(),
       rules: z.array(z.object({ rule: z.string(), passed: z.boolean(), evidence: z.string() })),
       gaps: z.array(z.object({ startMs: ms, endMs: ms, reason: z.string() })).optional(),
+    })
+    .optional(),
+  connectorHealth: z
+    .object({
+      handshake: z.object({
+        ok: z.boolean(),
+        statusCode: z.number().optional(),
+        error: z.string().optional(),
+      }),
+      answers: z.array(
+        z.object({
+          suite: z.string(),
+          byCode: z.record(z.string(), count),
+          attempts: count,
+          accepted: count,
+          refused: count,
+          unanswered: count,
+        }),
+      ),
+      refusedShare: z.number().min(0).max(1),
+      unanswered: count,
+      stoppedAnsweringAtMs: z.number().optional(),
+      exited: z.object({ atMs: z.number(), reason: z.string() }).optional(),
+      diagnoses: z.array(z.string()),
     })
     .optional(),
   faults: z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConnectorHealth } from '../checks/connector-health.js';
 import { METRIC_KEYS, type MetricKey } from '../config/acceptance.js';
 import type { Band } from '../grading/bands.js';
 import { formatValue } from '../grading/format.js';
@@ -57,6 +58,8 @@ export interface Summary {
   suites: RunResult['suites'];
   capacity: CapacityResult | null;
   soak: SoakResult | null;
+  /** The connector's answers to our webhooks by suite and status code, and the diagnoses (null in older runs). */
+  connectorHealth: ConnectorHealth | null;
   faults: FaultOutcome[];
   hops: RunResult['hops'];
   environment: RunResult['environment'];
@@ -105,6 +108,7 @@ export function buildSummary(result: RunResult, sheet: GradeSheet): Summary {
     suites: result.suites,
     capacity: result.capacity ?? null,
     soak: result.soak ?? null,
+    connectorHealth: result.connectorHealth ?? null,
     faults: result.faults ?? [],
     hops: result.hops,
     environment: {

@@ -110,6 +110,7 @@ export function renderGradeTable(sheet: GradeSheet, opts: GradeTableOptions = {}
     summaryBits.push(`soak rules: ${counts.soakRules.passed}/${sheet.soakRules.length} held`);
   parts.push(summaryBits.join(' · '));
 
+  for (const d of sheet.diagnoses) parts.push(`${paint(color, 'red', 'DIAGNOSIS')} ${d}`);
   for (const f of sheet.failures) {
     const head = f.kind === 'run' ? paint(color, 'yellow', 'INVALID') : paint(color, 'red', 'FAIL');
     parts.push(`${head} ${f.title} (${f.key}): ${f.message}\n      evidence: ${f.evidence}`);

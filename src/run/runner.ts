@@ -16,6 +16,7 @@ import { Histogram } from '../metrics/histogram.js';
 import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
 import type { Measured, RunResult } from '../report/model.js';
+import { ConnectorWatch } from './connector-watch.js';
 import { FlowWaiter } from './drive.js';
 import { type Stack, startStack } from './stack.js';
 import {
@@ -110,6 +111,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
         continue;
       }
       log(`suite ${suite.kind} starting`);
+      session.watch.setSuite(suite.kind);
       const out = await runSuite(ctx, suite, { ...soakOptions, suiteIndex });
       if (!out) continue;
       outputs.push(out);
@@ -142,6 +144,8 @@ export interface RunSession {
   log: (line: string) => void;
   /** Why the reference connector exited during the run, if it did. */
   connectorExit(): string | undefined;
+  /** Counts the connector's answers to our webhooks and notices when it stops answering. */
+  watch: ConnectorWatch;
   /**
    * Stops the monitors and the stack, journals run.finished (unless `finished` is false: a resume that
    * failed leaves the run resumable) and closes the journal.
@@ -229,11 +233,15 @@ export async function openRunSession(
         },
       })
     : undefined;
+  const watch = new ConnectorWatch({ originMs, handshake: stack.handshake, log });
+  watch.attach(stack.whatsapp.journal);
+  watch.attach(stack.crm.journal);
   let connectorExit: string | undefined;
   let closing = false;
   stack.connector?.onExit((code, signal) => {
     if (closing) return;
     connectorExit = `the reference connector exited during the run (code ${code}, signal ${signal})`;
+    watch.connectorExited(clock.nowMs(), `the process exited (code ${code}, signal ${signal})`);
     log(connectorExit);
   });
 
@@ -279,6 +287,7 @@ export async function openRunSession(
     lagBoundMs: scenario.harness.lagBoundMs,
     health,
     connectorSamples: () => samples,
+    connectorUnanswered: () => watch.unanswered(),
     progress: opts.onProgress ?? (() => {}),
     log,
   };
@@ -289,8 +298,10 @@ export async function openRunSession(
     ...(externalUrl ? { externalUrl } : {}),
     log,
     connectorExit: () => connectorExit,
+    watch,
     async close(closeOpts = {}) {
       loop.stop();
+      watch.detachAll();
       sampler?.stop();
       tracer.detachAll();
       closing = true;
@@ -431,6 +442,7 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
     },
     valid: invalidReasons.length === 0,
     invalidReasons,
+    connectorHealth: session.watch.health(),
     metrics: input.pools
       ? pooledMetrics(outputs, input.pools)
       : mergeMetrics(outputs, functionalDeadlineMs(scenario)),

@@ -64,6 +64,8 @@ export interface SuiteContext {
   apiCalls(): { total: number; ok: number };
   /** Connector resource samples taken so far (empty for an external connector). */
   connectorSamples(): ResourceSample[];
+  /** Webhook attempts the connector left without an answer (timeouts, refused connections) so far. */
+  connectorUnanswered?(): number;
   progress(p: SuiteProgress): void;
   log(line: string): void;
 }
@@ -114,6 +116,8 @@ function ticker(
       if (f.syncLatencyMs !== undefined) lat.push(f.syncLatencyMs);
       if (f.state === 'failed' || f.state === 'dropped') errors++;
     }
+    // Webhooks the connector never answered are errors even before their flows time out.
+    errors += ctx.connectorUnanswered?.() ?? 0;
     ctx.progress({
       suite,
       label: typeof label === 'string' ? label : label(),
