@@ -96,6 +96,8 @@ export interface GradeSheet {
   warnings: string[];
   /** What the connector's answers say (refused our webhooks, died, stopped answering), read first. */
   diagnoses: string[];
+  /** The run was interrupted: the sheet grades only what ran before. */
+  interrupted?: { at: string; signal: string };
   counts: {
     metrics: Record<Band, number>;
     checks: { passed: number; failed: number; notMeasured: number };
@@ -309,6 +311,7 @@ export function grade(result: RunResult, table: AcceptanceTable): GradeSheet {
     invalidReasons,
     warnings,
     diagnoses: [...(result.connectorHealth?.diagnoses ?? [])],
+    ...(result.interrupted ? { interrupted: { ...result.interrupted } } : {}),
     counts: {
       metrics: metricCounts,
       checks: {

@@ -159,6 +159,13 @@ function gradeSection(sheet: GradeSheet): string {
 }
 
 /** The connector's answers to our webhooks per suite and status code, under its diagnoses. */
+/** The banner of an interrupted run: the report covers only what ran. */
+function interruptedBanner(sheet: GradeSheet): string {
+  const i = sheet.interrupted;
+  if (!i) return '';
+  return `<section id="interrupted"><p class="lead"><b class="band-text-qualified">INTERRUPTED</b> at ${esc(i.at)} (${esc(i.signal)}): this report grades only what ran before.</p></section>`;
+}
+
 function connectorSection(result: RunResult, sheet: GradeSheet): string {
   const h = result.connectorHealth;
   if (!h) return '';
@@ -742,6 +749,7 @@ export function renderHtml(result: RunResult, sheet: GradeSheet): string {
   const body = [
     header(result, sheet),
     nav(result, sheet),
+    interruptedBanner(sheet),
     connectorSection(result, sheet),
     gradeSection(sheet),
     failureSection(sheet),

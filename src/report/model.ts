@@ -163,6 +163,8 @@ export interface RunResult {
   soak?: SoakResult;
   /** The connector's answers to our webhooks and what they say (absent in results of older versions). */
   connectorHealth?: ConnectorHealth;
+  /** The user interrupted the run (SIGINT/SIGTERM) at `at` (ISO time): the result covers what ran. */
+  interrupted?: { at: string; signal: string };
   faults?: FaultOutcome[];
   conformance?: ConformanceCase[];
   /** The acceptance table the run was graded with (so `wacrm report` re-grades the same way). */
@@ -298,6 +300,7 @@ export const runResultSchema = z.object({
       gaps: z.array(z.object({ startMs: ms, endMs: ms, reason: z.string() })).optional(),
     })
     .optional(),
+  interrupted: z.object({ at: z.string(), signal: z.string() }).optional(),
   connectorHealth: z
     .object({
       handshake: z.object({

@@ -60,6 +60,8 @@ export interface Summary {
   soak: SoakResult | null;
   /** The connector's answers to our webhooks by suite and status code, and the diagnoses (null in older runs). */
   connectorHealth: ConnectorHealth | null;
+  /** When and by which signal the run was interrupted (null for a run that finished). */
+  interrupted: { at: string; signal: string } | null;
   faults: FaultOutcome[];
   hops: RunResult['hops'];
   environment: RunResult['environment'];
@@ -109,6 +111,7 @@ export function buildSummary(result: RunResult, sheet: GradeSheet): Summary {
     capacity: result.capacity ?? null,
     soak: result.soak ?? null,
     connectorHealth: result.connectorHealth ?? null,
+    interrupted: result.interrupted ?? null,
     faults: result.faults ?? [],
     hops: result.hops,
     environment: {

@@ -110,6 +110,11 @@ export function renderGradeTable(sheet: GradeSheet, opts: GradeTableOptions = {}
     summaryBits.push(`soak rules: ${counts.soakRules.passed}/${sheet.soakRules.length} held`);
   parts.push(summaryBits.join(' · '));
 
+  if (sheet.interrupted) {
+    parts.push(
+      `${paint(color, 'yellow', 'INTERRUPTED')} at ${sheet.interrupted.at} (${sheet.interrupted.signal}): this sheet grades only what ran before`,
+    );
+  }
   for (const d of sheet.diagnoses) parts.push(`${paint(color, 'red', 'DIAGNOSIS')} ${d}`);
   for (const f of sheet.failures) {
     const head = f.kind === 'run' ? paint(color, 'yellow', 'INVALID') : paint(color, 'red', 'FAIL');

@@ -56,6 +56,12 @@ export interface RunScenarioOptions {
   runDir?: string;
   onProgress?: (p: SuiteProgress) => void;
   onLog?: (line: string) => void;
+  /**
+   * Aborted when the user interrupts the run (SIGINT/SIGTERM): the running suite starts no new
+   * flows, later suites are skipped, and the result covers what ran, marked `interrupted`. The
+   * signal's `reason` names the signal (e.g. `SIGINT`).
+   */
+  signal?: AbortSignal;
 }
 
 const NOT_RUN_HERE = new Set(['conformance']);
@@ -103,8 +109,20 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   };
   const outputs: SuiteOutput[] = [];
   const notes: string[] = [];
+  let interruptedAt: { at: string; signal: string } | undefined;
+  const onAbort = () => {
+    interruptedAt = { at: new Date().toISOString(), signal: String(opts.signal?.reason ?? 'SIGINT') };
+    ctx.log(`interrupted (${interruptedAt.signal}): no new flows; writing the reports for what ran`);
+  };
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal) ctx.signal = opts.signal;
   try {
     for (const [suiteIndex, suite] of scenario.suites.entries()) {
+      if (opts.signal?.aborted) {
+        notes.push(`suite ${suite.kind} did not run: the run was interrupted`);
+        continue;
+      }
       if (NOT_RUN_HERE.has(suite.kind)) {
         notes.push(`suite ${suite.kind} is not run by \`wacrm run\` yet; it was skipped`);
         log(`skipping ${suite.kind}: not available in this version`);
@@ -132,6 +150,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     nodeVersion: opts.nodeVersion,
     outputs,
     notes,
+    ...(interruptedAt ? { interrupted: interruptedAt } : {}),
   });
 }
 
@@ -396,6 +415,8 @@ export interface BuildRunResultInput {
   notes: string[];
   /** Pools of functional suites an earlier process finished (a resumed run). */
   pools?: FunctionalPool[];
+  /** When and by which signal the run was interrupted, if it was. */
+  interrupted?: { at: string; signal: string };
 }
 
 /** Builds the RunResult of a finished run (or of a resumed one, with the earlier suites). */
@@ -443,6 +464,7 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
     valid: invalidReasons.length === 0,
     invalidReasons,
     connectorHealth: session.watch.health(),
+    ...(input.interrupted ? { interrupted: input.interrupted } : {}),
     metrics: input.pools
       ? pooledMetrics(outputs, input.pools)
       : mergeMetrics(outputs, functionalDeadlineMs(scenario)),

@@ -66,6 +66,8 @@ export interface SuiteContext {
   connectorSamples(): ResourceSample[];
   /** Webhook attempts the connector left without an answer (timeouts, refused connections) so far. */
   connectorUnanswered?(): number;
+  /** Aborted when the user interrupts the run: suites stop starting flows. */
+  signal?: AbortSignal;
   progress(p: SuiteProgress): void;
   log(line: string): void;
 }
@@ -92,6 +94,8 @@ function driverSettings(ctx: SuiteContext) {
     maxInFlight: ctx.maxInFlight,
     lagBoundMs: ctx.lagBoundMs,
     health: ctx.health,
+    // An interrupted run (Ctrl-C) starts no new arrivals; flows in flight still get their deadline.
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
 }
 

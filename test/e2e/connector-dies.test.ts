@@ -180,3 +180,31 @@ describe('a connector that dies, hangs or refuses is named in every report', () 
     }
   }, 90_000);
 });
+
+describe('an interrupted run keeps what it measured', () => {
+  it('SIGINT mid-run writes the reports marked INTERRUPTED and exits 130', async () => {
+    const sent: { at?: number } = {};
+    const r = await run(join(dir, 'interrupted'), [], (child, stderr) => {
+      const timer = setInterval(() => {
+        if (!stderr().includes('suite conversation-sync starting')) return;
+        clearInterval(timer);
+        setTimeout(() => {
+          sent.at = Date.now();
+          child.kill('SIGINT');
+        }, 3_000);
+      }, 100);
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('[WACRM_INTERRUPTED]');
+    const i = r.summary.interrupted;
+    if (!i) throw new Error('summary.json is not marked interrupted');
+    expect(i.signal).toBe('SIGINT');
+    expect(Math.abs(Date.parse(i.at) - (sent.at ?? 0))).toBeLessThan(2_000);
+    // What ran before the signal was measured: some messages were sent, fewer than planned.
+    const suite = r.summary.suites[0];
+    expect(suite?.flows.sent).toBeGreaterThan(0);
+    expect(suite?.flows.sent).toBeLessThan(240);
+    expect(r.stdout).toContain('INTERRUPTED at');
+    expect(r.html).toContain('INTERRUPTED');
+  }, 90_000);
+});
