@@ -103,7 +103,9 @@ export function registerRunCommand(program: Command, io: Io): void {
       const stop = new AbortController();
       io.onStop((signal) => {
         stop.abort(signal);
-        io.err(`wacrm: ${signal}: finishing the flows in flight and writing the reports (again to stop at once)`);
+        io.err(
+          `wacrm: ${signal}: finishing the flows in flight and writing the reports (again to stop at once)`,
+        );
         io.onStop((again) => io.exit?.(again === 'SIGTERM' ? 143 : 130));
       });
       let worst = 0;
@@ -136,7 +138,10 @@ export function registerRunCommand(program: Command, io: Io): void {
         worst = Math.max(worst, await finishRun(io, runDir, result, acceptance, flags));
         if (result.interrupted) {
           const code = result.interrupted.signal === 'SIGTERM' ? 'WACRM_TERMINATED' : 'WACRM_INTERRUPTED';
-          throw new WacrmError(code, `the run was interrupted at ${result.interrupted.at}; the reports cover what ran`);
+          throw new WacrmError(
+            code,
+            `the run was interrupted at ${result.interrupted.at}; the reports cover what ran`,
+          );
         }
       }
       failOn(worst);

@@ -116,7 +116,10 @@ export function renderMarkdown(result: RunResult, sheet: GradeSheet): string {
     out.push('');
   }
   if (sheet.interrupted) {
-    out.push('', `> **INTERRUPTED** at ${sheet.interrupted.at} (${sheet.interrupted.signal}): only what ran before is graded.`);
+    out.push(
+      '',
+      `> **INTERRUPTED** at ${sheet.interrupted.at} (${sheet.interrupted.signal}): only what ran before is graded.`,
+    );
   }
   if (sheet.diagnoses.length > 0) {
     out.push('', '## Connector diagnosis', '');
