@@ -7,6 +7,7 @@ import { type FaultRule, formatFaultSpec, parseFaultSpec } from '../../mocks/sha
 import {
   AUTO_STATUS_BATCH,
   buildWhatsAppMock,
+  DEFAULT_BUSINESS_IDS,
   DEFAULT_STATUS_BATCH_ABOVE_PER_SEC,
   type MessagingTier,
   type WhatsAppMockOptions,
@@ -21,9 +22,7 @@ export const MOCK_WHATSAPP_DEFAULTS = {
   accessToken: 'wacrm-mock-access-token',
   appSecret: 'wacrm-mock-app-secret',
   verifyToken: 'wacrm-mock-verify-token',
-  phoneNumberId: '106540352242922',
-  displayPhoneNumber: '15550783881',
-  wabaId: '419561257915477',
+  ...DEFAULT_BUSINESS_IDS,
   apiVersion: 'v23.0',
   errorProfile: '2026',
   throughput: 80,
