@@ -111,8 +111,10 @@ function tallyCalls(app: FastifyInstance, tally: () => CallTally): void {
     else {
       const key = `${reply.statusCode} ${errorCodeOf(payload)}`;
       t.refused[key] = (t.refused[key] ?? 0) + 1;
-      if (reply.statusCode === 404 && t.unknownPaths.length < 5)
-        t.unknownPaths.push(url.split('?')[0] ?? url);
+      // No route matched: the connector's base URL or API version is wrong (each mock answers that
+      // in its own error shape, so the route, not the status, tells it).
+      const unmatched = req.routeOptions.url === undefined || reply.statusCode === 404;
+      if (unmatched && t.unknownPaths.length < 5) t.unknownPaths.push(url.split('?')[0] ?? url);
     }
     return payload;
   });
