@@ -6,6 +6,7 @@ import { RealClock } from '../../mocks/shared/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
 import { censoredP95Measure } from '../checks/censored.js';
 import { fmt } from '../checks/measures.js';
+import { syncErrorLimit } from '../checks/soak-sync-error.js';
 import { fullyRecorded, syncLatencies } from '../checks/suites.js';
 import type { AcceptanceTable, MetricKey } from '../config/acceptance.js';
 import type { Scenario, Suite } from '../config/schema.js';
@@ -97,6 +98,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
     startEpochMs: startedAt.getTime(),
     readProfile: (file) => parseYaml(readFileSync(resolve(dirname(opts.scenarioFile), file), 'utf8')),
+    syncErrorLimit: syncErrorLimit(opts.acceptance),
     ...(journal ? { journal } : {}),
     ...(opts.runDir
       ? {
