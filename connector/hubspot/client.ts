@@ -77,8 +77,7 @@ export class HubSpotClient {
     for (let attempt = 1; ; attempt++) {
       const r = await this.once<T>(method, path, body, what);
       const f = r.ok ? undefined : r.failure;
-      const again =
-        f !== undefined && f.retryable && f.httpStatus !== 429 && attempt < this.opts.attempts;
+      const again = f !== undefined && f.retryable && f.httpStatus !== 429 && attempt < this.opts.attempts;
       if (!again) return r;
       await sleep(this.clock, BACKOFF_STEP_MS * attempt);
     }
@@ -178,7 +177,7 @@ export class HubSpotClient {
       side: 'crm',
       kind: 'http',
       httpStatus: answer.status,
-      ...(policy ?? category ? { code: policy ?? category } : {}),
+      ...((policy ?? category) ? { code: policy ?? category } : {}),
       message: `${what}: ${message}`,
       retryable: isRetryableCrm(answer.status),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),

@@ -87,16 +87,12 @@ export class HubSpotGateway {
     const filterGroups = ['phone', 'hs_whatsapp_phone_number'].map((propertyName) => ({
       filters: [{ propertyName, operator: 'IN', values: [e164, bare] }],
     }));
-    const found = await this.hs.request<{ results?: HsObject[] }>(
-      'POST',
-      '/crm/v3/objects/contacts/search',
-      {
-        filterGroups,
-        properties: ['phone', 'hs_whatsapp_phone_number', 'firstname', TAGS_PROPERTY],
-        sorts: [{ propertyName: 'createdate', direction: 'ASCENDING' }],
-        limit: 1,
-      },
-    );
+    const found = await this.hs.request<{ results?: HsObject[] }>('POST', '/crm/v3/objects/contacts/search', {
+      filterGroups,
+      properties: ['phone', 'hs_whatsapp_phone_number', 'firstname', TAGS_PROPERTY],
+      sorts: [{ propertyName: 'createdate', direction: 'ASCENDING' }],
+      limit: 1,
+    });
     if (!found.ok) return fail(found);
     const hit = idOf(found.data?.results?.[0]);
     if (hit) return { ok: true, id: hit, created: false };
@@ -125,7 +121,9 @@ export class HubSpotGateway {
       associations: [
         {
           to: { id: contactId },
-          types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOC.communicationToContact }],
+          types: [
+            { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOC.communicationToContact },
+          ],
         },
       ],
     });
