@@ -77,7 +77,7 @@ export class HubSpotClient {
     for (let attempt = 1; ; attempt++) {
       const r = await this.once<T>(method, path, body, what);
       const f = r.ok ? undefined : r.failure;
-      const again = f !== undefined && f.retryable && f.httpStatus !== 429 && attempt < this.opts.attempts;
+      const again = f?.retryable === true && f.httpStatus !== 429 && attempt < this.opts.attempts;
       if (!again) return r;
       await sleep(this.clock, BACKOFF_STEP_MS * attempt);
     }

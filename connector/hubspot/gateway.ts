@@ -1,13 +1,16 @@
 import type { CrmResult } from '../crm-client.js';
+import { KEYWORD_TABLE } from '../keywords.js';
 import type { Failure } from '../retry.js';
 import type { HubSpotClient } from './client.js';
 
 /** The multi-value contact property the connector keeps its keyword tags in. */
 export const TAGS_PROPERTY = 'wa_tags';
+/** The boolean contact property the connector records a marketing opt-out in. */
+export const OPT_OUT_PROPERTY = 'wa_opt_out';
 /** The tags the connector can set (options of {@link TAGS_PROPERTY}). */
-export const TAG_OPTIONS = ['complaint', 'order_confirmation', 'unsubscribe', 'pricing', 'support'];
-/** HubSpot-defined association type ids (directional): communication → contact, ticket → contact. */
-export const ASSOC = { communicationToContact: 81, ticketToContact: 16 } as const;
+export const TAG_OPTIONS: readonly string[] = [...new Set(KEYWORD_TABLE.map((k) => k.tag))];
+/** HubSpot-defined association type ids (directional): communication, ticket and note → contact. */
+export const ASSOC = { communicationToContact: 81, ticketToContact: 16, noteToContact: 202 } as const;
 
 /** Where a handover ticket lands (HubSpot's default support pipeline: `0`, stage `1` = New). */
 export interface TicketPlacement {
@@ -25,6 +28,11 @@ interface HsObject {
 
 /** A gateway call's outcome: the record id, or why not. */
 export type GatewayResult = { ok: true; id: string; created: boolean } | { ok: false; failure: Failure };
+
+/** A contact found or created by phone. */
+export type ContactResult =
+  | { ok: true; id: string; created: boolean; name?: string; optedOut: boolean }
+  | { ok: false; failure: Failure };
 
 function fail(result: CrmResult<unknown>): { ok: false; failure: Failure } {
   if (result.ok) throw new Error('fail() called on a success');
@@ -56,24 +64,41 @@ export class HubSpotGateway {
   ) {}
 
   /**
-   * Creates the tags property when the account lacks it (once at start). A 409 means another
-   * process created it meanwhile, which is as good.
+   * Creates the connector's contact properties the account lacks (once at start): the multi-value
+   * tags property and the opt-out flag. A 409 means another process created one meanwhile, which is
+   * as good.
    */
-  async ensureTagsProperty(): Promise<{ ok: true; created: boolean } | { ok: false; failure: Failure }> {
-    const got = await this.hs.request('GET', `/crm/v3/properties/contacts/${TAGS_PROPERTY}`);
-    if (got.ok) return { ok: true, created: false };
-    if (got.failure.httpStatus !== 404) return fail(got);
-    const made = await this.hs.request('POST', '/crm/v3/properties/contacts', {
-      name: TAGS_PROPERTY,
-      label: 'WhatsApp tags',
-      type: 'enumeration',
-      fieldType: 'checkbox',
-      groupName: 'contactinformation',
-      options: TAG_OPTIONS.map((t, i) => ({ label: t, value: t, displayOrder: i, hidden: false })),
-    });
-    if (made.ok) return { ok: true, created: true };
-    if (made.failure.httpStatus === 409) return { ok: true, created: false };
-    return fail(made);
+  async ensureProperties(): Promise<{ ok: true; created: string[] } | { ok: false; failure: Failure }> {
+    const created: string[] = [];
+    for (const def of [
+      {
+        name: TAGS_PROPERTY,
+        label: 'WhatsApp tags',
+        type: 'enumeration',
+        fieldType: 'checkbox',
+        groupName: 'contactinformation',
+        options: TAG_OPTIONS.map((t, i) => ({ label: t, value: t, displayOrder: i, hidden: false })),
+      },
+      {
+        name: OPT_OUT_PROPERTY,
+        label: 'WhatsApp marketing opt-out',
+        type: 'bool',
+        fieldType: 'booleancheckbox',
+        groupName: 'contactinformation',
+        options: [
+          { label: 'Yes', value: 'true', displayOrder: 0, hidden: false },
+          { label: 'No', value: 'false', displayOrder: 1, hidden: false },
+        ],
+      },
+    ]) {
+      const got = await this.hs.request('GET', `/crm/v3/properties/contacts/${def.name}`);
+      if (got.ok) continue;
+      if (got.failure.httpStatus !== 404) return fail(got);
+      const made = await this.hs.request('POST', '/crm/v3/properties/contacts', def);
+      if (made.ok) created.push(def.name);
+      else if (made.failure.httpStatus !== 409) return fail(made);
+    }
+    return { ok: true, created };
   }
 
   /**
@@ -82,7 +107,7 @@ export class HubSpotGateway {
    * by people carry either; a 409 on create (the search index lags behind writes) yields the
    * existing id from HubSpot's message.
    */
-  async findOrCreateContact(e164: string, name?: string): Promise<GatewayResult> {
+  async findOrCreateContact(e164: string, name?: string): Promise<ContactResult> {
     const bare = e164.replace(/^\+/, '');
     const filterGroups = ['phone', 'hs_whatsapp_phone_number'].map((propertyName) => ({
       filters: [{ propertyName, operator: 'IN', values: [e164, bare] }],
@@ -94,19 +119,32 @@ export class HubSpotGateway {
       limit: 1,
     });
     if (!found.ok) return fail(found);
-    const hit = idOf(found.data?.results?.[0]);
-    if (hit) return { ok: true, id: hit, created: false };
+    const first = found.data?.results?.[0];
+    const hit = idOf(first);
+    if (hit) {
+      const props = first?.properties ?? {};
+      const given = props['firstname'];
+      return {
+        ok: true,
+        id: hit,
+        created: false,
+        ...(typeof given === 'string' && given !== '' ? { name: given } : {}),
+        optedOut: props[OPT_OUT_PROPERTY] === 'true',
+      };
+    }
     const properties: Record<string, string> = { phone: e164, hs_whatsapp_phone_number: e164 };
     if (name !== undefined && name !== '') properties['firstname'] = [...name].slice(0, 200).join('');
     else properties['firstname'] = e164;
     const made = await this.hs.request('POST', '/crm/v3/objects/contacts', { properties });
     if (!made.ok) {
       const existing = /Existing ID:\s*(\d+)/.exec(made.failure.message)?.[1];
-      if (made.failure.httpStatus === 409 && existing) return { ok: true, id: existing, created: false };
+      if (made.failure.httpStatus === 409 && existing)
+        return { ok: true, id: existing, created: false, optedOut: false };
       return fail(made);
     }
     const id = idOf(made.data);
-    return id ? { ok: true, id, created: true } : noId('contact create');
+    if (!id) return noId('contact create');
+    return { ok: true, id, created: true, ...(name ? { name } : {}), optedOut: false };
   }
 
   /** Logs one WhatsApp message (or a status of one) on the contact's timeline. */
@@ -173,5 +211,36 @@ export class HubSpotGateway {
     if (!r.ok) return fail(r);
     const id = idOf(r.data);
     return id ? { ok: true, id, created: true } : noId('ticket create');
+  }
+
+  /** Sets the contact's opt-out property. */
+  async optOut(contactId: string): Promise<GatewayResult> {
+    const r = await this.hs.request('PATCH', `/crm/v3/objects/contacts/${encodeURIComponent(contactId)}`, {
+      properties: { [OPT_OUT_PROPERTY]: 'true' },
+    });
+    return r.ok ? { ok: true, id: contactId, created: false } : fail(r);
+  }
+
+  /**
+   * Leaves a note for a human (HubSpot has no error log): associated to the contact when one is
+   * known (type 202, note → contact), otherwise a free-standing note.
+   */
+  async logNote(body: string, atIso: string, contactId?: string): Promise<GatewayResult> {
+    const r = await this.hs.request('POST', '/crm/v3/objects/notes', {
+      properties: { hs_note_body: body, hs_timestamp: atIso },
+      ...(contactId
+        ? {
+            associations: [
+              {
+                to: { id: contactId },
+                types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOC.noteToContact }],
+              },
+            ],
+          }
+        : {}),
+    });
+    if (!r.ok) return fail(r);
+    const id = idOf(r.data);
+    return id ? { ok: true, id, created: true } : noId('note create');
   }
 }

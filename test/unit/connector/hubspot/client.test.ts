@@ -6,7 +6,7 @@ import {
   type HubSpotClientOptions,
   msToNextUtcMidnight,
 } from '../../../../connector/hubspot/client.js';
-import { HubSpotGateway, TAGS_PROPERTY } from '../../../../connector/hubspot/gateway.js';
+import { HubSpotGateway, OPT_OUT_PROPERTY, TAGS_PROPERTY } from '../../../../connector/hubspot/gateway.js';
 
 const BASE = 'http://hubspot.test';
 const JSON_HDR = { 'content-type': 'application/json;charset=utf-8' };
@@ -99,18 +99,16 @@ describe('HubSpotClient', () => {
   });
 
   it('a DAILY 429 waits until the next UTC midnight', async () => {
-    nock(BASE)
-      .get('/crm/v3/owners')
-      .reply(
-        429,
-        {
-          status: 'error',
-          message: 'You have reached your daily limit.',
-          errorType: 'RATE_LIMIT',
-          policyName: 'DAILY',
-        },
-        JSON_HDR,
-      );
+    nock(BASE).get('/crm/v3/owners').reply(
+      429,
+      {
+        status: 'error',
+        message: 'You have reached your daily limit.',
+        errorType: 'RATE_LIMIT',
+        policyName: 'DAILY',
+      },
+      JSON_HDR,
+    );
     const r = await client().request('GET', '/crm/v3/owners');
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -124,18 +122,16 @@ describe('HubSpotClient', () => {
     const r = await client().request('GET', '/crm/v3/owners');
     expect(r.ok).toBe(true);
 
-    nock(BASE)
-      .post('/crm/v3/objects/contacts')
-      .reply(
-        400,
-        {
-          status: 'error',
-          message: 'Property values were not valid',
-          category: 'VALIDATION_ERROR',
-          correlationId: 'x',
-        },
-        JSON_HDR,
-      );
+    nock(BASE).post('/crm/v3/objects/contacts').reply(
+      400,
+      {
+        status: 'error',
+        message: 'Property values were not valid',
+        category: 'VALIDATION_ERROR',
+        correlationId: 'x',
+      },
+      JSON_HDR,
+    );
     const bad = await client().request('POST', '/crm/v3/objects/contacts', {});
     expect(!bad.ok && bad.failure).toMatchObject({
       httpStatus: 400,
@@ -164,7 +160,7 @@ describe('HubSpotGateway', () => {
       })
       .reply(200, { total: 1, results: [{ id: '108782252209', properties: {} }] }, JSON_HDR);
     const r = await new HubSpotGateway(client(), placement).findOrCreateContact('+5511999999999');
-    expect(r).toEqual({ ok: true, id: '108782252209', created: false });
+    expect(r).toEqual({ ok: true, id: '108782252209', created: false, optedOut: false });
     expect(sent).toMatchObject({
       filterGroups: [
         { filters: [{ propertyName: 'phone', operator: 'IN', values: ['+5511999999999', '5511999999999'] }] },
@@ -194,24 +190,25 @@ describe('HubSpotGateway', () => {
       ok: true,
       id: '57156923994',
       created: true,
+      name: 'Ana',
+      optedOut: false,
     });
 
     nock(BASE).post('/crm/v3/objects/contacts/search').reply(200, { total: 0, results: [] }, JSON_HDR);
-    nock(BASE)
-      .post('/crm/v3/objects/contacts')
-      .reply(
-        409,
-        {
-          status: 'error',
-          message: 'Contact already exists. Existing ID: 37765128953',
-          category: 'CONFLICT',
-        },
-        JSON_HDR,
-      );
+    nock(BASE).post('/crm/v3/objects/contacts').reply(
+      409,
+      {
+        status: 'error',
+        message: 'Contact already exists. Existing ID: 37765128953',
+        category: 'CONFLICT',
+      },
+      JSON_HDR,
+    );
     expect(await gw.findOrCreateContact('+4915112345678')).toEqual({
       ok: true,
       id: '37765128953',
       created: false,
+      optedOut: false,
     });
   });
 
@@ -247,8 +244,11 @@ describe('HubSpotGateway', () => {
         (b) => b.name === TAGS_PROPERTY && b.type === 'enumeration' && b.fieldType === 'checkbox',
       )
       .reply(201, { name: TAGS_PROPERTY }, JSON_HDR);
+    nock(BASE)
+      .get(`/crm/v3/properties/contacts/${OPT_OUT_PROPERTY}`)
+      .reply(200, { name: OPT_OUT_PROPERTY, type: 'bool' }, JSON_HDR);
     const gw = new HubSpotGateway(client(), placement);
-    expect(await gw.ensureTagsProperty()).toEqual({ ok: true, created: true });
+    expect(await gw.ensureProperties()).toEqual({ ok: true, created: [TAGS_PROPERTY] });
 
     nock(BASE)
       .get('/crm/v3/objects/contacts/9')
