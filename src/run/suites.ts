@@ -64,6 +64,10 @@ export interface SuiteContext {
   apiCalls(): { total: number; ok: number };
   /** Connector resource samples taken so far (empty for an external connector). */
   connectorSamples(): ResourceSample[];
+  /** Webhook attempts the connector left without an answer (timeouts, refused connections) so far. */
+  connectorUnanswered?(): number;
+  /** Aborted when the user interrupts the run: suites stop starting flows. */
+  signal?: AbortSignal;
   progress(p: SuiteProgress): void;
   log(line: string): void;
 }
@@ -90,6 +94,8 @@ function driverSettings(ctx: SuiteContext) {
     maxInFlight: ctx.maxInFlight,
     lagBoundMs: ctx.lagBoundMs,
     health: ctx.health,
+    // An interrupted run (Ctrl-C) starts no new arrivals; flows in flight still get their deadline.
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
 }
 
@@ -114,6 +120,8 @@ function ticker(
       if (f.syncLatencyMs !== undefined) lat.push(f.syncLatencyMs);
       if (f.state === 'failed' || f.state === 'dropped') errors++;
     }
+    // Webhooks the connector never answered are errors even before their flows time out.
+    errors += ctx.connectorUnanswered?.() ?? 0;
     ctx.progress({
       suite,
       label: typeof label === 'string' ? label : label(),
@@ -376,6 +384,9 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
         const age = atMs - f.intendedAtMs;
         latency.record(age + 1);
         if (final || age > suite.deadlineMs) timedOut++;
+      } else {
+        // Failed without syncing: it never completed, so its latency is at least the deadline.
+        latency.record(suite.deadlineMs);
       }
     }
     const samples = ctx.connectorSamples().filter((x) => x.atMs >= from && x.atMs < to && x.alive);
