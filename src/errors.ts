@@ -19,6 +19,8 @@ export const errorCodes = {
   WACRM_THRESHOLD_FAILED: { exitCode: 1, title: 'A graded metric, check or conformance case failed' },
   WACRM_REGRESSION: { exitCode: 1, title: 'The second run is worse than the first' },
   WACRM_REPORT_WRITE_FAILED: { exitCode: 3, title: 'The report files could not be written' },
+  WACRM_INTERRUPTED: { exitCode: 130, title: 'The run was interrupted (SIGINT, Ctrl-C)' },
+  WACRM_TERMINATED: { exitCode: 143, title: 'The run was stopped (SIGTERM)' },
 } as const;
 
 /** A key of {@link errorCodes}. */

@@ -113,6 +113,16 @@ export function registerRunCommand(program: Command, io: Io): void {
       // Validate every scenario before running any, so a typo in the third fails fast.
       const loaded = [];
       for (const f of files) loaded.push(await loadScenario(f));
+      // First SIGINT/SIGTERM: stop starting flows and write the reports for what ran; a second
+      // one ends the process at once (the reports of the interrupted run may then be missing).
+      const stop = new AbortController();
+      io.onStop((signal) => {
+        stop.abort(signal);
+        io.err(
+          `wacrm: ${signal}: finishing the flows in flight and writing the reports (again to stop at once)`,
+        );
+        io.onStop((again) => io.exit?.(again === 'SIGTERM' ? 143 : 130));
+      });
       // An external connector is configured once, for the mocks' documented ports.
       if (flags.connectorUrl !== undefined || loaded.some((l) => l.scenario.connector.url !== null)) {
         whatsappPort ??= MOCK_DEFAULT_PORTS.whatsapp;
@@ -120,6 +130,7 @@ export function registerRunCommand(program: Command, io: Io): void {
       }
       let worst = 0;
       for (const { file, scenario, acceptance } of loaded) {
+        if (stop.signal.aborted) break;
         const runId = runIdFor(scenario.name, new Date());
         const runDir = resolve(flags.out ?? join('reports', runId));
         const out = runConsole(io, flags.quiet === true);
@@ -150,9 +161,17 @@ export function registerRunCommand(program: Command, io: Io): void {
             : {}),
           onProgress: out.onProgress,
           onLog: out.onLog,
+          signal: stop.signal,
         });
         out.done();
         worst = Math.max(worst, await finishRun(io, runDir, result, acceptance, flags));
+        if (result.interrupted) {
+          const code = result.interrupted.signal === 'SIGTERM' ? 'WACRM_TERMINATED' : 'WACRM_INTERRUPTED';
+          throw new WacrmError(
+            code,
+            `the run was interrupted at ${result.interrupted.at}; the reports cover what ran`,
+          );
+        }
       }
       failOn(worst);
     });

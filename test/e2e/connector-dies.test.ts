@@ -1,0 +1,210 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Summary } from '../../src/report/summary.js';
+
+// Full `wacrm run`s against connectors that go wrong the ways vendors' connectors do: killed
+// mid-run, hung after the handshake, refusing every webhook. Each must be named in the terminal,
+// summary.json and report.html, and none may grade its latency BEST (lost flows count at the
+// deadline). Each run is about 20 s.
+
+const dir = mkdtempSync(join(tmpdir(), 'wacrm-dies-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SCENARIO = join(dir, 'sync.yaml');
+writeFileSync(
+  SCENARIO,
+  `name: connector-dies
+seed: 7
+acceptance: ${resolve('scenarios/acceptance.yaml')}
+mocks:
+  whatsapp: { throughputPerSec: 1000 }
+  crm: { plan: enterprise, ratePerMin: 120000, contacts: 50 }
+suites:
+  - { kind: conversation-sync, messages: 240, conversations: 60, rate: 1200/min, deadline: 5s }
+`,
+);
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  summary: Summary;
+  html: string;
+}
+
+function run(
+  out: string,
+  extra: string[],
+  whileRunning?: (child: ChildProcess, stderr: () => string) => void,
+) {
+  return new Promise<Ran>((done, fail) => {
+    const child = spawn(process.execPath, ['dist/src/cli/main.js', 'run', SCENARIO, '--out', out, ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.stderr.on('data', (b) => (stderr += b));
+    whileRunning?.(child, () => stderr);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      try {
+        done({
+          code,
+          stdout,
+          stderr,
+          summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')),
+          html: readFileSync(join(out, 'report.html'), 'utf8'),
+        });
+      } catch (err) {
+        fail(new Error(`no reports (exit ${code}): ${(err as Error).message}\n${stderr}`));
+      }
+    });
+  });
+}
+
+/** An external connector stand-in: answers the handshake (or not) and every webhook the given way. */
+async function standIn(
+  handshake: number,
+  webhook: 'hang' | number,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'GET') {
+      res.statusCode = handshake;
+      res.end(handshake === 200 ? (url.searchParams.get('hub.challenge') ?? '') : '{"error":"forbidden"}');
+      return;
+    }
+    if (webhook === 'hang') return; // never answers
+    res.statusCode = webhook;
+    res.end('{"error":"invalid signature"}');
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function expectNoBestLatency(r: Ran) {
+  const m = r.summary.metrics.sync_latency_p95_s;
+  expect(m.band).toBe('fail');
+  expect(m.atLeast).toBe(true);
+  expect(m.shown).toBe('> 5 s');
+  expect(r.stdout).toContain('> 5 s');
+  expect(r.code).toBe(1);
+}
+
+describe('a connector that dies, hangs or refuses is named in every report', () => {
+  it('killed mid-run: "connector died" with the time, lost flows censored', async () => {
+    const r = await run(join(dir, 'killed'), [], (child, stderr) => {
+      const timer = setInterval(() => {
+        if (!stderr().includes('suite conversation-sync starting')) return;
+        clearInterval(timer);
+        setTimeout(() => {
+          // The reference connector is the run's own child process: kill exactly that one.
+          const pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+            .split('\n')
+            .map((s) => Number(s.trim()))
+            .filter((n) => n > 0);
+          for (const pid of pids) process.kill(pid, 'SIGKILL');
+        }, 2_000);
+      }, 100);
+    });
+    expectNoBestLatency(r);
+    const health = r.summary.connectorHealth;
+    if (!health) throw new Error('summary.json has no connectorHealth');
+    expect(health.exited?.reason).toContain('SIGKILL');
+    expect(health.diagnoses.join('\n')).toMatch(
+      /connector died: the process exited \(code null, signal SIGKILL\) at \d+(\.\d)? s into the run/,
+    );
+    expect(health.unanswered).toBeGreaterThan(0);
+    expect(r.stdout).toContain('DIAGNOSIS connector died');
+    expect(r.html).toContain('Connector health');
+    expect(r.html).toContain('connector died');
+  }, 90_000);
+
+  it('hung after the handshake: "stopped answering" with the time, timeouts counted', async () => {
+    const c = await standIn(200, 'hang');
+    try {
+      const r = await run(join(dir, 'hung'), ['--connector-url', c.url]);
+      expectNoBestLatency(r);
+      const health = r.summary.connectorHealth;
+      if (!health) throw new Error('summary.json has no connectorHealth');
+      if (!health) throw new Error('summary.json has no connectorHealth');
+      expect(health.handshake.ok).toBe(true);
+      expect(health.answers[0]?.byCode['timeout']).toBeGreaterThan(0);
+      expect(health.stoppedAnsweringAtMs).toBeGreaterThan(0);
+      expect(health.diagnoses.join('\n')).toMatch(/connector stopped answering at [\d.]+ s into the run/);
+      expect(r.stdout).toContain('DIAGNOSIS connector stopped answering');
+      expect(r.stderr).toMatch(/errors [1-9]/);
+      expect(r.html).toContain('connector stopped answering');
+    } finally {
+      await c.close();
+    }
+  }, 90_000);
+
+  it('refusing every webhook with 403: "connector refused our webhooks" with the codes', async () => {
+    const c = await standIn(403, 403);
+    try {
+      const r = await run(join(dir, 'refused'), ['--connector-url', c.url]);
+      expectNoBestLatency(r);
+      const health = r.summary.connectorHealth;
+      if (!health) throw new Error('summary.json has no connectorHealth');
+      if (!health) throw new Error('summary.json has no connectorHealth');
+      expect(health.handshake).toMatchObject({ ok: false, statusCode: 403 });
+      expect(health.refusedShare).toBe(1);
+      expect(health.answers[0]?.suite).toBe('conversation-sync');
+      expect(health.diagnoses[0]).toMatch(
+        /^connector refused our webhooks: the verification handshake was refused \(HTTP 403\); [\d,]+ of [\d,]+ correctly signed webhooks \(100 %\) were answered 4xx: 403 × [\d,]+/,
+      );
+      expect(r.stdout).toContain('DIAGNOSIS connector refused our webhooks');
+      expect(r.html).toContain('connector refused our webhooks');
+      expect(r.html).toContain('HTTP 403');
+    } finally {
+      await c.close();
+    }
+  }, 90_000);
+});
+
+describe('an interrupted run keeps what it measured', () => {
+  it('SIGINT mid-run writes the reports marked INTERRUPTED and exits 130', async () => {
+    const sent: { at?: number } = {};
+    const r = await run(join(dir, 'interrupted'), [], (child, stderr) => {
+      const timer = setInterval(() => {
+        if (!stderr().includes('suite conversation-sync starting')) return;
+        clearInterval(timer);
+        setTimeout(() => {
+          sent.at = Date.now();
+          child.kill('SIGINT');
+        }, 3_000);
+      }, 100);
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('[WACRM_INTERRUPTED]');
+    const i = r.summary.interrupted;
+    if (!i) throw new Error('summary.json is not marked interrupted');
+    expect(i.signal).toBe('SIGINT');
+    expect(Math.abs(Date.parse(i.at) - (sent.at ?? 0))).toBeLessThan(2_000);
+    // What ran before the signal was measured: some messages were sent, fewer than planned.
+    const suite = r.summary.suites[0];
+    expect(suite?.flows.sent).toBeGreaterThan(0);
+    expect(suite?.flows.sent).toBeLessThan(240);
+    expect(r.stdout).toContain('INTERRUPTED at');
+    expect(r.html).toContain('INTERRUPTED');
+  }, 90_000);
+});
