@@ -123,6 +123,12 @@ class HubSpotStandIn {
   }
 }
 
+/** The `hs_communication_body` of the i-th communication logged. */
+function bodyOf(hs: HubSpotStandIn, i: number): string {
+  const props = hs.communications[i]?.['properties'] as Record<string, unknown> | undefined;
+  return String(props?.['hs_communication_body'] ?? '');
+}
+
 let closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of closers.reverse()) await c();
@@ -207,9 +213,7 @@ describe('connector, HubSpot dialect', () => {
         { to: { id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 81 }] },
       ],
     });
-    expect(
-      String((hs.communications[0]?.['properties'] as Record<string, string>)['hs_communication_body']),
-    ).toContain('This is terrible');
+    expect(bodyOf(hs, 0)).toContain('This is terrible');
     expect(hs.tickets[0]).toMatchObject({
       properties: { hs_pipeline: '0', hs_pipeline_stage: '1', subject: 'WhatsApp handover: complaint' },
       associations: [{ to: { id }, types: [{ associationTypeId: 16 }] }],
@@ -235,9 +239,7 @@ describe('connector, HubSpot dialect', () => {
       type: 'template',
       template: { name: 'order_confirmation' },
     });
-    expect(
-      String((hs.communications[0]?.['properties'] as Record<string, string>)['hs_communication_body']),
-    ).toContain('Template order_confirmation (en_US)');
+    expect(bodyOf(hs, 0)).toContain('Template order_confirmation (en_US)');
     const stats = (await (await fetch(`${url}/stats`)).json()) as {
       webhooks: Record<string, number>;
       crm: Record<string, unknown>;
@@ -273,5 +275,19 @@ describe('connector, HubSpot dialect', () => {
     expect(creates.length).toBe(2);
     // The stand-in's 429 named a 300 ms interval: the retry waited for it.
     expect((creates[1]?.atMs ?? 0) - (creates[0]?.atMs ?? 0)).toBeGreaterThanOrEqual(280);
+  });
+
+  it('the no-tags and no-handover fault switches work in the HubSpot dialect', async () => {
+    const { hs, url } = await rig(['no-tags', 'no-handover']);
+    await postWhatsApp(url, inbound('wamid.in4', '886912345678', 'This is terrible, where is my order?'));
+    await until(() => hs.communications.length === 1, 5000, 'the communication');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(hs.tickets).toEqual([]);
+    expect(hs.calls.filter((c) => c.method === 'PATCH')).toEqual([]);
+    const stats = (await (await fetch(`${url}/stats`)).json()) as {
+      faults: { hits: Record<string, number> };
+    };
+    expect(stats.faults.hits['no-tags']).toBe(1);
+    expect(stats.faults.hits['no-handover']).toBe(1);
   });
 });
