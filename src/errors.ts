@@ -9,6 +9,7 @@ export const errorCodes = {
   WACRM_SCENARIO_NOT_FOUND: { exitCode: 2, title: 'The scenario file does not exist or cannot be read' },
   WACRM_PORT_IN_USE: { exitCode: 3, title: 'A port wacrm needs is already taken' },
   WACRM_CONNECTOR_UNREACHABLE: { exitCode: 3, title: 'The connector could not be reached' },
+  WACRM_PREFLIGHT_FAILED: { exitCode: 3, title: 'The external connector is not wired to the mocks' },
   WACRM_CONNECTOR_EXITED: { exitCode: 3, title: 'The connector process exited' },
   WACRM_RUN_INVALID: { exitCode: 3, title: 'The run is invalid (the harness itself saturated)' },
   WACRM_RUN_DIR_INVALID: { exitCode: 2, title: 'The run directory is missing or not a wacrm run' },

@@ -452,6 +452,8 @@ function timelineSection(result: RunResult): string {
 
 function soakSection(result: RunResult, sheet: GradeSheet): string {
   const s = result.soak;
+  const alertMark = sheet.checks.find((c) => c.key === 'soak_sync_error_rate')?.threshold ?? null;
+  const alertPct = alertMark === null ? null : Number((alertMark * 100).toPrecision(6));
   if (!s || s.windows.length === 0) return '';
   const hours = (ms: number) => ms / 3_600_000;
   const span = hours(s.virtualDurationMs || (s.windows[s.windows.length - 1]?.endMs ?? 1));
@@ -516,7 +518,8 @@ function soakSection(result: RunResult, sheet: GradeSheet): string {
     y: { label: 'error rate (%)', format: (v) => `${v} %`, min: 0 },
     y2: hasRss ? { label: 'RSS (MiB)', format: (v) => `${v}` } : undefined,
     reserveRightAxis: true,
-    hLines: [{ y: 0.5, label: 'alert 0.5 %', color: PALETTE.fail }],
+    // The alert line is the acceptance table's soak_sync_error_rate mark (its one home), if graded.
+    hLines: alertPct === null ? [] : [{ y: alertPct, label: `alert ${alertPct} %`, color: PALETTE.fail }],
     bands: peakBands,
   });
   const facts = [

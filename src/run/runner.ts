@@ -6,9 +6,11 @@ import { RealClock } from '../../mocks/shared/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
 import { censoredP95Measure } from '../checks/censored.js';
 import { fmt } from '../checks/measures.js';
+import { syncErrorLimit } from '../checks/soak-sync-error.js';
 import { fullyRecorded, syncLatencies } from '../checks/suites.js';
 import type { AcceptanceTable, MetricKey } from '../config/acceptance.js';
 import type { Scenario, Suite } from '../config/schema.js';
+import { WacrmError } from '../errors.js';
 import { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
 import { type JournalRecord, openJournal, type RunJournal, recordTypes } from '../journal/journal.js';
@@ -18,7 +20,8 @@ import { procSource, type ResourceSample, startResourceSampler } from '../metric
 import type { Measured, RunResult } from '../report/model.js';
 import { ConnectorWatch } from './connector-watch.js';
 import { FlowWaiter } from './drive.js';
-import { type Stack, startStack } from './stack.js';
+import { preflight } from './preflight.js';
+import { type Stack, type StackCredentials, startStack } from './stack.js';
 import {
   runCapacity,
   runConsistencyAudit,
@@ -52,6 +55,10 @@ export interface RunScenarioOptions {
   /** Fixed mock ports (an external connector is configured with them). */
   whatsappPort?: number;
   crmPort?: number;
+  /** Fixed credentials (CLI flags, WACRM_* variables); the rest are the stack's defaults. */
+  credentials?: Partial<StackCredentials>;
+  /** Called once with the running stack, before preflight and any suite (`--print-env`). */
+  onStack?: (stack: Stack) => void;
   /** Where the run journal goes (journal.ndjson); none when omitted. */
   runDir?: string;
   onProgress?: (p: SuiteProgress) => void;
@@ -91,6 +98,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
     startEpochMs: startedAt.getTime(),
     readProfile: (file) => parseYaml(readFileSync(resolve(dirname(opts.scenarioFile), file), 'utf8')),
+    syncErrorLimit: syncErrorLimit(opts.acceptance),
     ...(journal ? { journal } : {}),
     ...(opts.runDir
       ? {
@@ -175,7 +183,15 @@ export interface RunSession {
 /** What {@link openRunSession} needs: the scenario's stack settings and where things go. */
 export type RunSessionOptions = Pick<
   RunScenarioOptions,
-  'scenario' | 'connectorUrl' | 'whatsappPort' | 'crmPort' | 'runDir' | 'onProgress' | 'onLog'
+  | 'scenario'
+  | 'connectorUrl'
+  | 'whatsappPort'
+  | 'crmPort'
+  | 'credentials'
+  | 'onStack'
+  | 'runDir'
+  | 'onProgress'
+  | 'onLog'
 >;
 
 /**
@@ -205,6 +221,7 @@ export async function openRunSession(
       seed,
       ...(opts.whatsappPort !== undefined ? { whatsappPort: opts.whatsappPort } : {}),
       ...(opts.crmPort !== undefined ? { crmPort: opts.crmPort } : {}),
+      ...(opts.credentials ? { credentials: opts.credentials } : {}),
       whatsapp: {
         throughputPerSec: scenario.mocks.whatsapp.throughputPerSec,
         errorProfile: scenario.mocks.whatsapp.errorProfile,
@@ -235,7 +252,17 @@ export async function openRunSession(
     throw err;
   }
   log(`mocks up: WhatsApp ${stack.whatsappUrl}, CRM ${stack.crmUrl}; connector ${stack.connectorUrl}`);
-  if (!stack.handshake.ok) {
+  opts.onStack?.(stack);
+  if (externalUrl) {
+    // A mis-wired connector would fail every row: stop before any suite with the one missing piece.
+    const pre = await preflight(stack);
+    if (!pre.ok) {
+      await stack.close();
+      await journal?.close().catch(() => undefined);
+      throw new WacrmError('WACRM_PREFLIGHT_FAILED', `preflight: ${pre.reason}`);
+    }
+    log(`preflight ok: ${pre.steps.join(', ')}`);
+  } else if (!stack.handshake.ok) {
     log(`the connector refused the webhook verification (HTTP ${stack.handshake.statusCode ?? '?'})`);
   }
 

@@ -2,6 +2,7 @@ import type { Clock } from '../../mocks/shared/clock.js';
 import { parseFaultSpec } from '../../mocks/shared/faults.js';
 import { createRng } from '../../mocks/shared/random.js';
 import { fmt, hop, percentile } from '../checks/measures.js';
+import { type SyncErrorLimit, syncErrorRule } from '../checks/soak-sync-error.js';
 import {
   type AppliedFault,
   judgeConversationSync,
@@ -1087,6 +1088,8 @@ export interface SoakRunOptions {
   checkpointEveryMs?: number;
   /** Continue a soak a dead process started. */
   resume?: SoakResumeState;
+  /** The acceptance table's sync-error limit (its one home); none: the rule is not listed. */
+  syncErrorLimit?: SyncErrorLimit | null;
 }
 
 /**
@@ -1257,11 +1260,9 @@ export async function runSoak(
     p95DriftMs: report.drift.lastP95Ms - report.drift.firstP95Ms,
     memoryGrowthBytes: report.memory ? report.memory.growthBytes : null,
     rules: [
-      {
-        rule: 'sync error rate ≤ 0.5 %',
-        passed: r.syncErrorRate.passed,
-        evidence: `${fmt(r.syncErrorRate.value * 100, 3)} % of ${report.overall.sent} flows failed, timed out or were dropped`,
-      },
+      ...(opts.syncErrorLimit
+        ? [syncErrorRule(r.syncErrorRate.value, report.overall.sent, opts.syncErrorLimit)]
+        : []),
       {
         rule: `≥ 85 % handled within ${r.handledWithinTarget.withinMs / 1000} s`,
         passed: r.handledWithinTarget.passed,
@@ -1311,7 +1312,7 @@ export async function runSoak(
   }
   judgement.checks['soak_sync_error_rate'] = {
     value: r.syncErrorRate.value,
-    evidence: soak.rules[0]?.evidence ?? '',
+    evidence: `${fmt(r.syncErrorRate.value * 100, 3)} % of ${report.overall.sent} flows failed, timed out or were dropped`,
   };
   judgement.notes.push(
     `${totals.sent} flows over ${suite.durationMs / HOUR_MS} h of virtual time at ×${timeScale} (${suite.volume})`,
