@@ -4,6 +4,7 @@ import { buildCrmMock, type CrmMockHandle, type CrmMockOptions } from '../../moc
 import type { Clock } from '../../mocks/shared/clock.js';
 import {
   buildWhatsAppMock,
+  DEFAULT_BUSINESS_IDS,
   type WhatsAppMockHandle,
   type WhatsAppMockOptions,
 } from '../../mocks/whatsapp/index.js';
@@ -72,9 +73,7 @@ export const MOCK_DEFAULT_CREDENTIALS: StackCredentials = {
   verifyToken: 'wacrm-mock-verify-token',
   crmToken: 'wacrm-crm-token',
   crmWebhookSecret: 'wacrm-crm-secret',
-  phoneNumberId: '106540352242922',
-  displayPhoneNumber: '15550783881',
-  wabaId: '419561257915477',
+  ...DEFAULT_BUSINESS_IDS,
 };
 
 /** The mocks' documented default ports an external connector points at. */
@@ -165,9 +164,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           verifyToken: secret(8),
           crmToken: `crm_${secret(16)}`,
           crmWebhookSecret: secret(16),
-          phoneNumberId: '106540352242922',
-          displayPhoneNumber: '15550783881',
-          wabaId: '102290129340398',
+          ...DEFAULT_BUSINESS_IDS,
         };
   const credentials: StackCredentials = {
     ...base,

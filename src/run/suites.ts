@@ -435,7 +435,11 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   const stepLabel = () => {
     const elapsed = ctx.clock.nowMs() - t0;
     const i = Math.min(steps.length - 1, Math.max(0, Math.floor(elapsed / plan.stepDurationMs)));
-    return `step ${i + 1}/${steps.length} at ${steps[i]?.ratePerMin}/min`;
+    // Time to the end of the planned ramp: the run stops earlier when a step breaks a criterion.
+    const leftS = Math.max(0, Math.round((steps.length * plan.stepDurationMs - elapsed) / 1000));
+    const left =
+      leftS >= 60 ? `${Math.floor(leftS / 60)}m${String(leftS % 60).padStart(2, '0')}s` : `${leftS}s`;
+    return `step ${i + 1}/${steps.length} at ${steps[i]?.ratePerMin}/min, ramp ends in ${left} unless a step breaks`;
   };
   const stop = ticker(ctx, 'capacity', stepLabel, () => all, 0);
   const { flows } = await drive({

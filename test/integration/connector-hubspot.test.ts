@@ -208,7 +208,9 @@ describe('connector, HubSpot dialect', () => {
       ],
     });
     expect(
-      String((hs.communications[0]?.['properties'] as Record<string, string>)['hs_communication_body']),
+      String(
+        ((hs.communications[0]?.['properties'] ?? {}) as Record<string, string>)['hs_communication_body'],
+      ),
     ).toContain('This is terrible');
     expect(hs.tickets[0]).toMatchObject({
       properties: { hs_pipeline: '0', hs_pipeline_stage: '1', subject: 'WhatsApp handover: complaint' },
@@ -236,7 +238,9 @@ describe('connector, HubSpot dialect', () => {
       template: { name: 'order_confirmation' },
     });
     expect(
-      String((hs.communications[0]?.['properties'] as Record<string, string>)['hs_communication_body']),
+      String(
+        ((hs.communications[0]?.['properties'] ?? {}) as Record<string, string>)['hs_communication_body'],
+      ),
     ).toContain('Template order_confirmation (en_US)');
     const stats = (await (await fetch(`${url}/stats`)).json()) as {
       webhooks: Record<string, number>;
