@@ -7,6 +7,7 @@ import { escapeHtml as esc, redactUrl } from './escape.js';
 import { capacitySentence } from './markdown.js';
 import type { RunResult } from './model.js';
 import { SUMMARY_SCHEMA_VERSION } from './summary.js';
+import { describeWiring } from './wiring.js';
 
 /**
  * report.html: one self-contained page (inline CSS and SVG, no script, no fonts, no network) that
@@ -88,6 +89,13 @@ function header(result: RunResult, sheet: GradeSheet): string {
     <div class="kicker">wacrm · acceptance report</div>
     <h1>${esc(result.scenario.name)}</h1>
     ${result.scenario.description ? `<p class="desc">${esc(result.scenario.description)}</p>` : ''}
+    ${
+      conn.external
+        ? describeWiring(conn.external)
+            .map((l) => `<p class="desc wiring">${esc(l)}</p>`)
+            .join('')
+        : ''
+    }
     <p class="meta">Run <code>${esc(result.runId)}</code> · ${esc(result.startedAt)} · ${esc(formatDuration(result.durationMs))} · seed ${result.seed} · ${connector}${faults}</p>
   </div>
   <div class="verdict">

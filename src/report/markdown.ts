@@ -4,6 +4,7 @@ import { formatDuration, formatMeasured, formatValue } from '../grading/format.j
 import type { GradeSheet } from '../grading/grade.js';
 import { escapeMarkdown as md } from './escape.js';
 import type { RunResult } from './model.js';
+import { describeWiring } from './wiring.js';
 
 /**
  * summary.md: sized for a GitHub Actions job summary (`cat summary.md >> $GITHUB_STEP_SUMMARY`).
@@ -60,6 +61,10 @@ export function renderMarkdown(result: RunResult, sheet: GradeSheet): string {
     `**${verdict}** (exit code ${sheet.exitCode}) · run ${code(result.runId)} · ${md(result.startedAt)} · ${formatDuration(result.durationMs)} · seed ${result.seed} · ${conn.kind} connector${conn.faults.length > 0 ? ` with faults ${md(conn.faults.join(', '))}` : ''}`,
   );
   out.push('');
+  if (conn.external) {
+    for (const line of describeWiring(conn.external)) out.push(`- ${md(line)}`);
+    out.push('');
+  }
   if (sheet.verdict === 'invalid') {
     out.push('> **The run is invalid**: its numbers do not describe the connector.');
     for (const r of sheet.invalidReasons) out.push(`> - ${md(r)}`);

@@ -94,6 +94,22 @@ export interface SoakResult {
   gaps?: Array<{ startMs: number; endMs: number; reason: string }>;
 }
 
+/**
+ * What an external connector was given and how the mocks answered it: the wiring (never a secret:
+ * only whether the credentials were the documented defaults), its calls the mocks refused by
+ * `HTTP status + error code`, and the CRM rate limit the mock enforced.
+ */
+export interface ExternalWiring {
+  whatsappBaseUrl: string;
+  crmBaseUrl: string;
+  whatsappWebhookPath: string;
+  crmWebhookPath: string;
+  credentials: 'documented defaults' | 'custom';
+  refusedCalls: { whatsapp: Record<string, number>; crm: Record<string, number> };
+  crmPlan: string;
+  crmRateLimitPerMin: number;
+}
+
 /** One injected fault and how the connector came back from it. */
 export interface FaultOutcome {
   target: 'whatsapp' | 'crm';
@@ -132,7 +148,7 @@ export interface RunResult {
     cpus: number;
     cpuModel: string;
     memoryBytes: number;
-    connector: { kind: 'reference' | 'external'; url?: string; faults: string[] };
+    connector: { kind: 'reference' | 'external'; url?: string; faults: string[]; external?: ExternalWiring };
   };
   /** False when the harness saturated or the connector was unreachable: the verdict is then `invalid` (exit 3). */
   valid: boolean;
@@ -211,6 +227,21 @@ export const runResultSchema = z.object({
       kind: z.enum(['reference', 'external']),
       url: z.string().optional(),
       faults: z.array(z.string()),
+      external: z
+        .object({
+          whatsappBaseUrl: z.string(),
+          crmBaseUrl: z.string(),
+          whatsappWebhookPath: z.string(),
+          crmWebhookPath: z.string(),
+          credentials: z.enum(['documented defaults', 'custom']),
+          refusedCalls: z.object({
+            whatsapp: z.record(z.string(), z.number()),
+            crm: z.record(z.string(), z.number()),
+          }),
+          crmPlan: z.string(),
+          crmRateLimitPerMin: z.number(),
+        })
+        .optional(),
     }),
   }),
   valid: z.boolean(),

@@ -17,11 +17,11 @@ import { type JournalRecord, openJournal, type RunJournal, recordTypes } from '.
 import { Histogram } from '../metrics/histogram.js';
 import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
-import type { Measured, RunResult } from '../report/model.js';
+import type { ExternalWiring, Measured, RunResult } from '../report/model.js';
 import { ConnectorWatch } from './connector-watch.js';
 import { FlowWaiter } from './drive.js';
 import { preflight } from './preflight.js';
-import { type Stack, type StackCredentials, startStack } from './stack.js';
+import { MOCK_DEFAULT_CREDENTIALS, type Stack, type StackCredentials, startStack } from './stack.js';
 import {
   runCapacity,
   runConsistencyAudit,
@@ -446,6 +446,25 @@ export interface BuildRunResultInput {
   interrupted?: { at: string; signal: string };
 }
 
+/** The wiring an external connector was given and what the mocks refused of its calls (no secrets). */
+function externalWiring(stack: Stack, scenario: Scenario): ExternalWiring {
+  const calls = stack.calls();
+  const given = stack.credentials;
+  const defaults = (Object.keys(MOCK_DEFAULT_CREDENTIALS) as Array<keyof StackCredentials>).every(
+    (k) => given[k] === MOCK_DEFAULT_CREDENTIALS[k],
+  );
+  return {
+    whatsappBaseUrl: stack.whatsappUrl,
+    crmBaseUrl: `${stack.crmUrl}/api/v1`,
+    whatsappWebhookPath: scenario.connector.whatsappWebhookPath,
+    crmWebhookPath: scenario.connector.crmWebhookPath,
+    credentials: defaults ? 'documented defaults' : 'custom',
+    refusedCalls: { whatsapp: { ...calls.whatsapp.refused }, crm: { ...calls.crm.refused } },
+    crmPlan: scenario.mocks.crm.plan,
+    crmRateLimitPerMin: scenario.mocks.crm.ratePerMin,
+  };
+}
+
 /** Builds the RunResult of a finished run (or of a resumed one, with the earlier suites). */
 export function buildRunResult(input: BuildRunResultInput): RunResult {
   const { session, scenario, outputs, notes, startedAt } = input;
@@ -485,7 +504,12 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
       cpuModel: cpus()[0]?.model ?? 'unknown',
       memoryBytes: totalmem(),
       connector: externalUrl
-        ? { kind: 'external', url: externalUrl, faults: [] }
+        ? {
+            kind: 'external',
+            url: externalUrl,
+            faults: [],
+            external: externalWiring(session.ctx.stack, scenario),
+          }
         : { kind: 'reference', faults: scenario.connector.faults },
     },
     valid: invalidReasons.length === 0,

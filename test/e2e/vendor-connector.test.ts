@@ -236,10 +236,22 @@ describe('a vendor connector configured from `wacrm up --print-env`', () => {
         expect((run.error as WacrmError).code).toBe('WACRM_THRESHOLD_FAILED');
       }
       const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as {
-        environment?: { connector?: { kind: string; url?: string } };
+        environment?: {
+          connector?: {
+            kind: string;
+            url?: string;
+            external?: { credentials: string; crmRateLimitPerMin: number; refusedCalls: object };
+          };
+        };
       };
       expect(summary.environment?.connector?.kind).toBe('external');
       expect(summary.environment?.connector?.url?.replace(/\/$/, '')).toBe(connector.url);
+      // The report states the wiring (no secrets), what the mocks refused, and the CRM limit.
+      expect(summary.environment?.connector?.external).toMatchObject({
+        credentials: 'documented defaults',
+        crmRateLimitPerMin: 1500, // the scenario's default plan (enterprise)
+      });
+      expect(run.lines.some((l) => l.startsWith('CRM rate limit enforced: 1500/min'))).toBe(true);
       // The connector's sends reached the WhatsApp mock: the template suite measured deliveries.
       const text = await readFile(join(out, 'summary.json'), 'utf8');
       expect(text).not.toContain(env['WHATSAPP_APP_SECRET']);
