@@ -14,6 +14,20 @@ export interface ConnectorConfig {
   crmToken: string;
   crmWebhookSecret: string;
   crmPlan: 'standard' | 'enterprise';
+  /** Which CRM API the connector speaks: wacrm's native one, or HubSpot's CRM v3. */
+  crmDialect: 'native' | 'hubspot';
+  /** HubSpot: calls per rolling ten seconds, per day, and search calls per second. */
+  hubspotPerTenSeconds: number;
+  hubspotPerDay: number;
+  hubspotSearchPerSec: number;
+  /** HubSpot: the ticket pipeline and stage of a handover, and the owner to assign (none: unassigned). */
+  hubspotPipeline: string;
+  hubspotStage: string;
+  hubspotOwnerId?: string;
+  /** HubSpot: the app's client secret, which signs webhook calls (`X-HubSpot-Signature-v3`). */
+  hubspotClientSecret: string;
+  /** The connector's URL as senders call it (the HubSpot signature covers the full URL); default: from the Host header. */
+  publicUrl?: string;
   /** Client-side CRM request budget per sliding minute (from the plan, or `--crm-rate-per-min`). */
   crmRatePerMin: number;
   waRatePerSec: number;
@@ -40,7 +54,7 @@ export const CRM_PLAN_LIMITS_PER_MIN = { standard: 300, enterprise: 1500 } as co
  */
 export const CRM_PLAN_HEADROOM = 0.95;
 
-type FlagKind = 'string' | 'url' | 'port' | 'int' | 'plan' | 'list' | 'template' | 'log-level';
+type FlagKind = 'string' | 'url' | 'port' | 'int' | 'plan' | 'dialect' | 'list' | 'template' | 'log-level';
 
 interface FlagDef {
   key: keyof ConnectorConfig | 'fault' | 'crmRateOverride';
@@ -107,6 +121,61 @@ export const FLAGS: Record<string, FlagDef> = {
     kind: 'plan',
     default: 'standard',
     help: 'CRM plan: standard (300 req/min) or enterprise (1,500 req/min)',
+  },
+  'crm-dialect': {
+    key: 'crmDialect',
+    kind: 'dialect',
+    default: 'native',
+    help: 'CRM API to speak: native (wacrm CRM API) or hubspot (HubSpot CRM v3; --crm-base-url without /api/v1)',
+  },
+  'hubspot-per-10s': {
+    key: 'hubspotPerTenSeconds',
+    kind: 'int',
+    min: 1,
+    default: '100',
+    help: 'HubSpot calls per rolling 10 s (100 free/starter private apps, 190 professional/enterprise)',
+  },
+  'hubspot-per-day': {
+    key: 'hubspotPerDay',
+    kind: 'int',
+    min: 1,
+    default: '250000',
+    help: 'HubSpot calls per day (UTC) (250,000 free/starter, 625,000 professional, 1,000,000 enterprise)',
+  },
+  'hubspot-search-per-sec': {
+    key: 'hubspotSearchPerSec',
+    kind: 'int',
+    min: 1,
+    default: '5',
+    help: 'HubSpot CRM search calls per second',
+  },
+  'hubspot-pipeline': {
+    key: 'hubspotPipeline',
+    kind: 'string',
+    default: '0',
+    help: 'HubSpot ticket pipeline id of a handover',
+  },
+  'hubspot-stage': {
+    key: 'hubspotStage',
+    kind: 'string',
+    default: '1',
+    help: 'HubSpot ticket stage id of a new handover',
+  },
+  'hubspot-owner': {
+    key: 'hubspotOwnerId',
+    kind: 'string',
+    help: 'HubSpot owner id a handover ticket is assigned to (default: unassigned)',
+  },
+  'hubspot-client-secret': {
+    key: 'hubspotClientSecret',
+    kind: 'string',
+    default: 'wacrm-hubspot-client-secret',
+    help: 'HubSpot app client secret (checks X-HubSpot-Signature-v3 on /webhooks/hubspot)',
+  },
+  'public-url': {
+    key: 'publicUrl',
+    kind: 'url',
+    help: "the connector's URL as webhook senders call it (default: from the Host header)",
   },
   'crm-rate-per-min': {
     key: 'crmRateOverride',
@@ -202,6 +271,9 @@ function convert(flag: string, def: FlagDef, raw: string, source: string): unkno
     }
     case 'plan':
       if (raw !== 'standard' && raw !== 'enterprise') throw bad('a plan (standard or enterprise)');
+      return raw;
+    case 'dialect':
+      if (raw !== 'native' && raw !== 'hubspot') throw bad('a CRM dialect (native or hubspot)');
       return raw;
     case 'log-level':
       if (!['error', 'warn', 'info', 'debug'].includes(raw))

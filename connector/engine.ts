@@ -10,6 +10,7 @@ import { BoundedMap, SeenIds } from './cache.js';
 import type { Clock } from './clock.js';
 import type { ConnectorConfig } from './config.js';
 import type { CrmApi, CrmResult } from './crm-client.js';
+import { type CrmGateway, NativeCrmGateway } from './crm-gateway.js';
 import { activeFaults, FAULT_SWITCHES, type FaultName } from './faults.js';
 import { matchKeywords, ORDER_CONFIRMATION_REPLY } from './keywords.js';
 import type { Logger } from './log.js';
@@ -188,6 +189,8 @@ export interface EngineDeps {
   clock: Clock;
   log: Logger;
   crm: CrmApi;
+  /** The CRM operations in the CRM's own API; defaults to the native API over `crm`. */
+  gateway?: CrmGateway;
   wa: WhatsAppApi;
   /** Randomness for the drop-* fault switches. */
   random?: () => number;
@@ -223,9 +226,12 @@ export class Engine {
   private readonly runId = randomUUID().slice(0, 8);
   private workers: Promise<void>[] = [];
   private draining = false;
+  /** Where every CRM operation goes (the native API, or a dialect such as HubSpot's). */
+  private readonly gw: CrmGateway;
 
   constructor(private readonly deps: EngineDeps) {
     const { config, clock } = deps;
+    this.gw = deps.gateway ?? new NativeCrmGateway(deps.crm);
     this.queue = new KeyedQueue<Job>(clock, config.queueLimit);
     this.waLimiter = new AdaptiveRateLimiter(clock, config.waRatePerSec);
     this.pairBackoff = new PairBackoff(clock);
@@ -598,11 +604,7 @@ export class Engine {
   ): Promise<string> {
     if (cust.conversationId && cust.contactId === contactId) return cust.conversationId;
     const r = this.ok(
-      await this.deps.crm.post(
-        '/conversations',
-        { contact_id: contactId },
-        this.idem(job, `conv:${keyBase}`),
-      ),
+      await this.gw.openConversation(contactId, this.idem(job, `conv:${keyBase}`)),
       'conversation',
     );
     const id = this.idOf(r.data, 'conversation');
@@ -623,8 +625,8 @@ export class Engine {
   ): Promise<{ created: boolean; messageId: string; conversationId: string }> {
     for (let tries = 0; ; tries++) {
       const conversationId = await this.conversationFor(job, cust, contactId, `${wamid}:${tries}`);
-      const result = await this.deps.crm.post(
-        `/conversations/${encodeURIComponent(conversationId)}/messages`,
+      const result = await this.gw.writeMessage(
+        conversationId,
         body,
         this.idem(job, `msg:${wamid}:${conversationId}`),
       );
@@ -665,7 +667,8 @@ export class Engine {
   // ---------------------------------------------------------------- WhatsApp → CRM
 
   private async inbound(job: InboundJob): Promise<void> {
-    const { crm, clock } = this.deps;
+    const { clock } = this.deps;
+    const gw = this.gw;
     const { msg, state } = job;
     const cust = this.customer(msg.phone);
     // The window opens when the customer wrote (never later than now: clocks may disagree).
@@ -682,7 +685,7 @@ export class Engine {
         if (msg.name !== undefined) body['name'] = [...msg.name].slice(0, 200).join('');
         if (!cust.contactId) body['last_inbound_at'] = at;
         const r = this.ok(
-          await crm.post('/contacts', body, this.idem(job, `contact:${msg.wamid}`)),
+          await gw.upsertContact(body, this.idem(job, `contact:${msg.wamid}`)),
           'contact upsert',
         );
         const contactId = this.idOf(r.data, 'contact upsert');
@@ -718,11 +721,7 @@ export class Engine {
       if (this.faults.noHandover) this.hit('no-handover');
       else {
         this.ok(
-          await crm.post(
-            '/handovers',
-            { conversation_id: conversationId, reason: 'complaint' },
-            this.idem(job, `handover:${msg.wamid}`),
-          ),
+          await gw.handover(conversationId, 'complaint', this.idem(job, `handover:${msg.wamid}`)),
           'complaint handover',
         );
       }
@@ -731,26 +730,12 @@ export class Engine {
     if (tags.size > 0 && !state.tagsDone) {
       if (this.faults.noTags) this.hit('no-tags');
       else {
-        this.ok(
-          await crm.post(
-            `/contacts/${encodeURIComponent(contactId)}/tags`,
-            { tags: [...tags] },
-            this.idem(job, `tags:${msg.wamid}`),
-          ),
-          'tags',
-        );
+        this.ok(await gw.addTags(contactId, [...tags], this.idem(job, `tags:${msg.wamid}`)), 'tags');
       }
       state.tagsDone = true;
     }
     if (tags.has('unsubscribe') && !state.optOutDone) {
-      this.ok(
-        await crm.patch(
-          `/contacts/${encodeURIComponent(contactId)}`,
-          { opted_out: true },
-          this.idem(job, `optout:${msg.wamid}`),
-        ),
-        'opt-out',
-      );
+      this.ok(await gw.optOut(contactId, this.idem(job, `optout:${msg.wamid}`)), 'opt-out');
       cust.optedOut = true;
       state.optOutDone = true;
     }
@@ -763,9 +748,9 @@ export class Engine {
       if (this.faults.noHandover) this.hit('no-handover');
       else {
         this.ok(
-          await crm.post(
-            '/handovers',
-            { conversation_id: conversationId, reason: 'long_conversation' },
+          await gw.handover(
+            conversationId,
+            'long_conversation',
             this.idem(job, `handover-long:${conversationId}`),
           ),
           'long-conversation handover',
@@ -871,7 +856,7 @@ export class Engine {
   // ---------------------------------------------------------------- CRM → WhatsApp
 
   private async event(job: EventJob): Promise<void> {
-    const { wa, clock, crm } = this.deps;
+    const { wa, clock } = this.deps;
     const { event, state } = job;
     const contact = isObj(event.contact) ? event.contact : undefined;
     const action = isObj(event.action) ? event.action : undefined;
@@ -964,7 +949,7 @@ export class Engine {
       if (typeof given === 'string' && given !== '') state.contactId = given;
       else {
         const r = this.ok(
-          await crm.post('/contacts', { phone: to }, this.idem(job, `contact:${event.id}`)),
+          await this.gw.upsertContact({ phone: to }, this.idem(job, `contact:${event.id}`)),
           'contact upsert',
         );
         state.contactId = this.idOf(r.data, 'contact upsert');
@@ -988,7 +973,6 @@ export class Engine {
   // ---------------------------------------------------------------- statuses
 
   private async status(job: StatusJob): Promise<void> {
-    const { crm } = this.deps;
     const u = job.update;
     const current = this.statusWritten.get(u.wamid);
     const verdict = judgeStatus(current, u.status);
@@ -1009,13 +993,8 @@ export class Engine {
     const sent = this.sent.get(u.wamid);
     let messageId = sent?.crmMessageId;
     if (!messageId) {
-      const r = this.ok(
-        await crm.get<{ data?: Array<{ id?: string }> }>(
-          `/messages?wa_message_id=${encodeURIComponent(u.wamid)}`,
-        ),
-        'message lookup',
-      );
-      messageId = r.data?.data?.[0]?.id;
+      const r = this.ok(await this.gw.findMessage(u.wamid), 'message lookup');
+      messageId = r.data.id;
       if (!messageId) {
         // Likely a race: the status overtook the CRM record of the send. Wait a little, then retry.
         const delayMs = STATUS_LOOKUP_DELAYS_MS[job.lookups];
@@ -1046,11 +1025,7 @@ export class Engine {
       };
     }
     this.ok(
-      await crm.post(
-        `/messages/${encodeURIComponent(messageId)}/statuses`,
-        body,
-        this.idem(job, `status:${u.wamid}:${u.status}`),
-      ),
+      await this.gw.writeStatus(messageId, body, this.idem(job, `status:${u.wamid}:${u.status}`)),
       'status write',
     );
     if (verdict === 'write' || this.faults.statusRegress) this.statusWritten.set(u.wamid, u.status);
@@ -1099,9 +1074,8 @@ export class Engine {
 
   private async writeErrorLog(job: ErrorLogJob): Promise<void> {
     this.ok(
-      await this.deps.crm.post(
-        '/error-logs',
-        job.entry,
+      await this.gw.writeErrorLog(
+        job.entry as unknown as Record<string, unknown>,
         `errorlog:${this.runId}:${job.seq}:${job.entry.kind}:${job.entry.wa_message_id ?? job.entry.event_id ?? ''}`,
       ),
       'error log',

@@ -2,8 +2,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { type Clock, realClock, sleep } from './clock.js';
 import type { ConnectorConfig } from './config.js';
 import { CrmClient } from './crm-client.js';
+import { type CrmGateway, NativeCrmGateway } from './crm-gateway.js';
 import { Engine } from './engine.js';
 import { activeFaults } from './faults.js';
+import { HubSpotClient } from './hubspot/client.js';
+import { HubSpotCrmGateway } from './hubspot/crm-gateway.js';
+import { HubSpotGateway } from './hubspot/gateway.js';
+import { checkHubSpotSignature } from './hubspot/signature.js';
 import { type Logger, silentLogger } from './log.js';
 import { parseCrmEvent } from './payloads.js';
 import { checkSignature } from './signature.js';
@@ -36,6 +41,9 @@ export interface ConnectorDeps {
 export interface WebhookCounters {
   whatsapp: number;
   crm: number;
+  /** Calls on `/webhooks/hubspot`, and the events in them that were not CRM events to act on. */
+  hubspot: number;
+  hubspotIgnored: number;
   verifications: number;
   badSignature: number;
   badRequest: number;
@@ -48,6 +56,9 @@ export interface WebhookCounters {
 export interface ConnectorRuntime {
   engine: Engine;
   crm: CrmClient;
+  /** The HubSpot client, when the connector speaks HubSpot (`--crm-dialect hubspot`). */
+  hubspot: HubSpotClient | undefined;
+  gateway: CrmGateway;
   wa: WhatsAppClient;
   webhooks: WebhookCounters;
   /** The `/stats` document. */
@@ -85,10 +96,47 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
     accessToken: config.waAccessToken,
     timeoutMs: config.requestTimeoutMs,
   });
-  const engine = new Engine({ config, clock, log, crm, wa, ...(deps.random ? { random: deps.random } : {}) });
+  const hubspot =
+    config.crmDialect === 'hubspot'
+      ? new HubSpotClient(
+          {
+            baseUrl: config.crmBaseUrl,
+            token: config.crmToken,
+            timeoutMs: config.requestTimeoutMs,
+            perTenSeconds: config.hubspotPerTenSeconds,
+            perDay: config.hubspotPerDay,
+            searchPerSecond: config.hubspotSearchPerSec,
+            attempts: 2,
+            ...(faults.slowCrmMs !== undefined ? { slowMs: faults.slowCrmMs } : {}),
+            ...(faults.ignoreRetryAfter ? { ignoreRetryAfter: true } : {}),
+          },
+          clock,
+        )
+      : undefined;
+  const gateway: CrmGateway = hubspot
+    ? new HubSpotCrmGateway(
+        new HubSpotGateway(hubspot, {
+          pipeline: config.hubspotPipeline,
+          stage: config.hubspotStage,
+          ...(config.hubspotOwnerId ? { ownerId: config.hubspotOwnerId } : {}),
+        }),
+        clock,
+      )
+    : new NativeCrmGateway(crm);
+  const engine = new Engine({
+    config,
+    clock,
+    log,
+    crm,
+    gateway,
+    wa,
+    ...(deps.random ? { random: deps.random } : {}),
+  });
   const webhooks: WebhookCounters = {
     whatsapp: 0,
     crm: 0,
+    hubspot: 0,
+    hubspotIgnored: 0,
     verifications: 0,
     badSignature: 0,
     badRequest: 0,
@@ -105,6 +153,8 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
   const runtime: ConnectorRuntime = {
     engine,
     crm,
+    hubspot,
+    gateway,
     wa,
     webhooks,
     leftAtShutdown: undefined,
@@ -113,7 +163,10 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
       return {
         uptimeMs: Math.round(clock.nowMs() - startedMs),
         status: closing ? 'draining' : 'ok',
-        queue: { ...engine.gauges(), waitingForCrmBudget: crm.limiter.waiting },
+        queue: {
+          ...engine.gauges(),
+          waitingForCrmBudget: hubspot ? hubspot.burst.waiting : crm.limiter.waiting,
+        },
         received: { ...c.received },
         processed: { ...c.processed },
         retried: c.retried,
@@ -129,11 +182,20 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
           recentAckP50Ms: Math.round(percentile(ackTimes, 0.5) * 10) / 10,
           recentAckP99Ms: Math.round(percentile(ackTimes, 0.99) * 10) / 10,
         },
-        crm: {
-          ...crm.counters,
-          budgetPerMin: config.crmRatePerMin,
-          pauseRemainingMs: Math.round(crm.gate.remainingMs()),
-        },
+        crm: hubspot
+          ? {
+              dialect: 'hubspot',
+              ...hubspot.counters,
+              budgetPerTenSeconds: config.hubspotPerTenSeconds,
+              budgetPerDay: config.hubspotPerDay,
+              pauseRemainingMs: Math.round(hubspot.gate.remainingMs()),
+            }
+          : {
+              dialect: 'native',
+              ...crm.counters,
+              budgetPerMin: config.crmRatePerMin,
+              pauseRemainingMs: Math.round(crm.gate.remainingMs()),
+            },
         whatsapp: { ...c.whatsapp },
         faults: { active: activeFaults(faults), hits: { ...c.faultHits } },
       };
@@ -148,6 +210,10 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.addHook('onReady', async () => {
+    // The dialect's own properties (HubSpot: tags, opt-out). A failure here is not fatal: the
+    // gateway tries again before the first write that needs them.
+    const prepared = await gateway.prepare();
+    if (!prepared.ok) log.warn(`CRM preparation failed (retried later): ${prepared.failure.message}`);
     engine.start();
   });
   app.addHook('preClose', async () => {
@@ -249,6 +315,76 @@ export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}
       return ack(reply, startedAtMs, 503, { error: 'the connector is at its queue limit; retry later' });
     }
     return ack(reply, startedAtMs, 200, { received: true, duplicate: result.duplicates > 0 });
+  });
+
+  app.post('/webhooks/hubspot', async (req, reply) => {
+    const startedAtMs = clock.nowMs();
+    webhooks.hubspot++;
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const base =
+      config.publicUrl ?? `${req.protocol}://${req.headers.host ?? `${config.host}:${config.port}`}`;
+    const check = checkHubSpotSignature(
+      config.hubspotClientSecret,
+      {
+        method: req.method,
+        uri: base + req.url,
+        rawBody: raw,
+        signature: req.headers['x-hubspot-signature-v3'],
+        timestamp: req.headers['x-hubspot-request-timestamp'],
+      },
+      clock.epochMs(),
+    );
+    if (check !== 'ok') {
+      if (faults.skipSignatureCheck) {
+        engine.counters.faultHits['skip-signature-check'] =
+          (engine.counters.faultHits['skip-signature-check'] ?? 0) + 1;
+      } else {
+        webhooks.badSignature++;
+        const why =
+          check === 'missing'
+            ? 'missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp header'
+            : check === 'stale'
+              ? 'X-HubSpot-Request-Timestamp is more than 5 minutes old'
+              : 'X-HubSpot-Signature-v3 does not match the request';
+        return reply.code(check === 'mismatch' ? 403 : 401).send({ error: why });
+      }
+    }
+    const body = parseJson(req, reply);
+    if (!body.ok) return reply;
+    // App subscriptions deliver arrays; a workflow's "send a webhook" delivers one object.
+    const items = Array.isArray(body.value) ? body.value : [body.value];
+    if (items.length > 100) {
+      webhooks.badRequest++;
+      return reply.code(400).send({ error: 'more than 100 events in one call' });
+    }
+    const events = [];
+    for (const [i, item] of items.entries()) {
+      const isEvent = typeof item === 'object' && item !== null && 'action' in item && 'contact' in item;
+      if (!isEvent) {
+        // contact.creation, propertyChange and the like: nothing for the connector to send.
+        webhooks.hubspotIgnored++;
+        continue;
+      }
+      const parsed = parseCrmEvent(item);
+      if (!parsed.ok) {
+        webhooks.badRequest++;
+        return reply.code(400).send({ error: `event ${i}: ${parsed.reason}` });
+      }
+      events.push(parsed.event);
+    }
+    let duplicates = 0;
+    for (const event of events) {
+      const result = engine.acceptCrmEvent(event);
+      if (result.accepted) {
+        duplicates += result.duplicates;
+        continue;
+      }
+      // HubSpot retries the whole call; the events already queued come back as duplicates.
+      webhooks.backPressure++;
+      reply.header('retry-after', '5');
+      return ack(reply, startedAtMs, 503, { error: 'the connector is at its queue limit; retry later' });
+    }
+    return ack(reply, startedAtMs, 200, { received: events.length, duplicates });
   });
 
   app.get('/healthz', async (_req, reply) =>

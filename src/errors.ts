@@ -8,6 +8,7 @@ export const errorCodes = {
   WACRM_SCENARIO_INVALID: { exitCode: 2, title: 'The scenario file is not valid' },
   WACRM_SCENARIO_NOT_FOUND: { exitCode: 2, title: 'The scenario file does not exist or cannot be read' },
   WACRM_PORT_IN_USE: { exitCode: 3, title: 'A port wacrm needs is already taken' },
+  WACRM_PREFLIGHT_FAILED: { exitCode: 3, title: 'The external connector is not wired to the mocks' },
   WACRM_CONNECTOR_UNREACHABLE: { exitCode: 3, title: 'The connector could not be reached' },
   WACRM_CONNECTOR_EXITED: { exitCode: 3, title: 'The connector process exited' },
   WACRM_RUN_INVALID: { exitCode: 3, title: 'The run is invalid (the harness itself saturated)' },
@@ -18,6 +19,8 @@ export const errorCodes = {
   WACRM_THRESHOLD_FAILED: { exitCode: 1, title: 'A graded metric, check or conformance case failed' },
   WACRM_REGRESSION: { exitCode: 1, title: 'The second run is worse than the first' },
   WACRM_REPORT_WRITE_FAILED: { exitCode: 3, title: 'The report files could not be written' },
+  WACRM_INTERRUPTED: { exitCode: 130, title: 'The run was interrupted (SIGINT, Ctrl-C)' },
+  WACRM_TERMINATED: { exitCode: 143, title: 'The run was stopped (SIGTERM)' },
 } as const;
 
 /** A key of {@link errorCodes}. */

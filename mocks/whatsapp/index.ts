@@ -18,6 +18,7 @@ export {
 export { INBOUND_TYPES, InboundError } from './inbound.js';
 export {
   DEFAULT_API_VERSION,
+  DEFAULT_BUSINESS_IDS,
   DEFAULT_PAIR_RATE,
   DEFAULT_STATUS_TIMING,
   DEFAULT_TEMPLATE_APPROVAL,

@@ -114,5 +114,16 @@ export const DEFAULT_PAIR_RATE = { perSec: 1 / 6, burst: 20 };
 /** Default per-number throughput (Meta's standard tier). */
 export const DEFAULT_THROUGHPUT_PER_SEC = 80;
 
+/**
+ * The business number and account the mock plays by default: one source for `wacrm mock whatsapp`,
+ * `wacrm run`'s stack and the docs (a docs test holds docs/connector.md, docs/whatsapp-mock.md and
+ * the reference connector's own default to it). The phone number id is the one Meta's docs use.
+ */
+export const DEFAULT_BUSINESS_IDS = {
+  phoneNumberId: '106540352242922',
+  displayPhoneNumber: '15550783881',
+  wabaId: '419561257915477',
+} as const;
+
 /** Default Graph version. */
 export const DEFAULT_API_VERSION = 'v23.0';

@@ -1,5 +1,6 @@
 import type { FlowTrace } from '../flows/types.js';
-import { examples, fmt, hop, type Measure, percentile, ratio, statusWriteback } from './measures.js';
+import { censoredP95Measure } from './censored.js';
+import { examples, fmt, hop, type Measure, ratio, statusWriteback } from './measures.js';
 
 /** What one suite measured: graded metrics (SPEC §7 keys) and named suite checks. */
 export interface SuiteJudgement {
@@ -63,11 +64,10 @@ export function judgeTemplateDelivery(flows: readonly FlowTrace[], deadlineMs: n
     (f) => hop(f, 'wa.status.delivered') !== undefined || hop(f, 'wa.status.read') !== undefined,
   );
   const undelivered = shouldSend.filter((f) => !delivered.includes(f));
-  const display: number[] = [];
-  for (const f of delivered) {
+  const displayOf = (f: FlowTrace) => {
     const at = hop(f, 'wa.status.delivered') ?? hop(f, 'wa.status.read');
-    if (at !== undefined) display.push(at - f.intendedAtMs);
-  }
+    return at === undefined ? undefined : at - f.intendedAtMs;
+  };
   const accepted = shouldSend.filter((f) => f.hops.some((h) => h.name === 'wa.message.accepted'));
   const wrongText = accepted.filter((f) => {
     const rendered = f.hops.find((h) => h.name === 'wa.message.accepted')?.data?.['renderedText'];
@@ -84,9 +84,7 @@ export function judgeTemplateDelivery(flows: readonly FlowTrace[], deadlineMs: n
   }
   const violations = forbidden.filter((f) => hop(f, 'wa.message.accepted') !== undefined);
   const recorded = shouldSend.filter(fullyRecorded);
-  const sync = syncLatencies(shouldSend);
   const deliveryRate = ratio(delivered.length, shouldSend.length);
-  const displayP95 = percentile(display, 95);
   const contentAccuracy = ratio(accepted.length - wrongText.length, accepted.length);
   const writeback = ratio(stored, emitted);
   const metrics: Record<string, Measure> = {};
@@ -106,19 +104,23 @@ export function judgeTemplateDelivery(flows: readonly FlowTrace[], deadlineMs: n
       evidence: `${recorded.length} of ${shouldSend.length} outbound flows fully recorded in the CRM`,
     };
   }
-  const syncP95 = percentile(sync, 95);
-  if (syncP95 !== null) {
-    metrics['sync_latency_p95_s'] = {
-      value: syncP95 / 1000,
-      evidence: `p95 of CRM event → WhatsApp accepted and CRM record, over ${sync.length} flows`,
-    };
-  }
-  if (displayP95 !== null) {
-    checks['display_latency_p95_s'] = {
-      value: displayP95 / 1000,
-      evidence: `p95 of event → delivered on the customer's phone over ${display.length} messages`,
-    };
-  }
+  // Flows that never synced or were never delivered count at the deadline (censored, see censored.ts).
+  const syncP95 = censoredP95Measure(
+    shouldSend,
+    (f) => f.syncLatencyMs,
+    deadlineMs,
+    'CRM event → WhatsApp accepted and CRM record',
+    'flows',
+  );
+  if (syncP95 !== null) metrics['sync_latency_p95_s'] = syncP95;
+  const displayP95 = censoredP95Measure(
+    shouldSend,
+    displayOf,
+    deadlineMs,
+    "event → delivered on the customer's phone",
+    'messages',
+  );
+  if (displayP95 !== null) checks['display_latency_p95_s'] = displayP95;
   if (contentAccuracy !== null) {
     checks['content_accuracy'] = {
       value: contentAccuracy,
@@ -142,18 +144,17 @@ export function judgeTemplateDelivery(flows: readonly FlowTrace[], deadlineMs: n
         examples(missingStatus, (f) => `${statusWriteback(f).stored}/${statusWriteback(f).emitted} stored`),
     };
   }
-  const toWhatsApp: number[] = [];
-  for (const f of accepted) {
-    const at = hop(f, 'wa.message.accepted');
-    if (at !== undefined) toWhatsApp.push(at - f.intendedAtMs);
-  }
-  const toWhatsAppP95 = percentile(toWhatsApp, 95);
-  if (toWhatsAppP95 !== null) {
-    checks['crm_to_whatsapp_latency_p95_s'] = {
-      value: toWhatsAppP95 / 1000,
-      evidence: `p95 of CRM event → template accepted by WhatsApp over ${toWhatsApp.length} sends`,
-    };
-  }
+  const toWhatsAppP95 = censoredP95Measure(
+    shouldSend,
+    (f) => {
+      const at = hop(f, 'wa.message.accepted');
+      return at === undefined ? undefined : at - f.intendedAtMs;
+    },
+    deadlineMs,
+    'CRM event → template accepted by WhatsApp',
+    'sends',
+  );
+  if (toWhatsAppP95 !== null) checks['crm_to_whatsapp_latency_p95_s'] = toWhatsAppP95;
   checks['consent_violations'] = {
     value: violations.length,
     evidence:
@@ -201,7 +202,6 @@ export function judgeConversationSync(flows: readonly FlowTrace[], deadlineMs: n
   const handoverMisses = expectHandover.filter((f) => !handoverOk.includes(f));
   const expectReply = started.filter((f) => f.inbound?.expectAutoReply);
   const replied = expectReply.filter((f) => hop(f, 'wa.autoreply.accepted') !== undefined);
-  const sync = syncLatencies(started);
   const metrics: Record<string, Measure> = {};
   const checks: Record<string, Measure> = {};
   const completeness = ratio(recorded.length, flows.length);
@@ -213,13 +213,15 @@ export function judgeConversationSync(flows: readonly FlowTrace[], deadlineMs: n
         examples(missing, (f) => f.failure ?? lastHop(f)),
     };
   }
-  const syncP95 = percentile(sync, 95);
-  if (syncP95 !== null) {
-    metrics['sync_latency_p95_s'] = {
-      value: syncP95 / 1000,
-      evidence: `p95 of customer message → CRM record over ${sync.length} messages`,
-    };
-  }
+  // Messages that never synced count at the deadline (censored, see censored.ts).
+  const syncP95 = censoredP95Measure(
+    started,
+    (f) => f.syncLatencyMs,
+    deadlineMs,
+    'customer message → CRM record',
+    'messages',
+  );
+  if (syncP95 !== null) metrics['sync_latency_p95_s'] = syncP95;
   const tagAccuracy = ratio(recorded.length - wrongTags.length, recorded.length);
   if (tagAccuracy !== null) {
     checks['tag_accuracy'] = {
@@ -247,18 +249,17 @@ export function judgeConversationSync(flows: readonly FlowTrace[], deadlineMs: n
         }),
     };
   }
-  const toCrm: number[] = [];
-  for (const f of recorded) {
-    const at = hop(f, 'crm.message.recorded');
-    if (at !== undefined) toCrm.push(at - f.intendedAtMs);
-  }
-  const toCrmP95 = percentile(toCrm, 95);
-  if (toCrmP95 !== null) {
-    checks['whatsapp_to_crm_latency_p95_s'] = {
-      value: toCrmP95 / 1000,
-      evidence: `p95 of customer message → CRM record over ${toCrm.length} messages`,
-    };
-  }
+  const toCrmP95 = censoredP95Measure(
+    started,
+    (f) => {
+      const at = hop(f, 'crm.message.recorded');
+      return at === undefined ? undefined : at - f.intendedAtMs;
+    },
+    deadlineMs,
+    'customer message → CRM record',
+    'messages',
+  );
+  if (toCrmP95 !== null) checks['whatsapp_to_crm_latency_p95_s'] = toCrmP95;
   const fast = expectReply.filter((f) => {
     const at = hop(f, 'wa.autoreply.accepted');
     return at !== undefined && at - f.intendedAtMs <= FIRST_RESPONSE_MS;

@@ -15,28 +15,24 @@ import {
 import { WacrmError } from '../errors.js';
 import { grade } from '../grading/index.js';
 import { renderSummaryJson, writeReports } from '../report/index.js';
-import type { StackCredentials } from '../run/stack.js';
+import { MOCK_DEFAULT_CREDENTIALS, type StackCredentials } from '../run/stack.js';
+import { addCredentialOptions, type CredentialFlags, credentialsFromFlags } from './credentials.js';
 import type { Io } from './io.js';
 import { MOCK_WHATSAPP_DEFAULTS } from './mock-whatsapp.js';
 
 /** The `wacrm mock crm` defaults an external connector is configured with (see src/cli/mock-crm.ts). */
 export const MOCK_CRM_CREDENTIAL_DEFAULTS = {
-  token: 'wacrm-crm-token',
-  webhookSecret: 'wacrm-crm-secret',
+  token: MOCK_DEFAULT_CREDENTIALS.crmToken,
+  webhookSecret: MOCK_DEFAULT_CREDENTIALS.crmWebhookSecret,
 } as const;
 
 /** Raw flags as commander hands them over. */
-interface ConformanceFlags {
+interface ConformanceFlags extends CredentialFlags {
   connectorUrl?: string;
   whatsappWebhookPath: string;
   crmWebhookPath: string;
   whatsappPort?: string;
   crmPort?: string;
-  accessToken?: string;
-  appSecret?: string;
-  verifyToken?: string;
-  crmToken?: string;
-  crmWebhookSecret?: string;
   crmPlan: string;
   only: string[];
   skip: string[];
@@ -81,12 +77,6 @@ function path(flag: string, text: string): string {
   return text;
 }
 
-function secret(flag: string, text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\S{1,512}$/.test(text)) throw usage(`${flag} must be 1-512 characters without spaces`);
-  return text;
-}
-
 function ids(list: readonly string[]): string[] {
   return list
     .flatMap((v) => v.split(','))
@@ -95,7 +85,10 @@ function ids(list: readonly string[]): string[] {
 }
 
 /** Checks the flags (pure); throws WACRM_USAGE naming the first bad one. */
-export function parseConformanceFlags(raw: ConformanceFlags): ConformanceSettings {
+export function parseConformanceFlags(
+  raw: ConformanceFlags,
+  env: Readonly<Record<string, string | undefined>> = {},
+): ConformanceSettings {
   const external = raw.connectorUrl !== undefined;
   if (external) {
     let ok = false;
@@ -123,30 +116,9 @@ export function parseConformanceFlags(raw: ConformanceFlags): ConformanceSetting
   const skip = ids(raw.skip);
   // Unknown ids are a usage error before anything starts.
   selectCases(only, skip);
-  const given: Partial<StackCredentials> = {};
-  const put = (key: keyof StackCredentials, value: string | undefined) => {
-    if (value !== undefined) given[key] = value;
-  };
-  put('accessToken', secret('--access-token', raw.accessToken));
-  put('appSecret', secret('--app-secret', raw.appSecret));
-  put('verifyToken', secret('--verify-token', raw.verifyToken));
-  put('crmToken', secret('--crm-token', raw.crmToken));
-  put('crmWebhookSecret', secret('--crm-webhook-secret', raw.crmWebhookSecret));
-  // A vendor configures their connector once, for the mock CLIs' defaults; the reference connector
-  // gets fresh secrets per run unless some are given.
-  const credentials: Partial<StackCredentials> = external
-    ? {
-        accessToken: MOCK_WHATSAPP_DEFAULTS.accessToken,
-        appSecret: MOCK_WHATSAPP_DEFAULTS.appSecret,
-        verifyToken: MOCK_WHATSAPP_DEFAULTS.verifyToken,
-        phoneNumberId: MOCK_WHATSAPP_DEFAULTS.phoneNumberId,
-        displayPhoneNumber: MOCK_WHATSAPP_DEFAULTS.displayPhoneNumber,
-        wabaId: MOCK_WHATSAPP_DEFAULTS.wabaId,
-        crmToken: MOCK_CRM_CREDENTIAL_DEFAULTS.token,
-        crmWebhookSecret: MOCK_CRM_CREDENTIAL_DEFAULTS.webhookSecret,
-        ...given,
-      }
-    : given;
+  // A vendor configures their connector once, for the mocks' documented defaults (startStack's
+  // default for an external connector); the reference connector gets fresh secrets per run.
+  const credentials = credentialsFromFlags(raw, env);
   return {
     connector: external
       ? {
@@ -191,7 +163,7 @@ export function renderCaseTable(cases: readonly ConformanceCaseResult[]): string
 /** `wacrm conformance`: runs the conformance kit against the reference connector or a vendor's. */
 export function registerConformanceCommand(program: Command, io: Io): void {
   const collect = (v: string, acc: string[]) => [...acc, v];
-  program
+  const cmd = program
     .command('conformance')
     .description(
       'check a connector case by case against how WhatsApp and the CRM behave (docs/conformance.md)',
@@ -207,11 +179,6 @@ export function registerConformanceCommand(program: Command, io: Io): void {
       '--crm-port <port>',
       'port of the CRM mock (default 4020 with --connector-url, else any free port)',
     )
-    .option('--access-token <token>', 'Graph bearer token the connector sends (external default: the mock’s)')
-    .option('--app-secret <secret>', 'app secret that signs WhatsApp webhooks (external default: the mock’s)')
-    .option('--verify-token <token>', 'hub.verify_token of the handshake (external default: the mock’s)')
-    .option('--crm-token <token>', 'CRM bearer token the connector sends (external default: the mock’s)')
-    .option('--crm-webhook-secret <secret>', 'secret that signs CRM events (external default: the mock’s)')
     .option('--crm-plan <plan>', 'CRM plan the mock enforces and the connector must keep under', 'enterprise')
     .option('--only <ids>', 'run only these cases (comma-separated, repeatable)', collect, [] as string[])
     .option('--skip <ids>', 'leave these cases out (comma-separated, repeatable)', collect, [] as string[])
@@ -224,7 +191,9 @@ export function registerConformanceCommand(program: Command, io: Io): void {
     .option('--out <dir>', 'report directory (default: reports/<run-id>)')
     .option('--seed <n>', 'seed of the mocks’ randomness', '1')
     .option('--json', 'print summary.json to stdout (the case table goes to stderr)')
-    .option('--list', 'list the cases and exit')
+    .option('--list', 'list the cases and exit');
+  addCredentialOptions(cmd, 'external default: the mocks’ documented one');
+  cmd
     .addHelpText(
       'after',
       '\nExit codes: 0 every case passed, 1 a case failed, 2 bad usage, 3 the connector could not be reached.\n' +
@@ -236,7 +205,7 @@ export function registerConformanceCommand(program: Command, io: Io): void {
         for (const c of CONFORMANCE_CASES) io.out(`${c.id.padEnd(42)} ${c.title}`);
         return;
       }
-      const s = parseConformanceFlags(raw);
+      const s = parseConformanceFlags(raw, io.env);
       const startedAt = new Date();
       const runId = runIdNow(startedAt);
       const runDir = resolve(s.out ?? join('reports', runId));

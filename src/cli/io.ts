@@ -15,6 +15,8 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks the process to stop (SIGINT or SIGTERM). */
   onStop(fn: (signal: string) => void): void;
+  /** Ends the process at once with this exit code (a second Ctrl-C); absent in tests. */
+  exit?(code: number): void;
 }
 
 /** The real terminal. */
@@ -34,5 +36,6 @@ export function processIo(): Io {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);
     },
+    exit: (code) => process.exit(code),
   };
 }

@@ -3,6 +3,8 @@ import { buildCrmMock, type CrmMockOptions } from '../../mocks/crm/index.js';
 import { RealClock } from '../../mocks/shared/clock.js';
 import { type FaultRule, parseFaultSpec } from '../../mocks/shared/faults.js';
 import { WacrmError } from '../errors.js';
+import { MOCK_DEFAULT_CREDENTIALS } from '../run/stack.js';
+import { credentialFromEnv } from './credentials.js';
 import type { Io } from './io.js';
 
 /** Raw flag values as commander hands them over. */
@@ -169,11 +171,19 @@ export function addMockCrmCommand(mock: Command, io: Io): void {
     .description('start the mock CRM on its own (API in docs/crm-api.md)')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free port and prints it)', '4020')
-    .option('--token <token>', 'bearer token the connector must send', 'wacrm-crm-token')
+    .option(
+      '--token <token>',
+      'bearer token the connector must send (env WACRM_CRM_TOKEN)',
+      MOCK_DEFAULT_CREDENTIALS.crmToken,
+    )
     .option('--plan <plan>', 'rate-limit plan: standard (300/min) or enterprise (1500/min)', 'standard')
     .option('--limit-per-min <n>', "a custom limit for the token's plan (requests per sliding minute)")
     .option('--webhook-url <url>', "the connector's CRM webhook, where events are POSTed")
-    .option('--webhook-secret <secret>', 'HMAC key for X-CRM-Signature', 'wacrm-crm-secret')
+    .option(
+      '--webhook-secret <secret>',
+      'HMAC key for X-CRM-Signature (env WACRM_CRM_WEBHOOK_SECRET)',
+      MOCK_DEFAULT_CREDENTIALS.crmWebhookSecret,
+    )
     .option('--store <file>', 'persist state in this SQLite file (survives a restart)')
     .option('--seed <n>', 'seed for the generated contacts and ids', '1')
     .option('--contacts <n>', 'contacts to seed into an empty store', '200')
@@ -184,7 +194,12 @@ export function addMockCrmCommand(mock: Command, io: Io): void {
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
-    .action(async (raw: RawFlags) => {
+    .action(async (raw: RawFlags, cmd: Command) => {
+      // WACRM_CRM_TOKEN / WACRM_CRM_WEBHOOK_SECRET stand in for a flag left at its default.
+      if (cmd.getOptionValueSource('token') === 'default')
+        raw.token = credentialFromEnv('crmToken', io.env, raw.token);
+      if (cmd.getOptionValueSource('webhookSecret') === 'default')
+        raw.webhookSecret = credentialFromEnv('crmWebhookSecret', io.env, raw.webhookSecret);
       // Fault windows (@10s+30s) count from now on the clock the mock will run on.
       const clock = new RealClock();
       await runMockCrm(parseMockCrmFlags(raw, clock.nowMs()), io, clock);

@@ -12,18 +12,20 @@ import {
   type WhatsAppMockOptions,
 } from '../../mocks/whatsapp/index.js';
 import { WacrmError } from '../errors.js';
+import { MOCK_DEFAULT_CREDENTIALS } from '../run/stack.js';
+import { credentialFromEnv } from './credentials.js';
 import type { Io } from './io.js';
 
 /** Defaults of `wacrm mock whatsapp` (mock credentials: printing them is intended). */
 export const MOCK_WHATSAPP_DEFAULTS = {
   host: '127.0.0.1',
   port: 4010,
-  accessToken: 'wacrm-mock-access-token',
-  appSecret: 'wacrm-mock-app-secret',
-  verifyToken: 'wacrm-mock-verify-token',
-  phoneNumberId: '106540352242922',
-  displayPhoneNumber: '15550783881',
-  wabaId: '419561257915477',
+  accessToken: MOCK_DEFAULT_CREDENTIALS.accessToken,
+  appSecret: MOCK_DEFAULT_CREDENTIALS.appSecret,
+  verifyToken: MOCK_DEFAULT_CREDENTIALS.verifyToken,
+  phoneNumberId: MOCK_DEFAULT_CREDENTIALS.phoneNumberId,
+  displayPhoneNumber: MOCK_DEFAULT_CREDENTIALS.displayPhoneNumber,
+  wabaId: MOCK_DEFAULT_CREDENTIALS.wabaId,
   apiVersion: 'v23.0',
   errorProfile: '2026',
   throughput: 80,
@@ -272,7 +274,11 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
       String(d.statusBatch),
     )
     .option('--verify-webhook', 'run the hub.challenge handshake against --webhook-url after starting')
-    .action(async (raw: RawFlags) => {
+    .action(async (raw: RawFlags, cmd: Command) => {
+      // WACRM_* variables stand in for a flag left at its default (the same names as `wacrm run`).
+      for (const key of ['accessToken', 'appSecret', 'verifyToken'] as const) {
+        if (cmd.getOptionValueSource(key) === 'default') raw[key] = credentialFromEnv(key, io.env, raw[key]);
+      }
       const clock = new RealClock();
       const settings = resolveMockWhatsAppFlags(raw, clock.nowMs());
       const app = buildWhatsAppMock({ ...settings.options, clock });

@@ -3,11 +3,19 @@ import type { Command } from 'commander';
 import { loadScenario } from '../config/index.js';
 import { WacrmError } from '../errors.js';
 import { runScenario } from '../run/runner.js';
+import { MOCK_DEFAULT_PORTS } from '../run/stack.js';
+import {
+  addCredentialOptions,
+  type CredentialFlags,
+  credentialsFromFlags,
+  renderEnvFile,
+} from './credentials.js';
 import type { Io } from './io.js';
 import { failOn, finishRun, runConsole } from './run-output.js';
 
-interface RunFlags {
+interface RunFlags extends CredentialFlags {
   connectorUrl?: string;
+  printEnv?: boolean;
   out?: string;
   timeScale?: string;
   seed?: string;
@@ -50,7 +58,7 @@ function runIdFor(name: string, at: Date): string {
 
 /** `wacrm run [SCENARIO...]`: run scenarios against the mocks and a connector, grade, write the reports. */
 export function registerRunCommand(program: Command, io: Io): void {
-  program
+  const cmd = program
     .command('run')
     .description('run scenarios against the mocks and the connector, grade them, and write the reports')
     .argument('[scenario...]', `scenario files (default: ${DEFAULT_SCENARIO}, the acceptance suite)`)
@@ -64,8 +72,14 @@ export function registerRunCommand(program: Command, io: Io): void {
     .option('--json', 'print summary.json to stdout instead of the grade sheet')
     .option('--whatsapp-port <port>', 'fixed port of the WhatsApp mock (an external connector points at it)')
     .option('--crm-port <port>', 'fixed port of the CRM mock')
+    .option(
+      '--print-env',
+      'print the .env your connector is configured from (stderr with --json) once the mocks are up',
+    )
     .option('--color', 'colour the grade sheet')
-    .option('--quiet', 'no progress lines')
+    .option('--quiet', 'no progress lines');
+  addCredentialOptions(cmd, 'external default: the mocks’ documented one; reference: fresh per run');
+  cmd
     .addHelpText(
       'after',
       '\nExit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage or invalid scenario,\n' +
@@ -82,8 +96,9 @@ export function registerRunCommand(program: Command, io: Io): void {
       }
       const seed = positiveNumber('--seed', flags.seed, true);
       const timeScale = positiveNumber('--time-scale', flags.timeScale, false);
-      const whatsappPort = positiveNumber('--whatsapp-port', flags.whatsappPort, true);
-      const crmPort = positiveNumber('--crm-port', flags.crmPort, true);
+      const credentials = credentialsFromFlags(flags, io.env);
+      let whatsappPort = positiveNumber('--whatsapp-port', flags.whatsappPort, true);
+      let crmPort = positiveNumber('--crm-port', flags.crmPort, true);
       if (flags.connectorUrl !== undefined) {
         try {
           const u = new URL(flags.connectorUrl);
@@ -98,8 +113,24 @@ export function registerRunCommand(program: Command, io: Io): void {
       // Validate every scenario before running any, so a typo in the third fails fast.
       const loaded = [];
       for (const f of files) loaded.push(await loadScenario(f));
+      // First SIGINT/SIGTERM: stop starting flows and write the reports for what ran; a second
+      // one ends the process at once (the reports of the interrupted run may then be missing).
+      const stop = new AbortController();
+      io.onStop((signal) => {
+        stop.abort(signal);
+        io.err(
+          `wacrm: ${signal}: finishing the flows in flight and writing the reports (again to stop at once)`,
+        );
+        io.onStop((again) => io.exit?.(again === 'SIGTERM' ? 143 : 130));
+      });
+      // An external connector is configured once, for the mocks' documented ports.
+      if (flags.connectorUrl !== undefined || loaded.some((l) => l.scenario.connector.url !== null)) {
+        whatsappPort ??= MOCK_DEFAULT_PORTS.whatsapp;
+        crmPort ??= MOCK_DEFAULT_PORTS.crm;
+      }
       let worst = 0;
       for (const { file, scenario, acceptance } of loaded) {
+        if (stop.signal.aborted) break;
         const runId = runIdFor(scenario.name, new Date());
         const runDir = resolve(flags.out ?? join('reports', runId));
         const out = runConsole(io, flags.quiet === true);
@@ -119,11 +150,28 @@ export function registerRunCommand(program: Command, io: Io): void {
           ...(flags.connectorUrl ? { connectorUrl: flags.connectorUrl } : {}),
           ...(whatsappPort !== undefined ? { whatsappPort } : {}),
           ...(crmPort !== undefined ? { crmPort } : {}),
+          credentials,
+          ...(flags.printEnv
+            ? {
+                onStack: (stack: Parameters<typeof renderEnvFile>[0]) => {
+                  const say = flags.json ? io.err : io.out;
+                  for (const line of renderEnvFile(stack).trimEnd().split('\n')) say(line);
+                },
+              }
+            : {}),
           onProgress: out.onProgress,
           onLog: out.onLog,
+          signal: stop.signal,
         });
         out.done();
         worst = Math.max(worst, await finishRun(io, runDir, result, acceptance, flags));
+        if (result.interrupted) {
+          const code = result.interrupted.signal === 'SIGTERM' ? 'WACRM_TERMINATED' : 'WACRM_INTERRUPTED';
+          throw new WacrmError(
+            code,
+            `the run was interrupted at ${result.interrupted.at}; the reports cover what ran`,
+          );
+        }
       }
       failOn(worst);
     });

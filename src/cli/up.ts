@@ -1,10 +1,17 @@
 import type { Command } from 'commander';
 import { RealClock } from '../../mocks/shared/clock.js';
 import { WacrmError } from '../errors.js';
-import { startStack } from '../run/stack.js';
+import { MOCK_DEFAULT_CREDENTIALS, startStack } from '../run/stack.js';
+import {
+  addCredentialOptions,
+  type CredentialFlags,
+  credentialsFromFlags,
+  renderEnvFile,
+} from './credentials.js';
 import type { Io } from './io.js';
 
-interface UpFlags {
+interface UpFlags extends CredentialFlags {
+  printEnv?: boolean;
   host: string;
   whatsappPort: string;
   crmPort: string;
@@ -21,7 +28,7 @@ function port(flag: string, text: string): number {
 
 /** `wacrm up`: both mocks and the reference connector, wired together, for exploring by hand. */
 export function registerUpCommand(program: Command, io: Io): void {
-  program
+  const cmd = program
     .command('up')
     .description('start both mocks and the reference connector, wired together, until Ctrl-C')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
@@ -34,6 +41,12 @@ export function registerUpCommand(program: Command, io: Io): void {
       [] as string[],
     )
     .option('--seed <n>', 'seed of the mocks’ randomness', '1')
+    .option(
+      '--print-env',
+      'print the .env an external connector is configured from (what `wacrm run|conformance --connector-url` use) and exit',
+    );
+  addCredentialOptions(cmd, 'default: fresh per start; with --print-env the mocks’ documented one');
+  cmd
     .addHelpText(
       'after',
       '\nThe credentials are generated per start and printed so you can call the mocks yourself, e.g.\n' +
@@ -44,12 +57,26 @@ export function registerUpCommand(program: Command, io: Io): void {
       const seed = Number(flags.seed);
       if (!Number.isSafeInteger(seed) || seed < 0)
         throw new WacrmError('WACRM_USAGE', `--seed must be a whole number, got ${flags.seed}`);
+      const credentials = credentialsFromFlags(flags, io.env);
+      const whatsappPort = port('--whatsapp-port', flags.whatsappPort);
+      const crmPort = port('--crm-port', flags.crmPort);
+      if (flags.printEnv) {
+        // The wiring of an external connector: documented defaults unless given, nothing started.
+        const env = renderEnvFile({
+          whatsappUrl: `http://${flags.host}:${whatsappPort}`,
+          crmUrl: `http://${flags.host}:${crmPort}`,
+          credentials: { ...MOCK_DEFAULT_CREDENTIALS, ...credentials },
+        });
+        for (const line of env.trimEnd().split('\n')) io.out(line);
+        return;
+      }
       const stack = await startStack({
+        credentials,
         clock: new RealClock(),
         seed,
         host: flags.host,
-        whatsappPort: port('--whatsapp-port', flags.whatsappPort),
-        crmPort: port('--crm-port', flags.crmPort),
+        whatsappPort,
+        crmPort,
         connector: { kind: 'reference', faults: flags.fault, args: [] },
       });
       const c = stack.credentials;

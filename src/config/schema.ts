@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DELAY_FORMS, type DelaySpec, parseDelaySpec } from '../../mocks/shared/distributions.js';
+import { connectorFaultProblem, mockFaultProblem } from './fault-specs.js';
 import {
   type DayRangeMs,
   isKnownTimeZone,
@@ -168,7 +169,16 @@ const connectorSchema = z
       .default('/webhooks/crm')
       .describe("Path of the connector's CRM event webhook"),
     faults: z
-      .array(z.string().regex(/^[a-z][a-z0-9-]*(=\S+)?$/, 'a fault switch like drop=0.02'))
+      .array(
+        z
+          .string()
+          .regex(/^[a-z][a-z0-9-]*(=\S+)?$/, 'a fault switch like drop-inbound=0.02')
+          .superRefine((spec, ctx) => {
+            // The connector's own switch parser: a bad switch fails validation, not the connector's start.
+            const problem = connectorFaultProblem(spec);
+            if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+      )
       .default([])
       .describe(
         'Reference connector --fault switches (tests use them to prove the graders fail a bad connector)',
@@ -324,6 +334,10 @@ const faultSchema = z
             code: 'custom',
             message: 'write the window with `at` and `for`, not an @ suffix in the spec',
           });
+        } else {
+          // The mocks' own parser: a spec that passes here cannot be refused when the fault is armed.
+          const problem = mockFaultProblem(spec);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
         }
       })
       .describe(

@@ -26,6 +26,12 @@ export function formatPercent(ratio: number): string {
   return `${trimZeros(pct.toFixed(decimals))} %`;
 }
 
+/** A measured value for display; a lower bound (`atLeast`, e.g. a latency censored at its deadline) as `> value`. */
+export function formatMeasured(value: number | null | undefined, unit: string, atLeast?: boolean): string {
+  const shown = formatValue(value, unit);
+  return atLeast && value !== null && value !== undefined ? `> ${shown}` : shown;
+}
+
 /** A value in its unit, for display: ratio → %, s, ms, msg/min, count, bytes; anything else as `N unit`. */
 export function formatValue(value: number | null | undefined, unit: string): string {
   if (value === null || value === undefined) return '—';

@@ -29,6 +29,8 @@ export interface MetricGrade {
   direction: Direction;
   thresholds: { qualified: number; average: number; best: number };
   evidence: string;
+  /** The value is a lower bound never reached in the run (e.g. a p95 censored at the deadline). */
+  atLeast?: boolean;
 }
 
 /** One suite check against its threshold; `passed` is null when not measured (or not in the table). */
@@ -43,6 +45,8 @@ export interface CheckGrade {
   inclusive: boolean;
   passed: boolean | null;
   evidence: string;
+  /** The value is a lower bound never reached in the run (e.g. a p95 censored at the deadline). */
+  atLeast?: boolean;
 }
 
 /** One conformance case as graded (pass/fail with evidence). */
@@ -90,6 +94,10 @@ export interface GradeSheet {
   invalidReasons: string[];
   /** Problems with the grading itself (a measured check missing from the table …): shown, never fatal. */
   warnings: string[];
+  /** What the connector's answers say (refused our webhooks, died, stopped answering), read first. */
+  diagnoses: string[];
+  /** The run was interrupted: the sheet grades only what ran before. */
+  interrupted?: { at: string; signal: string };
   counts: {
     metrics: Record<Band, number>;
     checks: { passed: number; failed: number; notMeasured: number };
@@ -142,6 +150,7 @@ function gradeMetrics(result: RunResult, table: AcceptanceTable, ranSuites: Set<
       direction: entry.direction,
       thresholds,
       evidence: measured.evidence,
+      ...(measured.atLeast ? { atLeast: true } : {}),
     };
   });
 }
@@ -179,8 +188,13 @@ function gradeChecks(result: RunResult, table: AcceptanceTable, warnings: string
       direction: entry.direction,
       threshold: entry.threshold,
       inclusive: entry.inclusive,
-      passed: checkPasses(c.value, entry.threshold, entry.direction, entry.inclusive),
+      // A lower bound of a lower-is-better check (a censored latency) can only prove a failure.
+      passed:
+        c.atLeast && entry.direction === 'lower'
+          ? false
+          : checkPasses(c.value, entry.threshold, entry.direction, entry.inclusive),
       evidence: c.evidence,
+      ...(c.atLeast ? { atLeast: true } : {}),
     });
   }
   for (const [key, entry] of Object.entries(table.checks)) {
@@ -296,6 +310,8 @@ export function grade(result: RunResult, table: AcceptanceTable): GradeSheet {
     failures,
     invalidReasons,
     warnings,
+    diagnoses: [...(result.connectorHealth?.diagnoses ?? [])],
+    ...(result.interrupted ? { interrupted: { ...result.interrupted } } : {}),
     counts: {
       metrics: metricCounts,
       checks: {

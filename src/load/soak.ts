@@ -33,8 +33,6 @@ export interface SoakRules {
   volumeBandHigh: number;
   /** Minutes expecting fewer arrivals than this are not judged (one late flow is 20 % of five). */
   minExpectedPerMinute: number;
-  /** Sync error rate alert level: 0.005. */
-  maxSyncErrorRate: number;
   /** Response target: 20 s … */
   handledWithinMs: number;
   /** … met by at least 85 % of the flows. */
@@ -54,7 +52,6 @@ export const defaultSoakRules: SoakRules = {
   volumeBandLow: 0.7,
   volumeBandHigh: 1.3,
   minExpectedPerMinute: 5,
-  maxSyncErrorRate: 0.005,
   handledWithinMs: 20_000,
   minHandledShare: 0.85,
   maxP95DriftRatio: 1.2,
@@ -113,7 +110,8 @@ export interface VolumeRuleResult {
 /** The seed's three monitoring rules over a span. */
 export interface SoakRuleResults {
   volume: VolumeRuleResult | null;
-  syncErrorRate: { value: number; limit: number; passed: boolean };
+  /** Measured only: its limit lives in the acceptance table (src/checks/soak-sync-error.ts judges it). */
+  syncErrorRate: { value: number };
   handledWithinTarget: { share: number; limit: number; withinMs: number; passed: boolean };
 }
 
@@ -282,11 +280,7 @@ function ruleResults(
           rules,
         )
       : null,
-    syncErrorRate: {
-      value: agg.errorRate,
-      limit: rules.maxSyncErrorRate,
-      passed: agg.errorRate <= rules.maxSyncErrorRate,
-    },
+    syncErrorRate: { value: agg.errorRate },
     handledWithinTarget: {
       share: agg.handledShare,
       limit: rules.minHandledShare,

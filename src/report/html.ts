@@ -1,12 +1,13 @@
 import type { Band } from '../grading/bands.js';
 import { comparator } from '../grading/bands.js';
-import { formatBytes, formatDuration, formatValue } from '../grading/format.js';
+import { formatBytes, formatDuration, formatMeasured, formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
 import { bulletChart, faultChart, hopChart, lineChart, PALETTE, type Series, timeTicks } from './charts.js';
 import { escapeHtml as esc, redactUrl } from './escape.js';
 import { capacitySentence } from './markdown.js';
 import type { RunResult } from './model.js';
 import { SUMMARY_SCHEMA_VERSION } from './summary.js';
+import { describeWiring } from './wiring.js';
 
 /**
  * report.html: one self-contained page (inline CSS and SVG, no script, no fonts, no network) that
@@ -88,6 +89,13 @@ function header(result: RunResult, sheet: GradeSheet): string {
     <div class="kicker">wacrm · acceptance report</div>
     <h1>${esc(result.scenario.name)}</h1>
     ${result.scenario.description ? `<p class="desc">${esc(result.scenario.description)}</p>` : ''}
+    ${
+      conn.external
+        ? describeWiring(conn.external)
+            .map((l) => `<p class="desc wiring">${esc(l)}</p>`)
+            .join('')
+        : ''
+    }
     <p class="meta">Run <code>${esc(result.runId)}</code> · ${esc(result.startedAt)} · ${esc(formatDuration(result.durationMs))} · seed ${result.seed} · ${connector}${faults}</p>
   </div>
   <div class="verdict">
@@ -104,7 +112,9 @@ function header(result: RunResult, sheet: GradeSheet): string {
 }
 
 function nav(result: RunResult, sheet: GradeSheet): string {
-  const links: Array<[string, string]> = [['grades', 'Grade sheet']];
+  const links: Array<[string, string]> = [];
+  if (result.connectorHealth) links.push(['connector', 'Connector']);
+  links.push(['grades', 'Grade sheet']);
   if (sheet.failures.length > 0) links.push(['failures', 'Failures']);
   links.push(['checks', 'Checks']);
   if (result.capacity) links.push(['capacity', 'Capacity']);
@@ -122,7 +132,7 @@ function gradeSection(sheet: GradeSheet): string {
     const fmt = (v: number) => formatValue(v, r.unit);
     return [
       `<div class="metric-title">${esc(r.title)} <code class="key">${esc(r.key)}</code></div><div class="evidence">${esc(r.evidence)}</div>`,
-      `<div class="value band-text-${r.band}">${esc(formatValue(r.value, r.unit))}</div>`,
+      `<div class="value band-text-${r.band}">${esc(formatMeasured(r.value, r.unit, r.atLeast))}</div>`,
       bandPill(r.band),
       bulletChart({
         value: r.value,
@@ -156,6 +166,49 @@ function gradeSection(sheet: GradeSheet): string {
   );
 }
 
+/** The connector's answers to our webhooks per suite and status code, under its diagnoses. */
+/** The banner of an interrupted run: the report covers only what ran. */
+function interruptedBanner(sheet: GradeSheet): string {
+  const i = sheet.interrupted;
+  if (!i) return '';
+  return `<section id="interrupted"><p class="lead"><b class="band-text-qualified">INTERRUPTED</b> at ${esc(i.at)} (${esc(i.signal)}): this report grades only what ran before.</p></section>`;
+}
+
+function connectorSection(result: RunResult, sheet: GradeSheet): string {
+  const h = result.connectorHealth;
+  if (!h) return '';
+  const codes = [...new Set(h.answers.flatMap((a) => Object.keys(a.byCode)))].sort();
+  const rows = h.answers.map((a) => [
+    esc(a.suite),
+    `<span class="num">${a.attempts.toLocaleString('en-US')}</span>`,
+    ...codes.map((c) => `<span class="num">${(a.byCode[c] ?? 0).toLocaleString('en-US')}</span>`),
+  ]);
+  const hs = h.handshake;
+  const handshake = `<p>Verification handshake: ${
+    hs.ok
+      ? 'answered with the challenge'
+      : `<b class="band-text-fail">refused</b> (${esc(hs.statusCode !== undefined ? `HTTP ${hs.statusCode}` : (hs.error ?? 'no answer'))})`
+  }</p>`;
+  const diagnoses =
+    sheet.diagnoses.length > 0
+      ? `<ul class="failures">${sheet.diagnoses.map((d) => `<li class="failure"><div class="fail-msg"><b>${esc(d)}</b></div></li>`).join('')}</ul>`
+      : '<p>The connector answered our webhooks; nothing to diagnose.</p>';
+  const answers =
+    rows.length > 0
+      ? table(
+          ['Suite', 'Attempts', ...codes.map((c) => esc(/^\d{3}$/.test(c) ? `HTTP ${c}` : c))],
+          rows,
+          'connector',
+        )
+      : '<p>No webhook was sent to the connector.</p>';
+  return section(
+    'connector',
+    'Connector health',
+    `${diagnoses}${handshake}${answers}`,
+    'How the connector answered the webhooks the mocks sent it (each attempt, retries included), by suite and HTTP status or transport error.',
+  );
+}
+
 function failureSection(sheet: GradeSheet): string {
   if (sheet.failures.length === 0) return '';
   const items = sheet.failures
@@ -177,7 +230,7 @@ function checksSection(sheet: GradeSheet): string {
   const rows = measured.map((c) => [
     `<div class="metric-title">${esc(c.title)}</div><code class="key">${esc(c.key)}</code>`,
     esc(c.suite ?? '—'),
-    `<span class="num">${esc(formatValue(c.value, c.unit))}</span>`,
+    `<span class="num">${esc(formatMeasured(c.value, c.unit, c.atLeast))}</span>`,
     `<span class="num">${c.threshold === null ? '—' : esc(`${comparator(c.direction, c.inclusive)} ${formatValue(c.threshold, c.unit)}`)}</span>`,
     c.threshold === null ? '<span class="pill band-not_measured">Not graded</span>' : passPill(c.passed),
     `<div class="evidence">${esc(c.evidence)}</div>`,
@@ -407,6 +460,8 @@ function timelineSection(result: RunResult): string {
 
 function soakSection(result: RunResult, sheet: GradeSheet): string {
   const s = result.soak;
+  const alertMark = sheet.checks.find((c) => c.key === 'soak_sync_error_rate')?.threshold ?? null;
+  const alertPct = alertMark === null ? null : Number((alertMark * 100).toPrecision(6));
   if (!s || s.windows.length === 0) return '';
   const hours = (ms: number) => ms / 3_600_000;
   const span = hours(s.virtualDurationMs || (s.windows[s.windows.length - 1]?.endMs ?? 1));
@@ -471,7 +526,8 @@ function soakSection(result: RunResult, sheet: GradeSheet): string {
     y: { label: 'error rate (%)', format: (v) => `${v} %`, min: 0 },
     y2: hasRss ? { label: 'RSS (MiB)', format: (v) => `${v}` } : undefined,
     reserveRightAxis: true,
-    hLines: [{ y: 0.5, label: 'alert 0.5 %', color: PALETTE.fail }],
+    // The alert line is the acceptance table's soak_sync_error_rate mark (its one home), if graded.
+    hLines: alertPct === null ? [] : [{ y: alertPct, label: `alert ${alertPct} %`, color: PALETTE.fail }],
     bands: peakBands,
   });
   const facts = [
@@ -704,6 +760,8 @@ export function renderHtml(result: RunResult, sheet: GradeSheet): string {
   const body = [
     header(result, sheet),
     nav(result, sheet),
+    interruptedBanner(sheet),
+    connectorSection(result, sheet),
     gradeSection(sheet),
     failureSection(sheet),
     checksSection(sheet),

@@ -1,9 +1,10 @@
 import type { Band } from '../grading/bands.js';
 import { comparator } from '../grading/bands.js';
-import { formatDuration, formatValue } from '../grading/format.js';
+import { formatDuration, formatMeasured, formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
 import { escapeMarkdown as md } from './escape.js';
 import type { RunResult } from './model.js';
+import { describeWiring } from './wiring.js';
 
 /**
  * summary.md: sized for a GitHub Actions job summary (`cat summary.md >> $GITHUB_STEP_SUMMARY`).
@@ -60,6 +61,10 @@ export function renderMarkdown(result: RunResult, sheet: GradeSheet): string {
     `**${verdict}** (exit code ${sheet.exitCode}) · run ${code(result.runId)} · ${md(result.startedAt)} · ${formatDuration(result.durationMs)} · seed ${result.seed} · ${conn.kind} connector${conn.faults.length > 0 ? ` with faults ${md(conn.faults.join(', '))}` : ''}`,
   );
   out.push('');
+  if (conn.external) {
+    for (const line of describeWiring(conn.external)) out.push(`- ${md(line)}`);
+    out.push('');
+  }
   if (sheet.verdict === 'invalid') {
     out.push('> **The run is invalid**: its numbers do not describe the connector.');
     for (const r of sheet.invalidReasons) out.push(`> - ${md(r)}`);
@@ -70,7 +75,7 @@ export function renderMarkdown(result: RunResult, sheet: GradeSheet): string {
   for (const r of sheet.rows) {
     const q = `${comparator(r.direction, true)} ${formatValue(r.thresholds.qualified, r.unit)}`;
     out.push(
-      `| ${md(r.title)} (\`${r.key}\`) | ${formatValue(r.value, r.unit)} | ${bandMarker(r.band)} | ${md(q)} | ${md(formatValue(r.thresholds.average, r.unit))} | ${md(formatValue(r.thresholds.best, r.unit))} |`,
+      `| ${md(r.title)} (\`${r.key}\`) | ${formatMeasured(r.value, r.unit, r.atLeast)} | ${bandMarker(r.band)} | ${md(q)} | ${md(formatValue(r.thresholds.average, r.unit))} | ${md(formatValue(r.thresholds.best, r.unit))} |`,
     );
   }
   out.push('');
@@ -100,7 +105,7 @@ export function renderMarkdown(result: RunResult, sheet: GradeSheet): string {
           : `${comparator(k.direction, k.inclusive)} ${formatValue(k.threshold, k.unit)}`;
       const res = k.passed === null ? 'not graded' : k.passed ? 'pass' : '**FAIL**';
       out.push(
-        `| ${md(k.title)} (\`${k.key}\`) | ${md(k.suite ?? '—')} | ${formatValue(k.value, k.unit)} | ${md(needs)} | ${res} |`,
+        `| ${md(k.title)} (\`${k.key}\`) | ${md(k.suite ?? '—')} | ${formatMeasured(k.value, k.unit, k.atLeast)} | ${md(needs)} | ${res} |`,
       );
     }
     out.push('', '</details>', '');
@@ -114,6 +119,16 @@ export function renderMarkdown(result: RunResult, sheet: GradeSheet): string {
       out.push(`  Evidence: ${md(f.evidence)}`);
     }
     out.push('');
+  }
+  if (sheet.interrupted) {
+    out.push(
+      '',
+      `> **INTERRUPTED** at ${sheet.interrupted.at} (${sheet.interrupted.signal}): only what ran before is graded.`,
+    );
+  }
+  if (sheet.diagnoses.length > 0) {
+    out.push('', '## Connector diagnosis', '');
+    for (const d of sheet.diagnoses) out.push(`- ${md(d)}`);
   }
   if (sheet.warnings.length > 0) {
     out.push('### Warnings', '');

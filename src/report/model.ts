@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConnectorHealth } from '../checks/connector-health.js';
 import {
   type AcceptanceTable,
   acceptanceTableSchema,
@@ -93,6 +94,22 @@ export interface SoakResult {
   gaps?: Array<{ startMs: number; endMs: number; reason: string }>;
 }
 
+/**
+ * What an external connector was given and how the mocks answered it: the wiring (never a secret:
+ * only whether the credentials were the documented defaults), its calls the mocks refused by
+ * `HTTP status + error code`, and the CRM rate limit the mock enforced.
+ */
+export interface ExternalWiring {
+  whatsappBaseUrl: string;
+  crmBaseUrl: string;
+  whatsappWebhookPath: string;
+  crmWebhookPath: string;
+  credentials: 'documented defaults' | 'custom';
+  refusedCalls: { whatsapp: Record<string, number>; crm: Record<string, number> };
+  crmPlan: string;
+  crmRateLimitPerMin: number;
+}
+
 /** One injected fault and how the connector came back from it. */
 export interface FaultOutcome {
   target: 'whatsapp' | 'crm';
@@ -131,7 +148,7 @@ export interface RunResult {
     cpus: number;
     cpuModel: string;
     memoryBytes: number;
-    connector: { kind: 'reference' | 'external'; url?: string; faults: string[] };
+    connector: { kind: 'reference' | 'external'; url?: string; faults: string[]; external?: ExternalWiring };
   };
   /** False when the harness saturated or the connector was unreachable: the verdict is then `invalid` (exit 3). */
   valid: boolean;
@@ -139,7 +156,7 @@ export interface RunResult {
   /** Measured metric values only; a metric that was not measured is absent. */
   metrics: Partial<Record<MetricKey, Measured>>;
   /** Measured suite checks; thresholds come from the acceptance table. */
-  checks: Array<{ key: string; suite: string; value: number; evidence: string }>;
+  checks: Array<{ key: string; suite: string; value: number; evidence: string; atLeast?: boolean }>;
   suites: Array<{
     kind: string;
     title: string;
@@ -160,6 +177,10 @@ export interface RunResult {
   }>;
   capacity?: CapacityResult;
   soak?: SoakResult;
+  /** The connector's answers to our webhooks and what they say (absent in results of older versions). */
+  connectorHealth?: ConnectorHealth;
+  /** The user interrupted the run (SIGINT/SIGTERM) at `at` (ISO time): the result covers what ran. */
+  interrupted?: { at: string; signal: string };
   faults?: FaultOutcome[];
   conformance?: ConformanceCase[];
   /** The acceptance table the run was graded with (so `wacrm report` re-grades the same way). */
@@ -206,13 +227,34 @@ export const runResultSchema = z.object({
       kind: z.enum(['reference', 'external']),
       url: z.string().optional(),
       faults: z.array(z.string()),
+      external: z
+        .object({
+          whatsappBaseUrl: z.string(),
+          crmBaseUrl: z.string(),
+          whatsappWebhookPath: z.string(),
+          crmWebhookPath: z.string(),
+          credentials: z.enum(['documented defaults', 'custom']),
+          refusedCalls: z.object({
+            whatsapp: z.record(z.string(), z.number()),
+            crm: z.record(z.string(), z.number()),
+          }),
+          crmPlan: z.string(),
+          crmRateLimitPerMin: z.number(),
+        })
+        .optional(),
     }),
   }),
   valid: z.boolean(),
   invalidReasons: z.array(z.string()),
   metrics: z.strictObject(metricsShape),
   checks: z.array(
-    z.object({ key: z.string().min(1), suite: z.string(), value: z.number(), evidence: z.string() }),
+    z.object({
+      key: z.string().min(1),
+      suite: z.string(),
+      value: z.number(),
+      evidence: z.string(),
+      atLeast: z.boolean().optional(),
+    }),
   ),
   suites: z.array(
     z.object({
@@ -287,6 +329,31 @@ export const runResultSchema = z.object({
       memoryGrowthBytes: finite.nullable(),
       rules: z.array(z.object({ rule: z.string(), passed: z.boolean(), evidence: z.string() })),
       gaps: z.array(z.object({ startMs: ms, endMs: ms, reason: z.string() })).optional(),
+    })
+    .optional(),
+  interrupted: z.object({ at: z.string(), signal: z.string() }).optional(),
+  connectorHealth: z
+    .object({
+      handshake: z.object({
+        ok: z.boolean(),
+        statusCode: z.number().optional(),
+        error: z.string().optional(),
+      }),
+      answers: z.array(
+        z.object({
+          suite: z.string(),
+          byCode: z.record(z.string(), count),
+          attempts: count,
+          accepted: count,
+          refused: count,
+          unanswered: count,
+        }),
+      ),
+      refusedShare: z.number().min(0).max(1),
+      unanswered: count,
+      stoppedAnsweringAtMs: z.number().optional(),
+      exited: z.object({ atMs: z.number(), reason: z.string() }).optional(),
+      diagnoses: z.array(z.string()),
     })
     .optional(),
   faults: z

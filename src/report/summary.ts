@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { ConnectorHealth } from '../checks/connector-health.js';
 import { METRIC_KEYS, type MetricKey } from '../config/acceptance.js';
 import type { Band } from '../grading/bands.js';
+import { formatValue } from '../grading/format.js';
 import { type CheckGrade, type Failure, type GradeSheet, verdictLine } from '../grading/grade.js';
 import { redactUrl } from './escape.js';
 import type { CapacityResult, FaultOutcome, RunResult, SoakResult } from './model.js';
@@ -25,6 +27,10 @@ export interface SummaryMetric {
   direction: 'higher' | 'lower';
   thresholds: { qualified: number; average: number; best: number };
   evidence: string;
+  /** Present when the value is a lower bound never reached (a latency censored at its deadline). */
+  atLeast?: true;
+  /** How the value reads for a person when it is a lower bound, e.g. `> 60 s`. */
+  shown?: string;
 }
 
 /** summary.json, schema version 1. */
@@ -52,6 +58,10 @@ export interface Summary {
   suites: RunResult['suites'];
   capacity: CapacityResult | null;
   soak: SoakResult | null;
+  /** The connector's answers to our webhooks by suite and status code, and the diagnoses (null in older runs). */
+  connectorHealth: ConnectorHealth | null;
+  /** When and by which signal the run was interrupted (null for a run that finished). */
+  interrupted: { at: string; signal: string } | null;
   faults: FaultOutcome[];
   hops: RunResult['hops'];
   environment: RunResult['environment'];
@@ -71,6 +81,7 @@ export function buildSummary(result: RunResult, sheet: GradeSheet): Summary {
         direction: r.direction,
         thresholds: r.thresholds,
         evidence: r.evidence,
+        ...(r.atLeast ? { atLeast: true, shown: `> ${formatValue(r.value, r.unit)}` } : {}),
       },
     ]),
   ) as Record<MetricKey, SummaryMetric>;
@@ -99,6 +110,8 @@ export function buildSummary(result: RunResult, sheet: GradeSheet): Summary {
     suites: result.suites,
     capacity: result.capacity ?? null,
     soak: result.soak ?? null,
+    connectorHealth: result.connectorHealth ?? null,
+    interrupted: result.interrupted ?? null,
     faults: result.faults ?? [],
     hops: result.hops,
     environment: {

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { type Band, comparator } from '../grading/bands.js';
-import { formatValue } from '../grading/format.js';
+import { formatMeasured, formatValue } from '../grading/format.js';
 import { type GradeSheet, verdictLine } from '../grading/grade.js';
 
 /**
@@ -65,7 +65,7 @@ export function renderGradeTable(sheet: GradeSheet, opts: GradeTableOptions = {}
   for (const r of sheet.rows) {
     metrics.push([
       `${r.title}\n${paint(color, 'gray', r.key)}`,
-      formatValue(r.value, r.unit),
+      formatMeasured(r.value, r.unit, r.atLeast),
       bandText(r.band, color),
       `${comparator(r.direction, true)} ${formatValue(r.thresholds.qualified, r.unit)}`,
       formatValue(r.thresholds.average, r.unit),
@@ -86,7 +86,7 @@ export function renderGradeTable(sheet: GradeSheet, opts: GradeTableOptions = {}
       checks.push([
         `${c.title}\n${paint(color, 'gray', c.key)}`,
         c.suite ?? '—',
-        formatValue(c.value, c.unit),
+        formatMeasured(c.value, c.unit, c.atLeast),
         c.threshold === null
           ? '—'
           : `${comparator(c.direction, c.inclusive)} ${formatValue(c.threshold, c.unit)}`,
@@ -110,6 +110,12 @@ export function renderGradeTable(sheet: GradeSheet, opts: GradeTableOptions = {}
     summaryBits.push(`soak rules: ${counts.soakRules.passed}/${sheet.soakRules.length} held`);
   parts.push(summaryBits.join(' · '));
 
+  if (sheet.interrupted) {
+    parts.push(
+      `${paint(color, 'yellow', 'INTERRUPTED')} at ${sheet.interrupted.at} (${sheet.interrupted.signal}): this sheet grades only what ran before`,
+    );
+  }
+  for (const d of sheet.diagnoses) parts.push(`${paint(color, 'red', 'DIAGNOSIS')} ${d}`);
   for (const f of sheet.failures) {
     const head = f.kind === 'run' ? paint(color, 'yellow', 'INVALID') : paint(color, 'red', 'FAIL');
     parts.push(`${head} ${f.title} (${f.key}): ${f.message}\n      evidence: ${f.evidence}`);

@@ -2,6 +2,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
+import { syncErrorLimit } from '../checks/soak-sync-error.js';
 import type { AcceptanceTable } from '../config/acceptance.js';
 import { loadScenario } from '../config/index.js';
 import type { SuiteOf } from '../config/schema.js';
@@ -236,6 +237,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
     const out = await runSoak(ctx, suite as SuiteOf<'soak'>, {
       ...(info.timeScale !== undefined ? { timeScale: info.timeScale } : {}),
       startEpochMs: checkpoint.startEpochMs,
+      syncErrorLimit: syncErrorLimit(acceptance),
       readProfile: (f) => parseYaml(readFileSync(resolve(dirname(file), f), 'utf8')),
       ...(journal ? { journal } : {}),
       runInfo: info,

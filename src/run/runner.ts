@@ -4,19 +4,24 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RealClock } from '../../mocks/shared/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
-import { fmt, percentile } from '../checks/measures.js';
+import { censoredP95Measure } from '../checks/censored.js';
+import { fmt } from '../checks/measures.js';
+import { syncErrorLimit } from '../checks/soak-sync-error.js';
 import { fullyRecorded, syncLatencies } from '../checks/suites.js';
 import type { AcceptanceTable, MetricKey } from '../config/acceptance.js';
 import type { Scenario, Suite } from '../config/schema.js';
+import { WacrmError } from '../errors.js';
 import { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
 import { type JournalRecord, openJournal, type RunJournal, recordTypes } from '../journal/journal.js';
 import { Histogram } from '../metrics/histogram.js';
 import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
-import type { Measured, RunResult } from '../report/model.js';
+import type { ExternalWiring, Measured, RunResult } from '../report/model.js';
+import { ConnectorWatch } from './connector-watch.js';
 import { FlowWaiter } from './drive.js';
-import { type Stack, startStack } from './stack.js';
+import { preflight } from './preflight.js';
+import { MOCK_DEFAULT_CREDENTIALS, type Stack, type StackCredentials, startStack } from './stack.js';
 import {
   runCapacity,
   runConsistencyAudit,
@@ -50,10 +55,20 @@ export interface RunScenarioOptions {
   /** Fixed mock ports (an external connector is configured with them). */
   whatsappPort?: number;
   crmPort?: number;
+  /** Fixed credentials (CLI flags, WACRM_* variables); the rest are the stack's defaults. */
+  credentials?: Partial<StackCredentials>;
+  /** Called once with the running stack, before preflight and any suite (`--print-env`). */
+  onStack?: (stack: Stack) => void;
   /** Where the run journal goes (journal.ndjson); none when omitted. */
   runDir?: string;
   onProgress?: (p: SuiteProgress) => void;
   onLog?: (line: string) => void;
+  /**
+   * Aborted when the user interrupts the run (SIGINT/SIGTERM): the running suite starts no new
+   * flows, later suites are skipped, and the result covers what ran, marked `interrupted`. The
+   * signal's `reason` names the signal (e.g. `SIGINT`).
+   */
+  signal?: AbortSignal;
 }
 
 const NOT_RUN_HERE = new Set(['conformance']);
@@ -83,6 +98,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
     startEpochMs: startedAt.getTime(),
     readProfile: (file) => parseYaml(readFileSync(resolve(dirname(opts.scenarioFile), file), 'utf8')),
+    syncErrorLimit: syncErrorLimit(opts.acceptance),
     ...(journal ? { journal } : {}),
     ...(opts.runDir
       ? {
@@ -101,14 +117,27 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   };
   const outputs: SuiteOutput[] = [];
   const notes: string[] = [];
+  let interruptedAt: { at: string; signal: string } | undefined;
+  const onAbort = () => {
+    interruptedAt = { at: new Date().toISOString(), signal: String(opts.signal?.reason ?? 'SIGINT') };
+    ctx.log(`interrupted (${interruptedAt.signal}): no new flows; writing the reports for what ran`);
+  };
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal) ctx.signal = opts.signal;
   try {
     for (const [suiteIndex, suite] of scenario.suites.entries()) {
+      if (opts.signal?.aborted) {
+        notes.push(`suite ${suite.kind} did not run: the run was interrupted`);
+        continue;
+      }
       if (NOT_RUN_HERE.has(suite.kind)) {
         notes.push(`suite ${suite.kind} is not run by \`wacrm run\` yet; it was skipped`);
         log(`skipping ${suite.kind}: not available in this version`);
         continue;
       }
       log(`suite ${suite.kind} starting`);
+      session.watch.setSuite(suite.kind);
       const out = await runSuite(ctx, suite, { ...soakOptions, suiteIndex });
       if (!out) continue;
       outputs.push(out);
@@ -129,6 +158,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     nodeVersion: opts.nodeVersion,
     outputs,
     notes,
+    ...(interruptedAt ? { interrupted: interruptedAt } : {}),
   });
 }
 
@@ -141,6 +171,8 @@ export interface RunSession {
   log: (line: string) => void;
   /** Why the reference connector exited during the run, if it did. */
   connectorExit(): string | undefined;
+  /** Counts the connector's answers to our webhooks and notices when it stops answering. */
+  watch: ConnectorWatch;
   /**
    * Stops the monitors and the stack, journals run.finished (unless `finished` is false: a resume that
    * failed leaves the run resumable) and closes the journal.
@@ -151,7 +183,15 @@ export interface RunSession {
 /** What {@link openRunSession} needs: the scenario's stack settings and where things go. */
 export type RunSessionOptions = Pick<
   RunScenarioOptions,
-  'scenario' | 'connectorUrl' | 'whatsappPort' | 'crmPort' | 'runDir' | 'onProgress' | 'onLog'
+  | 'scenario'
+  | 'connectorUrl'
+  | 'whatsappPort'
+  | 'crmPort'
+  | 'credentials'
+  | 'onStack'
+  | 'runDir'
+  | 'onProgress'
+  | 'onLog'
 >;
 
 /**
@@ -181,6 +221,7 @@ export async function openRunSession(
       seed,
       ...(opts.whatsappPort !== undefined ? { whatsappPort: opts.whatsappPort } : {}),
       ...(opts.crmPort !== undefined ? { crmPort: opts.crmPort } : {}),
+      ...(opts.credentials ? { credentials: opts.credentials } : {}),
       whatsapp: {
         throughputPerSec: scenario.mocks.whatsapp.throughputPerSec,
         errorProfile: scenario.mocks.whatsapp.errorProfile,
@@ -211,7 +252,17 @@ export async function openRunSession(
     throw err;
   }
   log(`mocks up: WhatsApp ${stack.whatsappUrl}, CRM ${stack.crmUrl}; connector ${stack.connectorUrl}`);
-  if (!stack.handshake.ok) {
+  opts.onStack?.(stack);
+  if (externalUrl) {
+    // A mis-wired connector would fail every row: stop before any suite with the one missing piece.
+    const pre = await preflight(stack);
+    if (!pre.ok) {
+      await stack.close();
+      await journal?.close().catch(() => undefined);
+      throw new WacrmError('WACRM_PREFLIGHT_FAILED', `preflight: ${pre.reason}`);
+    }
+    log(`preflight ok: ${pre.steps.join(', ')}`);
+  } else if (!stack.handshake.ok) {
     log(`the connector refused the webhook verification (HTTP ${stack.handshake.statusCode ?? '?'})`);
   }
 
@@ -228,11 +279,15 @@ export async function openRunSession(
         },
       })
     : undefined;
+  const watch = new ConnectorWatch({ originMs, handshake: stack.handshake, log });
+  watch.attach(stack.whatsapp.journal);
+  watch.attach(stack.crm.journal);
   let connectorExit: string | undefined;
   let closing = false;
   stack.connector?.onExit((code, signal) => {
     if (closing) return;
     connectorExit = `the reference connector exited during the run (code ${code}, signal ${signal})`;
+    watch.connectorExited(clock.nowMs(), `the process exited (code ${code}, signal ${signal})`);
     log(connectorExit);
   });
 
@@ -278,6 +333,7 @@ export async function openRunSession(
     lagBoundMs: scenario.harness.lagBoundMs,
     health,
     connectorSamples: () => samples,
+    connectorUnanswered: () => watch.unanswered(),
     progress: opts.onProgress ?? (() => {}),
     log,
   };
@@ -288,8 +344,10 @@ export async function openRunSession(
     ...(externalUrl ? { externalUrl } : {}),
     log,
     connectorExit: () => connectorExit,
+    watch,
     async close(closeOpts = {}) {
       loop.stop();
+      watch.detachAll();
       sampler?.stop();
       tracer.detachAll();
       closing = true;
@@ -384,6 +442,27 @@ export interface BuildRunResultInput {
   notes: string[];
   /** Pools of functional suites an earlier process finished (a resumed run). */
   pools?: FunctionalPool[];
+  /** When and by which signal the run was interrupted, if it was. */
+  interrupted?: { at: string; signal: string };
+}
+
+/** The wiring an external connector was given and what the mocks refused of its calls (no secrets). */
+function externalWiring(stack: Stack, scenario: Scenario): ExternalWiring {
+  const calls = stack.calls();
+  const given = stack.credentials;
+  const defaults = (Object.keys(MOCK_DEFAULT_CREDENTIALS) as Array<keyof StackCredentials>).every(
+    (k) => given[k] === MOCK_DEFAULT_CREDENTIALS[k],
+  );
+  return {
+    whatsappBaseUrl: stack.whatsappUrl,
+    crmBaseUrl: `${stack.crmUrl}/api/v1`,
+    whatsappWebhookPath: scenario.connector.whatsappWebhookPath,
+    crmWebhookPath: scenario.connector.crmWebhookPath,
+    credentials: defaults ? 'documented defaults' : 'custom',
+    refusedCalls: { whatsapp: { ...calls.whatsapp.refused }, crm: { ...calls.crm.refused } },
+    crmPlan: scenario.mocks.crm.plan,
+    crmRateLimitPerMin: scenario.mocks.crm.ratePerMin,
+  };
 }
 
 /** Builds the RunResult of a finished run (or of a resumed one, with the earlier suites). */
@@ -425,18 +504,28 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
       cpuModel: cpus()[0]?.model ?? 'unknown',
       memoryBytes: totalmem(),
       connector: externalUrl
-        ? { kind: 'external', url: externalUrl, faults: [] }
+        ? {
+            kind: 'external',
+            url: externalUrl,
+            faults: [],
+            external: externalWiring(session.ctx.stack, scenario),
+          }
         : { kind: 'reference', faults: scenario.connector.faults },
     },
     valid: invalidReasons.length === 0,
     invalidReasons,
-    metrics: input.pools ? pooledMetrics(outputs, input.pools) : mergeMetrics(outputs),
+    connectorHealth: session.watch.health(),
+    ...(input.interrupted ? { interrupted: input.interrupted } : {}),
+    metrics: input.pools
+      ? pooledMetrics(outputs, input.pools)
+      : mergeMetrics(outputs, functionalDeadlineMs(scenario)),
     checks: outputs.flatMap((o) =>
       Object.entries(o.judgement.checks).map(([key, m]) => ({
         key,
         suite: o.kind,
         value: m.value,
         evidence: m.evidence,
+        ...(m.atLeast ? { atLeast: true } : {}),
       })),
     ),
     suites: outputs.map((o) => ({
@@ -490,12 +579,23 @@ async function runSuite(
   }
 }
 
+/** The smallest deadline of the functional suites: the bound a never-synced flow is known to exceed. */
+function functionalDeadlineMs(scenario: {
+  suites: ReadonlyArray<{ kind: string; deadlineMs?: number }>;
+}): number {
+  const ds = scenario.suites
+    .filter((s) => s.kind === 'template-delivery' || s.kind === 'conversation-sync')
+    .map((s) => s.deadlineMs)
+    .filter((d): d is number => typeof d === 'number');
+  return ds.length > 0 ? Math.min(...ds) : 60_000;
+}
+
 /**
  * The graded metrics of the whole run. Record completeness and sync latency pool the functional
  * suites (template delivery and conversation sync) so both directions count; the other metrics come
  * from the one suite that measures them.
  */
-function mergeMetrics(outputs: readonly SuiteOutput[]): RunResult['metrics'] {
+function mergeMetrics(outputs: readonly SuiteOutput[], deadlineMs: number): RunResult['metrics'] {
   const metrics: RunResult['metrics'] = {};
   for (const o of outputs) {
     for (const [key, m] of Object.entries(o.judgement.metrics)) {
@@ -515,14 +615,16 @@ function mergeMetrics(outputs: readonly SuiteOutput[]): RunResult['metrics'] {
         `(outbound ${dirs('outbound').filter(fullyRecorded).length}/${dirs('outbound').length}, ` +
         `inbound ${dirs('inbound').filter(fullyRecorded).length}/${dirs('inbound').length})`,
     };
-    const lat = syncLatencies(planned);
-    const p95 = percentile(lat, 95);
-    if (p95 !== null) {
+    // Flows that never synced count as slower than the deadline (censored, see checks/censored.ts).
+    const both = censoredP95Measure(planned, (f) => f.syncLatencyMs, deadlineMs, 'sync', 'flows both ways');
+    if (both !== null) {
+      const side = (d: string) => {
+        const m = censoredP95Measure(dirs(d), (f) => f.syncLatencyMs, deadlineMs, 'sync', 'flows');
+        return m === null ? 'n/a' : `${m.atLeast ? '> ' : ''}${fmt(m.value, 3)} s`;
+      };
       metrics.sync_latency_p95_s = {
-        value: p95 / 1000,
-        evidence:
-          `p95 over ${lat.length} flows both ways: outbound ${fmt((percentile(syncLatencies(dirs('outbound')), 95) ?? 0) / 1000, 3)} s, ` +
-          `inbound ${fmt((percentile(syncLatencies(dirs('inbound')), 95) ?? 0) / 1000, 3)} s`,
+        ...both,
+        evidence: `${both.evidence}: outbound ${side('outbound')}, inbound ${side('inbound')}`,
       };
     }
   }

@@ -4,6 +4,7 @@ import { buildCrmMock, type CrmMockHandle, type CrmMockOptions } from '../../moc
 import type { Clock } from '../../mocks/shared/clock.js';
 import {
   buildWhatsAppMock,
+  DEFAULT_BUSINESS_IDS,
   type WhatsAppMockHandle,
   type WhatsAppMockOptions,
 } from '../../mocks/whatsapp/index.js';
@@ -55,7 +56,67 @@ export interface Stack {
   credentials: StackCredentials;
   /** Result of the webhook verification handshake against the connector. */
   handshake: { ok: boolean; statusCode?: number; error?: string };
+  /** The connector's calls to each mock so far (reset by {@link Stack.resetCalls}). */
+  calls(): { whatsapp: CallTally; crm: CallTally };
+  /** Forgets the tallies (after preflight, so it does not count in the report). */
+  resetCalls(): void;
   close(): Promise<void>;
+}
+
+/**
+ * The mocks' documented default credentials (`wacrm mock whatsapp|crm`, docs/testing-your-connector.md):
+ * an external connector is configured with them once and keeps them across runs.
+ */
+export const MOCK_DEFAULT_CREDENTIALS: StackCredentials = {
+  accessToken: 'wacrm-mock-access-token',
+  appSecret: 'wacrm-mock-app-secret',
+  verifyToken: 'wacrm-mock-verify-token',
+  crmToken: 'wacrm-crm-token',
+  crmWebhookSecret: 'wacrm-crm-secret',
+  ...DEFAULT_BUSINESS_IDS,
+};
+
+/** The mocks' documented default ports an external connector points at. */
+export const MOCK_DEFAULT_PORTS = { whatsapp: 4010, crm: 4020 } as const;
+
+/** What the connector's calls to one mock came to: authorised answers, and refusals by error code. */
+export interface CallTally {
+  /** Calls the mock answered below 400 (the token was accepted). */
+  ok: number;
+  /** Refused calls by `HTTP status + error code`, e.g. `401 190` or `429 RATE_LIMITED`. */
+  refused: Record<string, number>;
+  /** The first few paths that matched no route (a wrong base URL or API version). */
+  unknownPaths: string[];
+}
+
+function newTally(): CallTally {
+  return { ok: 0, refused: {}, unknownPaths: [] };
+}
+
+/** The error code in a mock's error body (Graph `{error:{code}}`, CRM `{error:{code}}` or `{code}`). */
+function errorCodeOf(payload: unknown): string {
+  if (typeof payload !== 'string') return '?';
+  const m = /"code"\s*:\s*"?([A-Za-z0-9_]+)"?/.exec(payload.slice(0, 2000));
+  return m?.[1] ?? '?';
+}
+
+/** Counts the connector's calls to a mock (never the harness's admin calls) before it listens. */
+function tallyCalls(app: FastifyInstance, tally: () => CallTally): void {
+  app.addHook('onSend', async (req, reply, payload) => {
+    const url = req.url;
+    if (url.startsWith('/_mock') || url.startsWith('/metrics')) return payload;
+    const t = tally();
+    if (reply.statusCode < 400) t.ok++;
+    else {
+      const key = `${reply.statusCode} ${errorCodeOf(payload)}`;
+      t.refused[key] = (t.refused[key] ?? 0) + 1;
+      // No route matched: the connector's base URL or API version is wrong (each mock answers that
+      // in its own error shape, so the route, not the status, tells it).
+      const unmatched = req.routeOptions.url === undefined || reply.statusCode === 404;
+      if (unmatched && t.unknownPaths.length < 5) t.unknownPaths.push(url.split('?')[0] ?? url);
+    }
+    return payload;
+  });
 }
 
 function secret(bytes: number): string {
@@ -92,15 +153,21 @@ async function listen(app: FastifyInstance, host: string, port: number, what: st
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const host = opts.host ?? '127.0.0.1';
+  // An external connector is configured once, with the documented defaults; the reference one gets
+  // fresh secrets per run (nothing can come to depend on them).
+  const base: StackCredentials =
+    opts.connector.kind === 'external'
+      ? MOCK_DEFAULT_CREDENTIALS
+      : {
+          accessToken: `EAAG${secret(24)}`,
+          appSecret: secret(16),
+          verifyToken: secret(8),
+          crmToken: `crm_${secret(16)}`,
+          crmWebhookSecret: secret(16),
+          ...DEFAULT_BUSINESS_IDS,
+        };
   const credentials: StackCredentials = {
-    accessToken: `EAAG${secret(24)}`,
-    appSecret: secret(16),
-    verifyToken: secret(8),
-    crmToken: `crm_${secret(16)}`,
-    crmWebhookSecret: secret(16),
-    phoneNumberId: '106540352242922',
-    displayPhoneNumber: '15550783881',
-    wabaId: '102290129340398',
+    ...base,
     ...opts.credentials,
   };
   const whatsappApp = buildWhatsAppMock({
@@ -121,6 +188,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     token: credentials.crmToken,
     webhookSecret: credentials.crmWebhookSecret,
   });
+  let tallies = { whatsapp: newTally(), crm: newTally() };
+  tallyCalls(whatsappApp, () => tallies.whatsapp);
+  tallyCalls(crmApp, () => tallies.crm);
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) {
@@ -203,6 +273,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       connectorUrl,
       credentials,
       handshake,
+      calls: () => tallies,
+      resetCalls: () => {
+        tallies = { whatsapp: newTally(), crm: newTally() };
+      },
       close,
     };
     if (connector) stack.connector = connector;

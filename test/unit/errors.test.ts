@@ -31,8 +31,11 @@ describe('error codes and their docs', () => {
     }
   });
 
-  it('exit codes are the CLI contract: 1 failed, 2 bad input, 3 could not complete', () => {
-    for (const { exitCode } of Object.values(errorCodes)) expect([1, 2, 3]).toContain(exitCode);
+  it('exit codes are the CLI contract: 1 failed, 2 bad input, 3 could not complete, 130/143 interrupted', () => {
+    for (const { exitCode } of Object.values(errorCodes)) expect([1, 2, 3, 130, 143]).toContain(exitCode);
+    // Shells report a process ended by signal N as 128 + N: SIGINT 2, SIGTERM 15.
+    expect(new WacrmError('WACRM_INTERRUPTED', 'x').exitCode).toBe(130);
+    expect(new WacrmError('WACRM_TERMINATED', 'x').exitCode).toBe(143);
     expect(new WacrmError('WACRM_THRESHOLD_FAILED', 'x').exitCode).toBe(1);
     expect(new WacrmError('WACRM_SCENARIO_INVALID', 'x').exitCode).toBe(2);
     expect(new WacrmError('WACRM_RUN_INVALID', 'x').exitCode).toBe(3);

@@ -77,9 +77,10 @@ describe('analyzeSoak', () => {
     expect(m.growthPct).toBeCloseTo(71.83, 1);
   });
 
-  it("applies the seed's rules: sync error rate ≤ 0.5 %, ≥ 85 % handled within 20 s", () => {
+  it("measures the sync error rate and applies the seed's ≥ 85 % handled within 20 s", () => {
     const good = analyzeSoak(soakWindows());
-    expect(good.rules.syncErrorRate).toMatchObject({ limit: 0.005, passed: true });
+    // Measured only: the limit is the acceptance table's (test/unit/checks/soak-sync-error.test.ts).
+    expect(good.rules.syncErrorRate.value).toBeLessThan(0.001);
     expect(good.rules.handledWithinTarget).toMatchObject({
       share: 1,
       limit: 0.85,

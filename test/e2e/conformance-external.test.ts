@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformanceSuite } from '../../src/conformance/index.js';
 import type { ConformanceRun } from '../../src/conformance/runner.js';
 import { type ConnectorProcess, spawnConnector } from '../../src/run/connector-process.js';
-import { type DefectProxy, freePort, type ProxyMode, startDefectProxy } from './conformance-proxy.js';
+import {
+  type DefectProxy,
+  freePort,
+  type ProxyMode,
+  startDefectProxy,
+} from '../integration/conformance-proxy.js';
 
 const credentials = {
   accessToken: 'vendor-access-token',

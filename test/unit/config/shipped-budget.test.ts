@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseScenarioText } from '../../../src/config/index.js';
+import type { Scenario } from '../../../src/config/schema.js';
+
+// Every shipped scenario must be passable by a correct connector within the CRM limit it sets.
+// CRM requests per flow of the reference connector, measured with the CRM mock's /metrics
+// (crm_http_requests_total) over a 200-send template run and a 200-message / 60-conversation sync
+// run (dirty share 0.35):
+// - a template send: conversation + message + 2.6 status write-backs on average = 4.6; taken as 4.7;
+// - a customer message: message + tags (0.43) + handover (0.04) + auto-reply and its statuses
+//   (≈ 0.25) ≈ 1.75, plus contact + conversation = 2 once per conversation;
+// - mixed traffic (fault recovery, capacity, soak): the worse of the two, 4.7 per flow.
+const PER_TEMPLATE_SEND = 4.7;
+const PER_CUSTOMER_MESSAGE = 1.75;
+const PER_CONVERSATION = 2;
+const PER_MIXED_FLOW = 4.7;
+/** Headroom: a scenario may plan at most this share of the CRM limit (the connector paces below it). */
+const MAX_SHARE_OF_LIMIT = 0.8;
+
+/** Peak CRM requests per minute a correct connector needs for one suite, with the arithmetic. */
+function peakCrmPerMin(suite: Scenario['suites'][number]): { perMin: number; why: string } | null {
+  switch (suite.kind) {
+    case 'template-delivery':
+      return {
+        perMin: suite.ratePerMin * PER_TEMPLATE_SEND,
+        why: `${suite.ratePerMin}/min × ${PER_TEMPLATE_SEND}`,
+      };
+    case 'conversation-sync': {
+      // Conversations open while the messages arrive: spread their requests over the suite's run time.
+      const minutes = suite.messages / suite.ratePerMin;
+      const perMin =
+        suite.ratePerMin * PER_CUSTOMER_MESSAGE + (suite.conversations * PER_CONVERSATION) / minutes;
+      return {
+        perMin,
+        why: `${suite.ratePerMin}/min × ${PER_CUSTOMER_MESSAGE} + ${suite.conversations} × 2 over ${minutes.toFixed(2)} min`,
+      };
+    }
+    case 'fault-recovery':
+      return {
+        perMin: suite.ratePerMin * PER_MIXED_FLOW,
+        why: `${suite.ratePerMin}/min × ${PER_MIXED_FLOW}`,
+      };
+    case 'capacity':
+      return {
+        perMin: suite.maxPerMin * PER_MIXED_FLOW,
+        why: `max ${suite.maxPerMin}/min × ${PER_MIXED_FLOW}`,
+      };
+    case 'soak': {
+      const peak = suite.averageRatePerMin * suite.peakFactor;
+      return { perMin: peak * PER_MIXED_FLOW, why: `peak ${peak.toFixed(0)}/min × ${PER_MIXED_FLOW}` };
+    }
+    default:
+      return null;
+  }
+}
+
+const files = readdirSync('scenarios').filter((f) => f.endsWith('.yaml') && f !== 'acceptance.yaml');
+
+describe('shipped scenarios fit the CRM limits they set', () => {
+  it('finds the shipped scenarios', () => {
+    expect(files).toEqual(
+      expect.arrayContaining(['default.yaml', 'template-delivery.yaml', 'step-ramp.yaml']),
+    );
+  });
+
+  for (const file of files) {
+    it(`${file}: every suite's CRM requests/min stay within ${MAX_SHARE_OF_LIMIT * 100} % of the plan limit`, () => {
+      const parsed = parseScenarioText(readFileSync(join('scenarios', file), 'utf8'), file);
+      if (!parsed.ok) throw new Error(`${file} does not parse: ${JSON.stringify(parsed.issues)}`);
+      const limit = parsed.value.mocks.crm.ratePerMin;
+      for (const suite of parsed.value.suites) {
+        const need = peakCrmPerMin(suite);
+        if (!need) continue;
+        expect(
+          need.perMin,
+          `${file} ${suite.kind}: ${need.why} = ${need.perMin.toFixed(0)}/min vs limit ${limit}/min`,
+        ).toBeLessThanOrEqual(limit * MAX_SHARE_OF_LIMIT);
+      }
+    });
+  }
+
+  it('would have caught template-delivery at 600/min on the enterprise plan', () => {
+    expect(600 * PER_TEMPLATE_SEND).toBeGreaterThan(1500 * MAX_SHARE_OF_LIMIT);
+  });
+});
