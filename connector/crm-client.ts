@@ -1,4 +1,4 @@
-import { type Clock, sleep } from './clock.js';
+import { type Clock, sleep } from '../kernel/clock.js';
 import { type HttpAnswer, requestJson, TransportError, transportFailure } from './http.js';
 import { PauseGate, SlidingWindowLimiter } from './rate-limit.js';
 import { type Failure, isRetryableCrm, parseRetryAfterMs } from './retry.js';
