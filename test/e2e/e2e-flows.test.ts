@@ -49,7 +49,7 @@ async function run(
   const traffic = new Traffic(stack, tracer, clock);
   const rng = createRng(5);
   const templates = pickTemplates(stack.whatsapp.templates(), 20);
-  const contacts = planContacts(outboundCount, rng);
+  const contacts = planContacts(outboundCount, rng, { tiers: ['opted-in'] }); // every send must complete
   const outbound = contacts.map((c, i) => planTemplateSend(templates[i % templates.length]!, c, rng));
   const inbound = planConversations(
     { messages: inboundCount, conversations: Math.ceil(inboundCount / 2) },
