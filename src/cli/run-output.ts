@@ -4,7 +4,8 @@ import type { AcceptanceTable } from '../config/index.js';
 import { WacrmError } from '../errors.js';
 import { grade } from '../grading/index.js';
 import { type RunResult, renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
-import { describeWiring } from '../report/wiring.js';
+import type { AcceptanceSource } from '../report/model.js';
+import { acceptanceLine, describeWiring } from '../report/wiring.js';
 import type { SuiteProgress } from '../run/suites.js';
 import type { Io } from './io.js';
 import { createProgress, type Progress } from './progress.js';
@@ -63,8 +64,10 @@ export async function finishRun(
   result: RunResult,
   acceptance: AcceptanceTable,
   flags: { json?: boolean; color?: boolean },
+  acceptanceSource?: AcceptanceSource,
 ): Promise<number> {
   result.acceptance = acceptance;
+  if (acceptanceSource) result.acceptanceSource = acceptanceSource;
   const sheet = grade(result, acceptance);
   await writeFile(join(runDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
   const written = await writeReports(runDir, result, sheet);
@@ -73,6 +76,8 @@ export async function finishRun(
     io.out(renderGradeTable(sheet, { color: flags.color === true }));
     const wiring = result.environment.connector.external;
     if (wiring) for (const line of describeWiring(wiring)) io.out(line);
+    const line = acceptanceLine(result);
+    if (line) io.out(line);
     io.out(`reports: ${written.map((w) => relative(resolve('.'), w)).join(', ')}`);
   }
   return sheet.exitCode;

@@ -666,6 +666,14 @@ function environmentSection(result: RunResult, sheet: GradeSheet): string {
     ],
     ['Connector faults', conn.faults.length > 0 ? conn.faults.join(', ') : 'none'],
     ['Scenario file', result.scenario.file],
+    ...(result.acceptanceSource
+      ? [
+          [
+            'Acceptance table',
+            `${result.acceptanceSource.file}${result.acceptanceSource.builtIn ? ' (built-in: the scenario names none)' : ''}`,
+          ] as [string, string],
+        ]
+      : []),
     ['Seed', String(result.seed)],
     ['Started', result.startedAt],
     ['Finished', result.finishedAt],

@@ -14,7 +14,7 @@ import {
   readJournal,
   recordTypes,
 } from '../journal/journal.js';
-import type { RunResult } from '../report/model.js';
+import type { AcceptanceSource, RunResult } from '../report/model.js';
 import {
   buildRunResult,
   type FunctionalPool,
@@ -44,6 +44,8 @@ export interface ResumeRunOptions {
 export interface ResumedRun {
   result: RunResult;
   acceptance: AcceptanceTable;
+  /** The file that table came from, and whether it is the built-in one. */
+  acceptanceSource: AcceptanceSource;
   /** Absolute run directory (where the reports go). */
   runDir: string;
   /** Arrival index the soak continued from. */
@@ -194,7 +196,9 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
   const state = await inspectRunDir(opts.runDir);
   const { checkpoint } = state;
   const info = checkpoint.run;
-  const { scenario, acceptance, file } = await loadScenario(info.scenarioFile);
+  const { scenario, acceptance, file, acceptanceFile, acceptanceBuiltIn } = await loadScenario(
+    info.scenarioFile,
+  );
   const suiteIndex = checkpoint.soak.suiteIndex;
   const suite = scenario.suites[suiteIndex];
   if (suite?.kind !== 'soak') {
@@ -272,5 +276,11 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
     notes,
     ...(pools.length > 0 || outputs.some((o) => o.functional) ? { pools } : {}),
   });
-  return { result, acceptance, runDir: state.runDir, resumedAtIndex: state.nextArrivalIndex };
+  return {
+    result,
+    acceptance,
+    acceptanceSource: { file: acceptanceFile, builtIn: acceptanceBuiltIn },
+    runDir: state.runDir,
+    resumedAtIndex: state.nextArrivalIndex,
+  };
 }
