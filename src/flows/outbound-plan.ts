@@ -1,5 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { pick, type Rng } from '../../mocks/shared/random.js';
+import { pick, type Rng } from '../../kernel/random.js';
 import type { OutboundExpectation } from './types.js';
 
 /** A WhatsApp template as `GET message_templates` lists it (the fields the planner reads). */

@@ -1,4 +1,4 @@
-import { createRng, type Rng } from '../../mocks/shared/random.js';
+import { createRng, type Rng } from '../../kernel/random.js';
 import { type PlannedInbound, planConversations } from '../flows/inbound-plan.js';
 import {
   type PlannedContact,

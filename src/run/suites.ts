@@ -1,6 +1,6 @@
-import type { Clock } from '../../mocks/shared/clock.js';
-import { parseFaultSpec } from '../../mocks/shared/faults.js';
-import { createRng } from '../../mocks/shared/random.js';
+import type { Clock } from '../../kernel/clock.js';
+import { parseFaultSpec } from '../../kernel/fault-spec.js';
+import { createRng } from '../../kernel/random.js';
 import { auditConsistency, consistencyMeasure, type WhatsAppLedger } from '../checks/consistency.js';
 import { fmt, hop, percentile } from '../checks/measures.js';
 import { type SyncErrorLimit, syncErrorRule } from '../checks/soak-sync-error.js';

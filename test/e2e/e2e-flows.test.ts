@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealClock } from '../../mocks/shared/clock.js';
-import { createRng } from '../../mocks/shared/random.js';
+import { RealClock } from '../../kernel/clock.js';
+import { createRng } from '../../kernel/random.js';
 import { planConversations } from '../../src/flows/inbound-plan.js';
 import { pickTemplates, planContacts, planTemplateSend } from '../../src/flows/outbound-plan.js';
 import { FlowTracer } from '../../src/flows/tracer.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../mocks/shared/clock.js';
+import { VirtualClock } from '../../../kernel/clock.js';
 import { Journal } from '../../../mocks/shared/journal.js';
-import { createRng } from '../../../mocks/shared/random.js';
+import { createRng } from '../../../kernel/random.js';
 import {
   type AuditedCrmMessage,
   auditConsistency,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../mocks/shared/random.js';
+import { createRng } from '../../../kernel/random.js';
 import {
   buildWhatsAppMock,
   DEFAULT_BUSINESS_IDS,
