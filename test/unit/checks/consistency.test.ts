@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../kernel/clock.js';
-import { Journal } from '../../../mocks/shared/journal.js';
 import { createRng } from '../../../kernel/random.js';
+import { Journal } from '../../../mocks/shared/journal.js';
 import {
   type AuditedCrmMessage,
   auditConsistency,
