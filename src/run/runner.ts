@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { RealClock } from '../../kernel/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
 import { censoredP95Measure } from '../checks/censored.js';
+import { WhatsAppLedger } from '../checks/consistency.js';
 import { fmt } from '../checks/measures.js';
 import { syncErrorLimit } from '../checks/soak-sync-error.js';
 import { fullyRecorded, syncLatencies } from '../checks/suites.js';
@@ -291,6 +292,11 @@ export async function openRunSession(
     log(connectorExit);
   });
 
+  // The audit's ground truth is streamed off the journal as it is written: the journal itself is a
+  // bounded ring that a long soak overruns.
+  const waLedger = new WhatsAppLedger();
+  const toLedger = (e: { kind: string; data: Record<string, unknown> }) => waLedger.record(e);
+  stack.whatsapp.journal.on('entry', toLedger);
   const tracer = new FlowTracer();
   tracer.attach(stack.whatsapp.journal);
   tracer.attach(stack.crm.journal);
@@ -332,6 +338,7 @@ export async function openRunSession(
     maxInFlight: scenario.harness.maxInFlight,
     lagBoundMs: scenario.harness.lagBoundMs,
     health,
+    waLedger,
     connectorSamples: () => samples,
     connectorUnanswered: () => watch.unanswered(),
     progress: opts.onProgress ?? (() => {}),
@@ -347,6 +354,7 @@ export async function openRunSession(
     watch,
     async close(closeOpts = {}) {
       loop.stop();
+      stack.whatsapp.journal.off('entry', toLedger);
       watch.detachAll();
       sampler?.stop();
       tracer.detachAll();
