@@ -1,4 +1,4 @@
-import { createRng } from '../../../mocks/shared/random.js';
+import { createRng } from '../../../kernel/random.js';
 import type { SuiteOf } from '../../config/schema.js';
 import { emptyJudgement, type SuiteContext, type SuiteOutput } from './context.js';
 import { registerSuite } from './registry.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../../mocks/shared/clock.js';
+import type { Clock } from '../../../kernel/clock.js';
 import { percentile } from '../../checks/measures.js';
 import { classifyFlow } from '../../checks/outcome.js';
 import type { FunctionalPool } from '../../checks/pools.js';

@@ -1,4 +1,4 @@
-import { createRng } from '../../../mocks/shared/random.js';
+import { createRng } from '../../../kernel/random.js';
 import { poolOf } from '../../checks/pools.js';
 import { judgeConversationSync } from '../../checks/suites.js';
 import type { SuiteOf } from '../../config/schema.js';

@@ -1,4 +1,4 @@
-import { parseFaultSpec } from '../../../mocks/shared/faults.js';
+import { parseFaultSpec } from '../../../kernel/fault-spec.js';
 import { countFlows } from '../../checks/outcome.js';
 import { judgeFaultRecovery } from '../../checks/recovery.js';
 import type { AppliedFault } from '../../checks/suites.js';

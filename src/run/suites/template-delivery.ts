@@ -1,8 +1,8 @@
-import { createRng } from '../../../mocks/shared/random.js';
+import { createRng } from '../../../kernel/random.js';
 import { poolOf } from '../../checks/pools.js';
 import { judgeTemplateDelivery } from '../../checks/suites.js';
 import type { SuiteOf } from '../../config/schema.js';
-import { pickTemplates, planContacts, planTemplateSend } from '../../flows/outbound-plan.js';
+import { pickTemplates, planContacts, planDeliverySends } from '../../flows/outbound-plan.js';
 import { exactly, play, type SuiteContext, type SuiteOutput } from './context.js';
 import { registerSuite } from './registry.js';
 
@@ -21,9 +21,7 @@ export async function runTemplateDelivery(
   const total = templates.length * suite.sendsPerTemplate;
   const contacts = planContacts(Math.min(total, 500), rng);
   ctx.traffic.ensureContacts(contacts);
-  const plans = Array.from({ length: total }, (_, i) =>
-    planTemplateSend(templates[i % templates.length]!, contacts[i % contacts.length]!, rng),
-  );
+  const plans = planDeliverySends(templates, suite.sendsPerTemplate, contacts, rng);
   const flows = await play(ctx, {
     suite: suite.kind,
     label: 'template sends',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../mocks/shared/clock.js';
-import { createRng } from '../../../mocks/shared/random.js';
+import { VirtualClock } from '../../../kernel/clock.js';
+import { createRng } from '../../../kernel/random.js';
 import { countFlows } from '../../../src/checks/outcome.js';
 import { planConversations } from '../../../src/flows/inbound-plan.js';
 import { planContacts, planTemplateSend } from '../../../src/flows/outbound-plan.js';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { VirtualClock } from '../../../../mocks/shared/clock.js';
+import { VirtualClock } from '../../../../kernel/clock.js';
 import type { FlowTracer } from '../../../../src/flows/tracer.js';
 import type { FlowTrace } from '../../../../src/flows/types.js';
 import { HarnessHealth } from '../../../../src/metrics/loop.js';
