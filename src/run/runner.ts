@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RealClock } from '../../kernel/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
+import { WhatsAppLedger } from '../checks/consistency.js';
 import { fmt } from '../checks/measures.js';
 import { functionalMetrics, poolOf } from '../checks/pools.js';
 import { syncErrorLimit } from '../checks/soak-sync-error.js';
@@ -282,6 +283,11 @@ export async function openRunSession(
     log(connectorExit);
   });
 
+  // The audit's ground truth is streamed off the journal as it is written: the journal itself is a
+  // bounded ring that a long soak overruns.
+  const waLedger = new WhatsAppLedger();
+  const toLedger = (e: { kind: string; data: Record<string, unknown> }) => waLedger.record(e);
+  stack.whatsapp.journal.on('entry', toLedger);
   const tracer = new FlowTracer();
   tracer.attach(stack.whatsapp.journal);
   tracer.attach(stack.crm.journal);
@@ -323,6 +329,7 @@ export async function openRunSession(
     maxInFlight: scenario.harness.maxInFlight,
     lagBoundMs: scenario.harness.lagBoundMs,
     health,
+    waLedger,
     connectorSamples: () => samples,
     connectorUnanswered: () => watch.unanswered(),
     progress: opts.onProgress ?? (() => {}),
@@ -338,6 +345,7 @@ export async function openRunSession(
     watch,
     async close(closeOpts = {}) {
       loop.stop();
+      stack.whatsapp.journal.off('entry', toLedger);
       watch.detachAll();
       sampler?.stop();
       tracer.detachAll();

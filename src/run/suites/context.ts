@@ -1,4 +1,5 @@
 import type { Clock } from '../../../kernel/clock.js';
+import type { WhatsAppLedger } from '../../checks/consistency.js';
 import { percentile } from '../../checks/measures.js';
 import { classifyFlow } from '../../checks/outcome.js';
 import type { FunctionalPool } from '../../checks/pools.js';
@@ -39,6 +40,8 @@ export interface SuiteContext {
   maxInFlight: number;
   lagBoundMs: number;
   health: HarnessHealth;
+  /** Every message WhatsApp saw since the stack started: the consistency audit's ground truth. */
+  waLedger: WhatsAppLedger;
   /** API calls the connector made to both mocks so far, and how many succeeded (HTTP < 400). */
   apiCalls(): { total: number; ok: number };
   /** Connector resource samples taken so far (empty for an external connector). */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { VirtualClock } from '../../../../kernel/clock.js';
+import { WhatsAppLedger } from '../../../../src/checks/consistency.js';
 import type { FlowTracer } from '../../../../src/flows/tracer.js';
 import type { FlowTrace } from '../../../../src/flows/types.js';
 import { HarnessHealth } from '../../../../src/metrics/loop.js';
@@ -122,6 +123,7 @@ export function standIn(opts: {
     maxInFlight: 10_000,
     lagBoundMs: 50,
     health,
+    waLedger: new WhatsAppLedger(),
     apiCalls: () => ({ total: 0, ok: 0 }),
     connectorSamples: () => [],
     progress: () => {},
