@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../shared/clock.js';
-import type { Rng } from '../shared/random.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { Rng } from '../../kernel/random.js';
 import { makeNumericId } from './wamid.js';
 
 /** Message types that carry media. */

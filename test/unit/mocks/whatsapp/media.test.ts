@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseFaultSpec } from '../../../../mocks/shared/faults.js';
+import { parseFaultSpec } from '../../../../kernel/fault-spec.js';
 import { generateContent, MEDIA_MAX_BYTES } from '../../../../mocks/whatsapp/media-store.js';
 import {
   type clockOf,
