@@ -2,10 +2,10 @@ import type { Band } from '../grading/bands.js';
 import { comparator } from '../grading/bands.js';
 import { formatBytes, formatDuration, formatMeasured, formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
+import type { RunResult } from '../result/run-result.js';
 import { bulletChart, faultChart, hopChart, lineChart, PALETTE, type Series, timeTicks } from './charts.js';
 import { escapeHtml as esc, redactUrl } from './escape.js';
 import { capacitySentence } from './markdown.js';
-import type { RunResult } from './model.js';
 import { SUMMARY_SCHEMA_VERSION } from './summary.js';
 import { describeWiring } from './wiring.js';
 

@@ -2,8 +2,8 @@ import type { Band } from '../grading/bands.js';
 import { comparator } from '../grading/bands.js';
 import { formatDuration, formatMeasured, formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
+import type { RunResult } from '../result/run-result.js';
 import { escapeMarkdown as md } from './escape.js';
-import type { RunResult } from './model.js';
 import { acceptanceLine, describeWiring } from './wiring.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ExternalWiring, RunResult } from './model.js';
+import type { ExternalWiring, RunResult } from '../result/run-result.js';
 
 /**
  * Which acceptance table graded the run, as every report says it: the built-in one (the scenario named

@@ -16,7 +16,7 @@ import {
   recordTypes,
 } from '../journal/journal.js';
 import type { EncodedSoakWindow, SoakCheckpoint } from '../load/soak-ledger.js';
-import type { AcceptanceSource, RunResult } from '../report/model.js';
+import type { AcceptanceSource, RunResult } from '../result/run-result.js';
 import { buildRunResult, journalSuiteEnd, openRunSession, type RunScenarioOptions } from './runner.js';
 import { runSoak, type SoakRunInfo, type SuiteOutput } from './suites/index.js';
 

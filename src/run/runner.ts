@@ -16,7 +16,7 @@ import type { FlowTrace } from '../flows/types.js';
 import { type JournalRecord, openJournal, type RunJournal, recordTypes } from '../journal/journal.js';
 import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
-import type { ExternalWiring, Measured, RunResult } from '../report/model.js';
+import type { ExternalWiring, Measured, RunResult } from '../result/run-result.js';
 import { ConnectorWatch } from './connector-watch.js';
 import { FlowWaiter } from './drive.js';
 import { preflight } from './preflight.js';

@@ -11,7 +11,7 @@ import { constantStages } from '../../load/profiles.js';
 import type { RateStage } from '../../load/schedule.js';
 import type { HarnessHealth } from '../../metrics/loop.js';
 import type { ResourceSample } from '../../metrics/resources.js';
-import type { CapacityResult, FaultOutcome, SoakResult } from '../../report/model.js';
+import type { CapacityResult, FaultOutcome, SoakResult } from '../../result/run-result.js';
 import { type DriveOptions, drive, type FlowWaiter } from '../drive.js';
 import type { MixedSource } from '../sources.js';
 import type { Stack } from '../stack.js';
