@@ -28,6 +28,7 @@ export interface ResumeRunOptions {
   nodeVersion: string;
   onProgress?: RunScenarioOptions['onProgress'];
   onLog?: RunScenarioOptions['onLog'];
+  clock?: RunScenarioOptions['clock'];
 }
 
 /** What {@link resumeRun} hands back. */
@@ -210,6 +211,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
       ...(info.crmPort !== undefined ? { crmPort: info.crmPort } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onLog ? { onLog: opts.onLog } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
     },
     seed,
     () => ({

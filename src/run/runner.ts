@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RealClock } from '../../kernel/clock.js';
+import { type Clock, RealClock } from '../../kernel/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
 import { WhatsAppLedger } from '../checks/consistency.js';
 import { fmt } from '../checks/measures.js';
@@ -63,6 +63,11 @@ export interface RunScenarioOptions {
    * signal's `reason` names the signal (e.g. `SIGINT`).
    */
   signal?: AbortSignal;
+  /**
+   * The harness clock the mocks, the driver, the monitors and every suite timer run on (default: a
+   * RealClock). Tests inject a ScaledClock or VirtualClock; nothing in the run reads time otherwise.
+   */
+  clock?: Clock;
 }
 
 /**
@@ -74,8 +79,10 @@ export interface RunScenarioOptions {
 export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> {
   const { scenario } = opts;
   const seed = opts.seed ?? scenario.seed;
-  const startedAt = new Date();
-  const session = await openRunSession(opts, seed, (s) => ({
+  // Wall-clock stamps come from the harness clock too, so a run on a virtual clock is dated consistently.
+  const clock = opts.clock ?? new RealClock();
+  const startedAt = new Date(clock.epochMs());
+  const session = await openRunSession({ ...opts, clock }, seed, (s) => ({
     type: recordTypes.runStarted,
     runId: opts.runId,
     scenario: scenario.name,
@@ -111,7 +118,10 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const notes: string[] = [];
   let interruptedAt: { at: string; signal: string } | undefined;
   const onAbort = () => {
-    interruptedAt = { at: new Date().toISOString(), signal: String(opts.signal?.reason ?? 'SIGINT') };
+    interruptedAt = {
+      at: new Date(ctx.clock.epochMs()).toISOString(),
+      signal: String(opts.signal?.reason ?? 'SIGINT'),
+    };
     ctx.log(`interrupted (${interruptedAt.signal}): no new flows; writing the reports for what ran`);
   };
   if (opts.signal?.aborted) onAbort();
@@ -184,10 +194,11 @@ export type RunSessionOptions = Pick<
   | 'runDir'
   | 'onProgress'
   | 'onLog'
+  | 'clock'
 >;
 
 /**
- * Starts the mocks (on a RealClock, in this process) and the connector for a scenario, the harness
+ * Starts the mocks (on the injected clock, a RealClock by default, in this process) and the connector for a scenario, the harness
  * monitors and the flow tracer, opens the run journal and appends `first(session)` to it (run.started
  * or run.resumed). `wacrm run` and `wacrm resume` both start their stack here.
  */
@@ -197,7 +208,7 @@ export async function openRunSession(
   first: (s: { externalUrl?: string }) => JournalRecord,
 ): Promise<RunSession> {
   const { scenario } = opts;
-  const clock = new RealClock();
+  const clock = opts.clock ?? new RealClock();
   const log = opts.onLog ?? (() => {});
   const originMs = clock.nowMs();
   const externalUrl = opts.connectorUrl ?? scenario.connector.url ?? undefined;
@@ -353,7 +364,10 @@ export async function openRunSession(
       await stack.close();
       if (journal) {
         if (closeOpts.finished !== false) {
-          journal.append({ type: recordTypes.runFinished, finishedAt: new Date().toISOString() });
+          journal.append({
+            type: recordTypes.runFinished,
+            finishedAt: new Date(clock.epochMs()).toISOString(),
+          });
         }
         await journal.close().catch((err: Error) => log(`journal close failed: ${err.message}`));
       }
@@ -467,7 +481,7 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
   }
   const graded = outputs.filter((o) => !saturated.has(o));
 
-  const finishedAt = new Date();
+  const finishedAt = new Date(session.ctx.clock.epochMs());
   const result: RunResult = {
     schemaVersion: 1,
     runId: input.runId,
