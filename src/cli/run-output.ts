@@ -24,6 +24,8 @@ export function runConsole(io: Io, quiet: boolean) {
     say,
     onProgress(p: SuiteProgress): void {
       if (quiet) return;
+      // In a log the suite's own step lines are the progress: one line per step, in one format.
+      if (p.stepsLogged && !(io.isTty && io.env['TERM'] !== 'dumb')) return;
       if (p.suite !== progressSuite) {
         progress?.done();
         progressSuite = p.suite;

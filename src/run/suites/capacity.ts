@@ -98,6 +98,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     signal: abort.signal,
     start,
     flows: all,
+    stepsLogged: true,
   }).finally(stopJudge);
   // Final verdicts with everything settled, up to the last step any arrival was scheduled in.
   const lastAt = all.reduce((m, f) => Math.max(m, f.intendedAtMs), t0);
@@ -130,6 +131,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
         direction: 'outbound',
         start,
         flows: all,
+        stepsLogged: true,
       });
       const v = judge(w, true);
       judged.push(w);

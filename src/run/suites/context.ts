@@ -25,6 +25,11 @@ export interface SuiteProgress {
   total: number;
   p95Ms: number | null;
   errors: number;
+  /**
+   * The suite writes its own log line per step (the capacity ramp): in a log, where nothing is
+   * rewritten in place, the periodic progress line would say each step a second time in another format.
+   */
+  stepsLogged?: boolean;
 }
 
 /** What every suite runner gets. */
@@ -126,6 +131,8 @@ export interface Play {
   onDrop?: (a: Arrival) => void;
   /** Where flows go as they start (a suite that judges live passes its own list). */
   flows?: FlowTrace[];
+  /** The suite logs a line per step itself (see {@link SuiteProgress.stepsLogged}). */
+  stepsLogged?: boolean;
 }
 
 /**
@@ -153,6 +160,7 @@ export async function play(ctx: SuiteContext, p: Play): Promise<FlowTrace[]> {
       total: p.total,
       p95Ms: percentile(lat.slice(-500), 95),
       errors,
+      ...(p.stepsLogged ? { stepsLogged: true } : {}),
     });
   });
   const signals = [p.signal, ctx.signal].filter((s): s is AbortSignal => s !== undefined);
