@@ -12,6 +12,7 @@ import {
   defaultType,
   dissociate,
   engagementJson,
+  engagementProperties,
   liveEngagement,
   parseSpecs,
   typeName,
@@ -35,6 +36,7 @@ import {
   contactJson,
   createContact,
   type HsObjectJson,
+  objectJson,
   updateContact,
 } from './records.js';
 import { parseSearch, runSearch } from './search.js';
@@ -44,8 +46,8 @@ import { translate } from './translate.js';
 type Need = ReadonlyArray<readonly string[]>;
 
 interface RouteConfig {
-  need: Need;
-  search?: boolean;
+  /** A search endpoint: its own per-second limit, no rate-limit headers. */
+  search: boolean;
 }
 
 /** What a handler answers: status and body (no body for 204). */
@@ -280,28 +282,6 @@ function registerHooks(scope: FastifyInstance, ctx: HubSpotContext): void {
       );
       return;
     }
-    const missing = (cfg?.need ?? []).filter((alts) => !alts.some((s) => scopes.has(s)));
-    if (missing.length > 0) {
-      sendHsError(
-        reply,
-        new HsError(
-          403,
-          "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
-          {
-            errors: [
-              {
-                message: 'One or more of the following scopes are required.',
-                context: { requiredScopes: [...new Set(missing.flat())] },
-              },
-            ],
-            links: { scopes: 'https://developers.hubspot.com/scopes' },
-            category: 'MISSING_SCOPES',
-          },
-        ),
-        ctx.correlationId(),
-      );
-      return;
-    }
     if (cfg?.search) {
       // The search API has its own per-second limit and answers without rate-limit headers.
       if (!ctx.search.tryHit('account').ok)
@@ -369,55 +349,50 @@ function registerHooks(scope: FastifyInstance, ctx: HubSpotContext): void {
   );
 }
 
-/** Registers one route whose handler answers synchronously (errors become HubSpot's envelope). */
+function missingScopes(ctx: HubSpotContext, req: FastifyRequest, need: Need): HsError | undefined {
+  const token = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const scopes = ctx.tokens.get(token) ?? new Set<string>();
+  const missing = need.filter((alts) => !alts.some((s) => scopes.has(s)));
+  if (missing.length === 0) return undefined;
+  return new HsError(
+    403,
+    "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+    {
+      errors: [
+        {
+          message: 'One or more of the following scopes are required.',
+          context: { requiredScopes: [...new Set(missing.flat())] },
+        },
+      ],
+      links: { scopes: 'https://developers.hubspot.com/scopes' },
+      category: 'MISSING_SCOPES',
+    },
+  );
+}
+
+/**
+ * Registers one route whose handler answers synchronously inside one store transaction (errors
+ * become HubSpot's envelope). Scopes are checked once the path's parameters are known, since they
+ * depend on the object type in it.
+ */
 function on(
   scope: FastifyInstance,
   ctx: HubSpotContext,
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   url: string,
-  cfg: RouteConfig | ((req: FastifyRequest) => Need),
+  cfg: { need: Need | ((req: FastifyRequest) => Need); search?: boolean },
   fn: (req: FastifyRequest) => Answer,
 ): void {
-  const config: RouteConfig = typeof cfg === 'function' ? { need: [] } : cfg;
   scope.route({
     method,
     url,
-    config: { hubspot: config },
-    ...(typeof cfg === 'function'
-      ? {
-          // Scopes that depend on the object type in the path: checked once params are known.
-          preHandler: (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-            try {
-              const need = cfg(req);
-              const header = req.headers.authorization ?? '';
-              const token = /^Bearer\s+(\S+)/i.exec(header)?.[1] ?? '';
-              const scopes = ctx.tokens.get(token) ?? new Set<string>();
-              const missing = need.filter((alts) => !alts.some((s) => scopes.has(s)));
-              if (missing.length === 0) return done();
-              sendHsError(
-                reply,
-                new HsError(
-                  403,
-                  "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
-                  {
-                    errors: [
-                      {
-                        message: 'One or more of the following scopes are required.',
-                        context: { requiredScopes: [...new Set(missing.flat())] },
-                      },
-                    ],
-                    links: { scopes: 'https://developers.hubspot.com/scopes' },
-                    category: 'MISSING_SCOPES',
-                  },
-                ),
-                ctx.correlationId(),
-              );
-            } catch (err) {
-              done(err as Error);
-            }
-          },
-        }
-      : {}),
+    config: { hubspot: { search: cfg.search === true } },
+    preHandler: (req, reply, done) => {
+      const need = typeof cfg.need === 'function' ? cfg.need(req) : cfg.need;
+      const err = missingScopes(ctx, req, need);
+      if (!err) return done();
+      sendHsError(reply, err, ctx.correlationId());
+    },
     handler: (req, reply) => {
       try {
         const a = ctx.crm.store.transaction(() => fn(req));
@@ -500,7 +475,17 @@ function created(ctx: HubSpotContext, type: ObjectType, input: Record<string, un
   }
   const rec = createEngagement(ctx, type, input);
   translate(ctx, rec);
-  return engagementJson(ctx, rec, Object.keys(rec.properties));
+  return fullEngagement(rec);
+}
+
+function fullEngagement(rec: HubSpotRecord): HsObjectJson {
+  // Like contacts: create and update answers carry every property that has a value.
+  const props = Object.fromEntries(
+    Object.entries(engagementProperties(rec))
+      .filter(([, v]) => v !== null)
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+  return objectJson(rec.objectId, props, rec.createdAt, rec.updatedAt, rec.archived ? rec.archivedAt : null);
 }
 
 function fullContact(ctx: HubSpotContext, c: Contact): HsObjectJson {
@@ -517,7 +502,7 @@ function fullContact(ctx: HubSpotContext, c: Contact): HsObjectJson {
 function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void {
   const base = '/v3/objects/:objectType';
 
-  on(scope, ctx, 'POST', base, byType(WRITE), (req) => {
+  on(scope, ctx, 'POST', base, { need: byType(WRITE) }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     const input = bodyObject(req.body);
     const json = created(ctx, type, input);
@@ -528,13 +513,13 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return { status: 201, body: json };
   });
 
-  on(scope, ctx, 'GET', `${base}/:id`, byType(READ), (req) => {
+  on(scope, ctx, 'GET', `${base}/:id`, { need: byType(READ) }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     const id = params(req)['id'] ?? '';
     return { status: 200, body: readOne(ctx, type, id, query(req)) };
   });
 
-  on(scope, ctx, 'PATCH', `${base}/:id`, byType(WRITE), (req) => {
+  on(scope, ctx, 'PATCH', `${base}/:id`, { need: byType(WRITE) }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     const id = params(req)['id'] ?? '';
     const input = bodyObject(req.body);
@@ -544,10 +529,10 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     }
     const rec = updateEngagement(ctx, liveEngagement(ctx, type, id), input['properties'] ?? {});
     translate(ctx, rec);
-    return { status: 200, body: engagementJson(ctx, rec, Object.keys(rec.properties)) };
+    return { status: 200, body: fullEngagement(rec) };
   });
 
-  on(scope, ctx, 'DELETE', `${base}/:id`, byType(WRITE), (req) => {
+  on(scope, ctx, 'DELETE', `${base}/:id`, { need: byType(WRITE) }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     const id = params(req)['id'] ?? '';
     // Archiving what is already gone is a 204 on HubSpot too.
@@ -561,7 +546,7 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return { status: 204 };
   });
 
-  on(scope, ctx, 'GET', base, byType(READ), (req) => {
+  on(scope, ctx, 'GET', base, { need: byType(READ) }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     const q = query(req);
     const limit = queryLimit(q, 10, LIST_MAX);
@@ -603,12 +588,12 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return { status: 200, body };
   });
 
-  on(scope, ctx, 'POST', `${base}/search`, byTypeSearch(), (req) => {
+  on(scope, ctx, 'POST', `${base}/search`, { need: byType(READ), search: true }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     return { status: 200, body: runSearch(ctx, type, parseSearch(req.body)) };
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/read`, byType(READ), (req) => {
+  on(scope, ctx, 'POST', `${base}/batch/read`, { need: byType(READ) }, (req) => {
     const startedAt = ctx.nowIso();
     const type = typeParam(params(req)['objectType'] ?? '');
     const body = bodyObject(req.body);
@@ -640,7 +625,7 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return batchBody(ctx, startedAt, results, errors);
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/create`, byType(WRITE), (req) => {
+  on(scope, ctx, 'POST', `${base}/batch/create`, { need: byType(WRITE) }, (req) => {
     const startedAt = ctx.nowIso();
     const type = typeParam(params(req)['objectType'] ?? '');
     const inputs = inputsOf(req.body);
@@ -652,7 +637,7 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return { ...batchBody(ctx, startedAt, results), status: 201 };
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/update`, byType(WRITE), (req) => {
+  on(scope, ctx, 'POST', `${base}/batch/update`, { need: byType(WRITE) }, (req) => {
     const startedAt = ctx.nowIso();
     const type = typeParam(params(req)['objectType'] ?? '');
     const results = inputsOf(req.body).map((input, i) => {
@@ -666,12 +651,12 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
       }
       const rec = updateEngagement(ctx, liveEngagement(ctx, type, id), input['properties'] ?? {});
       translate(ctx, rec);
-      return engagementJson(ctx, rec, Object.keys(rec.properties));
+      return fullEngagement(rec);
     });
     return batchBody(ctx, startedAt, results);
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/upsert`, byType(WRITE), (req) => {
+  on(scope, ctx, 'POST', `${base}/batch/upsert`, { need: byType(WRITE) }, (req) => {
     const startedAt = ctx.nowIso();
     const type = typeParam(params(req)['objectType'] ?? '');
     if (type !== 'contacts') throw validation(`Upsert is offered for contacts only here, not ${type}`);
@@ -694,7 +679,7 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return batchBody(ctx, startedAt, results);
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/archive`, byType(WRITE), (req) => {
+  on(scope, ctx, 'POST', `${base}/batch/archive`, { need: byType(WRITE) }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     for (const [i, input] of inputsOf(req.body).entries()) {
       const id = idOf(input['id'], `inputs[${i}].id`);
@@ -710,10 +695,6 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
   });
 }
 
-function byTypeSearch(): RouteConfig | ((req: FastifyRequest) => Need) {
-  return (req: FastifyRequest): Need => byType(READ)(req);
-}
-
 function registerSchemaRoutes(scope: FastifyInstance, ctx: HubSpotContext): void {
   const propRead = (req: FastifyRequest): Need => {
     const t = objectTypeOf(params(req)['objectType'] ?? '');
@@ -726,12 +707,12 @@ function registerSchemaRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return [['crm.schemas.contacts.write']];
   };
 
-  on(scope, ctx, 'GET', '/v3/properties/:objectType', propRead, (req) => {
+  on(scope, ctx, 'GET', '/v3/properties/:objectType', { need: propRead }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     return { status: 200, body: { results: allProperties(ctx, type).map(propertyJson) } };
   });
 
-  on(scope, ctx, 'GET', '/v3/properties/:objectType/:name', propRead, (req) => {
+  on(scope, ctx, 'GET', '/v3/properties/:objectType/:name', { need: propRead }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     const name = params(req)['name'] ?? '';
     const def = propertyDef(ctx, type, name);
@@ -742,7 +723,7 @@ function registerSchemaRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return { status: 200, body: propertyJson(def) };
   });
 
-  on(scope, ctx, 'POST', '/v3/properties/:objectType', propWrite, (req) => {
+  on(scope, ctx, 'POST', '/v3/properties/:objectType', { need: propWrite }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     const def = parsePropertyCreate(req.body, ctx.nowIso());
     createProperty(ctx, type, def);
@@ -753,7 +734,7 @@ function registerSchemaRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     };
   });
 
-  on(scope, ctx, 'GET', '/v3/properties/:objectType/groups', propRead, (req) => {
+  on(scope, ctx, 'GET', '/v3/properties/:objectType/groups', { need: propRead }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     const names = [...new Set(allProperties(ctx, type).map((p) => p.groupName))];
     return {
@@ -762,7 +743,7 @@ function registerSchemaRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     };
   });
 
-  const owners: RouteConfig = { need: [['crm.objects.owners.read']] };
+  const owners = { need: [['crm.objects.owners.read']] };
   const ownerJson = (o: HubSpotContext['owners'][number]) => ({
     id: o.id,
     email: o.email,
@@ -800,7 +781,7 @@ function registerSchemaRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return { status: 200, body: ownerJson(o) };
   });
 
-  const tickets: RouteConfig = { need: [['tickets']] };
+  const tickets = { need: [['tickets']] };
   const pipelineOf = (req: FastifyRequest) => {
     const objectType = params(req)['objectType'] ?? '';
     if (objectTypeOf(objectType) !== 'tickets')
@@ -878,7 +859,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'PUT',
     '/v4/objects/:fromType/:fromId/associations/default/:toType/:toId',
-    pairNeed(WRITE, 'fromType', 'toType'),
+    { need: pairNeed(WRITE, 'fromType', 'toType') },
     (req) => {
       const startedAt = ctx.nowIso();
       const { from, to } = sides(req, 'fromType', 'toType');
@@ -898,7 +879,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'PUT',
     '/v4/objects/:fromType/:fromId/associations/:toType/:toId',
-    pairNeed(WRITE, 'fromType', 'toType'),
+    { need: pairNeed(WRITE, 'fromType', 'toType') },
     (req) => {
       const { from, to } = sides(req, 'fromType', 'toType');
       const p = params(req);
@@ -931,7 +912,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'GET',
     '/v4/objects/:fromType/:fromId/associations/:toType',
-    pairNeed(READ, 'fromType', 'toType'),
+    { need: pairNeed(READ, 'fromType', 'toType') },
     (req) => {
       const { from, to } = sides(req, 'fromType', 'toType');
       const id = params(req)['fromId'] ?? '';
@@ -959,7 +940,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'DELETE',
     '/v4/objects/:fromType/:fromId/associations/:toType/:toId',
-    pairNeed(WRITE, 'fromType', 'toType'),
+    { need: pairNeed(WRITE, 'fromType', 'toType') },
     (req) => {
       const { from, to } = sides(req, 'fromType', 'toType');
       const p = params(req);
@@ -1007,7 +988,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'POST',
     '/v4/associations/:fromType/:toType/batch/associate/default',
-    pairNeed(WRITE, 'fromType', 'toType'),
+    { need: pairNeed(WRITE, 'fromType', 'toType') },
     (req) => batchLink(req, false),
   );
   on(
@@ -1015,7 +996,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'POST',
     '/v4/associations/:fromType/:toType/batch/create',
-    pairNeed(WRITE, 'fromType', 'toType'),
+    { need: pairNeed(WRITE, 'fromType', 'toType') },
     (req) => batchLink(req, true),
   );
   on(
@@ -1023,7 +1004,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'POST',
     '/v4/associations/:fromType/:toType/batch/read',
-    pairNeed(READ, 'fromType', 'toType'),
+    { need: pairNeed(READ, 'fromType', 'toType') },
     (req) => {
       const startedAt = ctx.nowIso();
       const { from, to } = batchPair(req);
@@ -1056,7 +1037,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'POST',
     '/v4/associations/:fromType/:toType/batch/archive',
-    pairNeed(WRITE, 'fromType', 'toType'),
+    { need: pairNeed(WRITE, 'fromType', 'toType') },
     (req) => {
       const { from, to } = batchPair(req);
       for (const [i, input] of inputsOf(req.body).entries()) {
@@ -1081,7 +1062,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'GET',
     '/v4/associations/:fromType/:toType/labels',
-    pairNeed(READ, 'fromType', 'toType'),
+    { need: pairNeed(READ, 'fromType', 'toType') },
     (req) => {
       const { from, to } = batchPair(req);
       const pair = defaultType(from, to);
@@ -1098,7 +1079,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
     ctx,
     'POST',
     '/v4/associations/:fromType/:toType/labels',
-    pairNeed(WRITE, 'fromType', 'toType'),
+    { need: pairNeed(WRITE, 'fromType', 'toType') },
     (req) => {
       const { from, to } = batchPair(req);
       if (!defaultType(from, to)) throw validation(`Association from ${from} to ${to} is not offered`);

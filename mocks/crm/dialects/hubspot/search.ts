@@ -164,50 +164,62 @@ function tokenRegex(pattern: string): RegExp {
   return new RegExp(`^${src}$`, 'i');
 }
 
-function compare(a: string, b: string): number {
-  const na = Number(a);
-  const nb = Number(b);
-  if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
-  const da = Date.parse(a);
-  const db = /^\d{10,15}$/.test(b) ? Number(b) : Date.parse(b);
-  if (!Number.isNaN(da) && !Number.isNaN(db)) return da - db;
-  return a < b ? -1 : a > b ? 1 : 0;
+/** How a property's values compare: as numbers, instants, case-sensitive options or text. */
+export type ValueKind = 'number' | 'datetime' | 'enumeration' | 'string';
+
+function instant(v: string): number {
+  return /^\d{10,15}$/.test(v) ? Number(v) : Date.parse(v);
+}
+
+function compare(a: string, b: string, kind: ValueKind): number {
+  // Unparseable values (an unset property) sort as equal rather than poisoning the order with NaN.
+  if (kind === 'number') return Number(a) - Number(b) || 0;
+  if (kind === 'datetime') return instant(a) - instant(b) || 0;
+  const x = kind === 'enumeration' ? a : a.toLowerCase();
+  const y = kind === 'enumeration' ? b : b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Whether one filter holds for a value (`null` = unset); enumerations compare case-sensitively. */
-export function holds(f: Filter, raw: string | null | undefined, enumeration: boolean): boolean {
+export function holds(f: Filter, raw: string | null | undefined, kind: ValueKind): boolean {
   const has = raw !== null && raw !== undefined && raw !== '';
   const v = has ? (raw as string) : '';
-  const eq = (x: string): boolean => (enumeration ? v === x : v.toLowerCase() === x.toLowerCase());
+  const enumeration = kind === 'enumeration';
+  const cmp = (x: string | undefined): number => compare(v, x ?? '', kind);
   switch (f.operator) {
     case 'HAS_PROPERTY':
       return has;
     case 'NOT_HAS_PROPERTY':
       return !has;
     case 'EQ':
-      return (
-        has &&
-        (enumeration
-          ? v === f.value
-          : compare(v.toLowerCase(), (f.value ?? '').toLowerCase()) === 0 || eq(f.value ?? ''))
-      );
+      return has && cmp(f.value) === 0;
     case 'NEQ':
-      return !has || !eq(f.value ?? '');
+      return !has || cmp(f.value) !== 0;
     case 'LT':
-      return has && compare(v, f.value ?? '') < 0;
+      return has && cmp(f.value) < 0;
     case 'LTE':
-      return has && compare(v, f.value ?? '') <= 0;
+      return has && cmp(f.value) <= 0;
     case 'GT':
-      return has && compare(v, f.value ?? '') > 0;
+      return has && cmp(f.value) > 0;
     case 'GTE':
-      return has && compare(v, f.value ?? '') >= 0;
+      return has && cmp(f.value) >= 0;
     case 'BETWEEN':
-      return has && compare(v, f.value ?? '') >= 0 && compare(v, f.highValue ?? '') <= 0;
+      return has && cmp(f.value) >= 0 && cmp(f.highValue) <= 0;
     case 'IN':
       // Strings are matched lowercased, so values must be given in lowercase (as on HubSpot).
-      return has && (f.values ?? []).includes(enumeration ? v : v.toLowerCase());
+      return (
+        has &&
+        (f.values ?? []).some((x) =>
+          enumeration ? v === x : kind === 'string' ? v.toLowerCase() === x : cmp(x) === 0,
+        )
+      );
     case 'NOT_IN':
-      return !has || !(f.values ?? []).includes(enumeration ? v : v.toLowerCase());
+      return (
+        !has ||
+        !(f.values ?? []).some((x) =>
+          enumeration ? v === x : kind === 'string' ? v.toLowerCase() === x : cmp(x) === 0,
+        )
+      );
     case 'CONTAINS_TOKEN':
     case 'NOT_CONTAINS_TOKEN': {
       const re = tokenRegex(f.value ?? '');
@@ -215,6 +227,14 @@ export function holds(f: Filter, raw: string | null | undefined, enumeration: bo
       return f.operator === 'CONTAINS_TOKEN' ? hit : !hit;
     }
   }
+}
+
+function kindOf(def: { type: string } | undefined): ValueKind {
+  if (!def) return 'string';
+  if (def.type === 'number') return 'number';
+  if (def.type === 'datetime' || def.type === 'date') return 'datetime';
+  if (def.type === 'enumeration' || def.type === 'bool') return 'enumeration';
+  return 'string';
 }
 
 const QUERY_PROPS: Readonly<Record<ObjectType, readonly string[]>> = {
@@ -247,7 +267,7 @@ function matches(
         return f.operator === 'NEQ' || f.operator === 'NOT_IN' ? !hit : hit;
       }
       const def = propertyDef(ctx, type, f.propertyName);
-      return holds(f, props[f.propertyName], def?.type === 'enumeration');
+      return holds(f, props[f.propertyName], kindOf(def));
     }),
   );
 }
@@ -313,7 +333,7 @@ export function runSearch(
     hits.sort((a, b) => {
       const x = a.props[propertyName] ?? '';
       const y = b.props[propertyName] ?? '';
-      const d = compare(x, y);
+      const d = compare(x, y, kindOf(propertyDef(ctx, type, propertyName)));
       return descending ? -d : d;
     });
   }
