@@ -279,12 +279,12 @@ function checkTicket(values: Record<string, string>, current: Record<string, str
   values['hs_pipeline'] = pipelineId;
 }
 
-/** Creates an engagement (communication, note, ticket) with its inline associations. */
-export function createEngagement(
+/** Checks an engagement create (values, ticket placement, association targets); returns what to write. */
+export function checkEngagementCreate(
   ctx: HubSpotContext,
   type: EngagementType,
   body: Record<string, unknown>,
-): HubSpotRecord {
+): { values: Record<string, string>; links: ReturnType<typeof resolveInline> } {
   const values = checkWrite(ctx, type, body['properties'] ?? {});
   if (type === 'tickets') {
     if (!values['subject'])
@@ -296,6 +296,16 @@ export function createEngagement(
       hs_communication_channel_type: ['is required'],
     });
   const links = resolveInline(ctx, type, body['associations']);
+  return { values, links };
+}
+
+/** Creates an engagement (communication, note, ticket) with its inline associations. */
+export function createEngagement(
+  ctx: HubSpotContext,
+  type: EngagementType,
+  body: Record<string, unknown>,
+): HubSpotRecord {
+  const { values, links } = checkEngagementCreate(ctx, type, body);
   const { store } = ctx.crm;
   return store.transaction(() => {
     const now = ctx.nowIso();

@@ -318,6 +318,24 @@ function journalWrite(
     ctx.crm.journal.append('tags.added', { contactId: c.id, tags: tags.tags, added: tags.added });
 }
 
+/**
+ * Checks the properties of contacts to create (values, taken emails and unique values, and
+ * clashes among the batch itself) before anything is written, so a batch is all or nothing.
+ */
+export function checkContactCreates(ctx: HubSpotContext, inputs: unknown[]): void {
+  const seen = new Map<string, number>();
+  for (const input of inputs) {
+    const values = checkWrite(ctx, 'contacts', input);
+    uniqueClash(ctx, values, undefined);
+    for (const [k, v] of Object.entries(values)) {
+      if (v === '' || (k !== 'email' && propertyDef(ctx, 'contacts', k)?.hasUniqueValue !== true)) continue;
+      const key = `${k}\u0000${v.toLowerCase()}`;
+      if (seen.has(key)) throw validation(`Duplicate ${k} ${v} in the batch inputs`, { [k]: [v] });
+      seen.set(key, 1);
+    }
+  }
+}
+
 /** Creates a contact from HubSpot properties (409 on a taken email). */
 export function createContact(ctx: HubSpotContext, input: unknown): Contact {
   const values = checkWrite(ctx, 'contacts', input);

@@ -8,6 +8,7 @@ import {
   archiveEngagement,
   associable,
   associate,
+  checkEngagementCreate,
   createEngagement,
   defaultType,
   dissociate,
@@ -31,6 +32,7 @@ import {
 } from './properties.js';
 import {
   archiveContact,
+  checkContactCreates,
   contactBy,
   contactExtras,
   contactJson,
@@ -629,7 +631,13 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     const startedAt = ctx.nowIso();
     const type = typeParam(params(req)['objectType'] ?? '');
     const inputs = inputsOf(req.body);
-    // All or nothing, like HubSpot without objectWriteTraceIds: the transaction undoes earlier inputs.
+    // All or nothing, like HubSpot without objectWriteTraceIds: every input is checked first.
+    if (type === 'contacts')
+      checkContactCreates(
+        ctx,
+        inputs.map((i) => i['properties'] ?? {}),
+      );
+    else for (const i of inputs) checkEngagementCreate(ctx, type, i);
     const results = inputs.map((input) => {
       const json = created(ctx, type, input);
       return type === 'contacts' ? fullContact(ctx, ctx.crm.store.contacts.get(json.id) as Contact) : json;

@@ -161,10 +161,22 @@ export function translateNote(ctx: HubSpotContext, rec: HubSpotRecord): void {
   ctx.crm.store.hubspot.update(rec);
 }
 
-/** Runs the translation that fits the record's type. */
+/**
+ * Runs the translation that fits the record's type. HubSpot itself knows nothing of messages, so a
+ * record the native model refuses (say a 5,000-character message) is still a stored HubSpot
+ * record: the refusal is journalled (`hubspot.untranslated`) rather than answered.
+ */
 export function translate(ctx: HubSpotContext, rec: HubSpotRecord): void {
   if (rec.archived) return;
-  if (rec.objectType === 'communications') translateCommunication(ctx, rec);
-  else if (rec.objectType === 'tickets') translateTicket(ctx, rec);
-  else if (rec.objectType === 'notes') translateNote(ctx, rec);
+  try {
+    if (rec.objectType === 'communications') translateCommunication(ctx, rec);
+    else if (rec.objectType === 'tickets') translateTicket(ctx, rec);
+    else if (rec.objectType === 'notes') translateNote(ctx, rec);
+  } catch (err) {
+    ctx.crm.journal.append('hubspot.untranslated', {
+      objectType: rec.objectType,
+      objectId: rec.objectId,
+      reason: err instanceof Error ? err.message.slice(0, 300) : String(err),
+    });
+  }
 }
