@@ -61,10 +61,16 @@ describe('HubSpot CRM search', () => {
     expect(b.total).toBe(3);
     expect(b.results.map((x: { id: string }) => x.id)).toEqual([ids[4], ids[2]]);
     expect(b.paging).toEqual({ next: { after: '2' } });
-    const rest = (
-      await search({ ...JSON.parse(even.request?.payload ?? '{}'), after: '2', limit: 2 })
-    ).json();
-    void rest;
+    const rest = await search({
+      filterGroups: [
+        { filters: [{ propertyName: 'email', operator: 'CONTAINS_TOKEN', value: '*@even.example.com' }] },
+      ],
+      sorts: [{ propertyName: 'createdate', direction: 'DESCENDING' }],
+      limit: 2,
+      after: '2',
+    });
+    expect(rest.json().results.map((x: { id: string }) => x.id)).toEqual([ids[0]]);
+    expect(rest.json().paging).toBeUndefined();
     const and = await search({
       filterGroups: [
         {
