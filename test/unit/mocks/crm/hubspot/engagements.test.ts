@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRng } from '../../../../../mocks/shared/random.js';
+import { createRng } from '../../../../../kernel/random.js';
 import { makeWamid } from '../../../../../mocks/whatsapp/wamid.js';
 import { contact, entries, hs, type TestHubSpot, testHubSpot } from './helpers.js';
 

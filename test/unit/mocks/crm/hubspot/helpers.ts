@@ -7,10 +7,10 @@ import {
 import { registerHubSpotRoutes } from '../../../../../mocks/crm/dialects/hubspot/routes.js';
 import { CrmService } from '../../../../../mocks/crm/service.js';
 import { type CrmStore, createMemoryStore } from '../../../../../mocks/crm/store.js';
-import { VirtualClock } from '../../../../../mocks/shared/clock.js';
+import { type Clock, VirtualClock } from '../../../../../kernel/clock.js';
 import { FaultController } from '../../../../../mocks/shared/faults.js';
 import { Journal } from '../../../../../mocks/shared/journal.js';
-import { createRng } from '../../../../../mocks/shared/random.js';
+import { createRng } from '../../../../../kernel/random.js';
 
 /** The token every test account accepts (all scopes). */
 export const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';
@@ -19,7 +19,7 @@ export const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';
 export interface TestHubSpot {
   app: FastifyInstance;
   ctx: HubSpotContext;
-  clock: VirtualClock;
+  clock: Clock;
   journal: Journal;
   store: CrmStore;
   service: CrmService;
