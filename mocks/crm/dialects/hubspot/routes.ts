@@ -475,8 +475,7 @@ function created(ctx: HubSpotContext, type: ObjectType, input: Record<string, un
     }
     return contactJson(ctx, c, undefined, false);
   }
-  const rec = createEngagement(ctx, type, input);
-  translate(ctx, rec);
+  const rec = createEngagement(ctx, type, input, translate);
   return fullEngagement(rec);
 }
 
