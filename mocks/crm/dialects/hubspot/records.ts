@@ -128,6 +128,7 @@ export function contactProperties(
     lastmodifieddate: c.updated_at,
     hs_is_contact: 'true',
     hs_calculated_phone_number: forms?.e164 ?? null,
+    hs_calculated_phone_number_country_code: forms?.region ?? null,
     hs_searchable_calculated_phone_number: forms?.national ?? null,
     [ctx.tagsProperty]: c.tags.length > 0 ? c.tags.join(';') : null,
     [ctx.optOutProperty]: String(c.opted_out),
@@ -143,6 +144,8 @@ export function contactProperties(
 interface PhoneForms {
   e164: string | null;
   national: string;
+  /** ISO region of the number (`BR`), when it has one. */
+  region: string | null;
 }
 
 // Parsing a phone costs tens of microseconds and every read shows the calculated forms: remember
@@ -156,8 +159,13 @@ export function phoneForms(phone: string, country: string | null): PhoneForms {
   const hit = PHONE_FORMS.get(key);
   if (hit) return hit;
   const e164 = deriveE164(phone, country);
-  const national = e164 ? parsePhoneNumberFromString(e164)?.nationalNumber : undefined;
-  const forms = { e164: e164 ?? null, national: national ? String(national) : phoneDigits(phone) };
+  const parsed = e164 ? parsePhoneNumberFromString(e164) : undefined;
+  const national = parsed?.nationalNumber;
+  const forms = {
+    e164: e164 ?? null,
+    national: national ? String(national) : phoneDigits(phone),
+    region: parsed?.country ?? null,
+  };
   if (PHONE_FORMS.size >= PHONE_FORMS_MAX) PHONE_FORMS.clear();
   PHONE_FORMS.set(key, forms);
   return forms;

@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
+import { type Clock, VirtualClock } from '../../../../../kernel/clock.js';
+import { createRng } from '../../../../../kernel/random.js';
 import {
   createHubSpotContext,
   type HubSpotContext,
@@ -7,10 +9,8 @@ import {
 import { registerHubSpotRoutes } from '../../../../../mocks/crm/dialects/hubspot/routes.js';
 import { CrmService } from '../../../../../mocks/crm/service.js';
 import { type CrmStore, createMemoryStore } from '../../../../../mocks/crm/store.js';
-import { type Clock, VirtualClock } from '../../../../../kernel/clock.js';
 import { FaultController } from '../../../../../mocks/shared/faults.js';
 import { Journal } from '../../../../../mocks/shared/journal.js';
-import { createRng } from '../../../../../kernel/random.js';
 
 /** The token every test account accepts (all scopes). */
 export const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';
