@@ -5,7 +5,6 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { realClock } from '../../connector/clock.js';
 import { HubSpotClient } from '../../connector/hubspot/client.js';
 import { HubSpotCrmGateway } from '../../connector/hubspot/crm-gateway.js';
 import { HubSpotGateway, TAG_OPTIONS } from '../../connector/hubspot/gateway.js';
@@ -13,6 +12,9 @@ import { RealClock } from '../../kernel/clock.js';
 import { createRng } from '../../kernel/random.js';
 import { makeWamid } from '../../mocks/whatsapp/wamid.js';
 import { entries, type TestHubSpot, TOKEN, testHubSpotOn } from '../unit/mocks/crm/hubspot/helpers.js';
+
+/** The connector's clock (its own process would use a real one too). */
+const realClock = new RealClock();
 
 let t: TestHubSpot<RealClock> | undefined;
 afterEach(async () => {
