@@ -124,8 +124,13 @@ export interface HubSpotContext {
   portalId: number;
   tagsProperty: string;
   optOutProperty: string;
-  /** Association labels created through the API, by type id. */
-  labels: Map<number, string>;
+  /**
+   * Association labels created through the API, by type id. Kept in the store's settings, so they
+   * survive a restart on a SQLite file and go with a reset, like the records that use them.
+   */
+  labels(): Map<number, string>;
+  /** Adds a label; returns its type id (from 1000 up, clear of HubSpot-defined ids). */
+  addLabel(label: string): number;
   /** The account's users who can own records. */
   owners: readonly HubSpotOwner[];
   /** Scopes by token. */
@@ -182,7 +187,17 @@ export function createHubSpotContext(crm: CrmParts, opts: HubSpotOptions): HubSp
     tagsProperty: opts.tagsProperty ?? 'wa_tags',
     optOutProperty: opts.optOutProperty ?? 'wa_opt_out',
     tokens,
-    labels: new Map(),
+    labels() {
+      const raw = store.getMeta('hubspot_labels');
+      return new Map(raw ? (JSON.parse(raw) as Array<[number, string]>) : []);
+    },
+    addLabel(label) {
+      const all = ctx.labels();
+      const typeId = 1000 + all.size;
+      all.set(typeId, label);
+      store.setMeta('hubspot_labels', JSON.stringify([...all]));
+      return typeId;
+    },
     owners: opts.owners ?? DEFAULT_OWNERS,
     burst: new SlidingWindowCounter(clock, 10_000, 1),
     search: new SlidingWindowCounter(clock, 1000, 1),

@@ -163,7 +163,7 @@ function addSide(
       otherId,
       s.associationTypeId,
       s.associationCategory,
-      ctx.labels.get(s.associationTypeId) ?? null,
+      ctx.labels().get(s.associationTypeId) ?? null,
     );
   }
 }

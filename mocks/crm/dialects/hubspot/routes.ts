@@ -899,7 +899,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
       const other = associable(ctx, to, b.id);
       if (other && to !== 'contacts') translate(ctx, other.rec);
       const labels = specs
-        .map((s) => ctx.labels.get(s.associationTypeId))
+        .map((s) => ctx.labels().get(s.associationTypeId))
         .filter((l): l is string => l !== undefined);
       return {
         status: 201,
@@ -983,7 +983,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
           fromObjectId: toIdNum(fromId),
           toObjectTypeId: OBJECT_TYPE_IDS[to],
           toObjectId: toIdNum(toId),
-          labels: specs.map((s) => ctx.labels.get(s.associationTypeId)).filter((l) => l !== undefined),
+          labels: specs.map((s) => ctx.labels().get(s.associationTypeId)).filter((l) => l !== undefined),
         });
       } else {
         results.push(...both({ type: from, id: fromId }, { type: to, id: toId }, startedAt).results);
@@ -1077,7 +1077,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
       const results: unknown[] = pair
         ? [{ category: 'HUBSPOT_DEFINED', typeId: pair.typeId, label: null }]
         : [];
-      for (const [typeId, label] of ctx.labels) results.push({ category: 'USER_DEFINED', typeId, label });
+      for (const [typeId, label] of ctx.labels()) results.push({ category: 'USER_DEFINED', typeId, label });
       return { status: 200, body: { results } };
     },
   );
@@ -1095,9 +1095,7 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
       const label = b['label'];
       if (typeof label !== 'string' || label.trim() === '')
         throw validation('label is required', { label: ['is required'] });
-      // Custom labels get ids from 1000 up, clear of HubSpot-defined ones.
-      const typeId = 1000 + ctx.labels.size;
-      ctx.labels.set(typeId, label);
+      const typeId = ctx.addLabel(label);
       return { status: 200, body: { results: [{ category: 'USER_DEFINED', typeId, label }] } };
     },
   );
