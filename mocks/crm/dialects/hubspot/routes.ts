@@ -687,6 +687,47 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return batchBody(ctx, startedAt, results);
   });
 
+  // The v3 association routes HubSpot's communications guide shows: the type as an id or its
+  // snake_case name (`communication_to_contact`); the answer is the record with its associations.
+  const v3Assoc = `${base}/:id/associations/:toObjectType/:toObjectId/:associationType`;
+  const v3Need = (req: FastifyRequest): Need => {
+    const p = params(req);
+    return [p['objectType'], p['toObjectType']].flatMap((seg) => {
+      const t = objectTypeOf(seg ?? '');
+      return t ? [WRITE[t]] : [];
+    });
+  };
+  const v3Pair = (req: FastifyRequest) => {
+    const p = params(req);
+    const from = { type: typeParam(p['objectType'] ?? ''), id: p['id'] ?? '' };
+    const to = { type: typeParam(p['toObjectType'] ?? ''), id: p['toObjectId'] ?? '' };
+    const raw = p['associationType'] ?? '';
+    const pair = defaultType(from.type, to.type);
+    const typeId = /^\d+$/.test(raw)
+      ? Number(raw)
+      : raw === typeName(from.type, to.type)
+        ? pair?.typeId
+        : undefined;
+    if (typeId === undefined)
+      throw validation(`${raw} is not a valid association type from ${from.type} to ${to.type}`);
+    return { from, to, typeId };
+  };
+  on(scope, ctx, 'PUT', v3Assoc, { need: v3Need }, (req) => {
+    const { from, to, typeId } = v3Pair(req);
+    const category = defaultType(from.type, to.type)?.typeId === typeId ? 'HUBSPOT_DEFINED' : 'USER_DEFINED';
+    associate(ctx, from, to, [{ associationCategory: category, associationTypeId: typeId }]);
+    for (const side of [from, to]) {
+      const r = associable(ctx, side.type, side.id);
+      if (r && side.type !== 'contacts') translate(ctx, r.rec);
+    }
+    return { status: 200, body: readOne(ctx, from.type, from.id, { associations: to.type }) };
+  });
+  on(scope, ctx, 'DELETE', v3Assoc, { need: v3Need }, (req) => {
+    const { from, to } = v3Pair(req);
+    dissociate(ctx, from, to);
+    return { status: 204 };
+  });
+
   on(scope, ctx, 'POST', `${base}/batch/archive`, { need: byType(WRITE) }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     for (const [i, input] of inputsOf(req.body).entries()) {

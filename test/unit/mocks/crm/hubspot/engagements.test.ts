@@ -145,6 +145,37 @@ describe('HubSpot communications', () => {
     expect(t.service.messageByWaId(wamid)?.contact_id).toBe(cid);
   });
 
+  it('links through the v3 association route (type by id or name) and unlinks', async () => {
+    t = testHubSpot();
+    const cid = await contact(t.app, { firstname: 'Ana' });
+    const wamid = makeWamid(rng, '5511999999999', 'inbound');
+    const id = (await comm(`Received on WhatsApp [${wamid}]: hi`)).json().id;
+    const put = await hs(
+      t.app,
+      'PUT',
+      `/crm/v3/objects/communications/${id}/associations/contacts/${cid}/communication_to_contact`,
+    );
+    expect(put.statusCode).toBe(200);
+    expect(put.json().associations).toEqual({
+      contacts: { results: [{ id: cid, type: 'communication_to_contact' }] },
+    });
+    expect(t.service.messageByWaId(wamid)?.contact_id).toBe(cid);
+    const del = await hs(
+      t.app,
+      'DELETE',
+      `/crm/v3/objects/communications/${id}/associations/contacts/${cid}/81`,
+    );
+    expect(del.statusCode).toBe(204);
+    const after = await hs(t.app, 'GET', `/crm/v3/objects/communications/${id}?associations=contacts`);
+    expect(after.json().associations).toBeUndefined();
+    const bad = await hs(
+      t.app,
+      'PUT',
+      `/crm/v3/objects/communications/${id}/associations/contacts/${cid}/contact_to_deal`,
+    );
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('refuses a wrong-direction association type, a misspelt channel and a missing target', async () => {
     t = testHubSpot();
     const cid = await contact(t.app, { firstname: 'Ana' });
