@@ -1,4 +1,5 @@
 // Usage: npx tsx bench/crm-dialects.ts [--seconds 10] [--warmup 2] [--rounds 2] [--connections 32] [--contacts 2000]
+//                                      [--calls all|read|find|log]
 //
 // The CRM mock's request rate in the HubSpot dialect next to the native dialect, on equivalent
 // calls, in the same run. Each dialect serves the same seeded contacts and gets the same mix, one
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '32' },
     contacts: { type: 'string', default: '2000' },
+    calls: { type: 'string', default: 'all' },
   },
 });
 const seconds = Number(args.seconds);
@@ -45,6 +47,12 @@ for (const [name, v] of Object.entries({ seconds, rounds, connections, contacts 
     console.error(`--${name} must be an integer > 0`);
     process.exit(2);
   }
+}
+const CALLS = ['all', 'read', 'find', 'log'] as const;
+const calls = String(args.calls) as (typeof CALLS)[number];
+if (!CALLS.includes(calls)) {
+  console.error(`--calls must be one of ${CALLS.join(', ')}`);
+  process.exit(2);
 }
 if (!(warmupS >= 0)) {
   console.error('--warmup must be a number ≥ 0');
@@ -129,7 +137,7 @@ const autocannon = require('autocannon');
 let input = '';
 process.stdin.on('data', (d) => (input += d));
 process.stdin.on('end', async () => {
-  const { url, connections, duration, dialect, targets, tag } = JSON.parse(input);
+  const { url, connections, duration, dialect, targets, tag, calls } = JSON.parse(input);
   let n = 0;
   const auth = { authorization: 'Bearer ${TOKEN}' };
   const json = { ...auth, 'content-type': 'application/json' };
@@ -167,7 +175,11 @@ process.stdin.on('end', async () => {
       }) };
     } },
   ];
-  const r = await autocannon({ url, connections, duration, requests });
+  const only = { read: [0], find: [1], log: [2] }[calls];
+  const chosen = only ? only.map((i) => requests[i]) : requests;
+  // A single kind of call still advances the target counter.
+  if (only && only[0] !== 0) { const f = chosen[0].setupRequest; chosen[0] = { setupRequest: (req) => { n++; return f(req); } }; }
+  const r = await autocannon({ url, connections, duration, requests: chosen });
   process.stdout.write(JSON.stringify(r));
 });
 `;
@@ -193,14 +205,22 @@ async function fire(
     );
   });
   child.stdin.end(
-    JSON.stringify({ url, connections, duration: durationS, dialect, targets, tag: `${dialect}${fired++}` }),
+    JSON.stringify({
+      url,
+      connections,
+      duration: durationS,
+      dialect,
+      targets,
+      tag: `${dialect}${fired++}`,
+      calls,
+    }),
   );
   await done;
   return JSON.parse(out) as autocannon.Result;
 }
 
 console.log(
-  `node ${process.version}; ${connections} connections; ${contacts} contacts; ${rounds} rounds of ${seconds}s per dialect after ${warmupS}s warm-up each; mix: read by id, find by phone, log a message`,
+  `node ${process.version}; ${connections} connections; ${contacts} contacts; ${rounds} rounds of ${seconds}s per dialect after ${warmupS}s warm-up each; calls: ${calls === 'all' ? 'read by id, find by phone, log a message' : calls}`,
 );
 const native = await startNative();
 const hubspot = await startHubSpot();

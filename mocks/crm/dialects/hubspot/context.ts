@@ -85,7 +85,8 @@ export type CrmParts = Pick<CrmContext, 'clock' | 'journal' | 'store' | 'service
 
 /** Daily budget counted per UTC calendar day (HubSpot resets at the account's midnight; UTC here). */
 export class DailyCounter {
-  private day = '';
+  /** When the current day ends (epoch ms); comparing with it is cheaper than formatting a date per call. */
+  private dayEndMs = Number.NEGATIVE_INFINITY;
   private used = 0;
 
   constructor(
@@ -94,11 +95,11 @@ export class DailyCounter {
   ) {}
 
   private roll(): void {
-    const today = new Date(this.epochMs()).toISOString().slice(0, 10);
-    if (today !== this.day) {
-      this.day = today;
-      this.used = 0;
-    }
+    const now = this.epochMs();
+    if (now < this.dayEndMs) return;
+    const d = new Date(now);
+    this.dayEndMs = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+    this.used = 0;
   }
 
   /** Calls left today. */
