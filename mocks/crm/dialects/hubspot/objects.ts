@@ -299,7 +299,9 @@ export function checkEngagementCreate(
   type: EngagementType,
   body: Record<string, unknown>,
 ): { values: Record<string, string>; links: ReturnType<typeof resolveInline> } {
-  const values = checkWrite(ctx, type, body['properties'] ?? {});
+  if (body['properties'] === undefined || body['properties'] === null)
+    throw validation('Some required fields were not set: [properties]', { properties: ['is required'] });
+  const values = checkWrite(ctx, type, body['properties']);
   if (type === 'tickets') {
     if (!values['subject'])
       throw validation('subject is required for a ticket', { subject: ['is required'] });

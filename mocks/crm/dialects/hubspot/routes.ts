@@ -114,6 +114,14 @@ function typeParam(segment: string): ObjectType {
   return t;
 }
 
+/** The `properties` of a create or update input: required, an object (checked further by checkWrite). */
+function propsOf(input: Record<string, unknown>): unknown {
+  const p = input['properties'];
+  if (p === undefined || p === null)
+    throw validation('Some required fields were not set: [properties]', { properties: ['is required'] });
+  return p;
+}
+
 function bodyObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw validation('Invalid input JSON: the body must be a JSON object');
@@ -451,7 +459,7 @@ function readOne(
 
 function created(ctx: HubSpotContext, type: ObjectType, input: Record<string, unknown>): HsObjectJson {
   if (type === 'contacts') {
-    const c = createContact(ctx, input['properties'] ?? {});
+    const c = createContact(ctx, propsOf(input));
     const assoc = input['associations'];
     if (Array.isArray(assoc) && assoc.length > 0) {
       for (const [i, a] of assoc.entries()) {
@@ -527,9 +535,9 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     const input = bodyObject(req.body);
     if (type === 'contacts') {
       const c = contactBy(ctx, id, queryOne(query(req), 'idProperty'));
-      return { status: 200, body: fullContact(ctx, updateContact(ctx, c, input['properties'] ?? {})) };
+      return { status: 200, body: fullContact(ctx, updateContact(ctx, c, propsOf(input))) };
     }
-    const rec = updateEngagement(ctx, liveEngagement(ctx, type, id), input['properties'] ?? {});
+    const rec = updateEngagement(ctx, liveEngagement(ctx, type, id), propsOf(input));
     translate(ctx, rec);
     return { status: 200, body: fullEngagement(rec) };
   });
@@ -635,7 +643,7 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     if (type === 'contacts')
       checkContactCreates(
         ctx,
-        inputs.map((i) => i['properties'] ?? {}),
+        inputs.map((i) => propsOf(i)),
       );
     else for (const i of inputs) checkEngagementCreate(ctx, type, i);
     const results = inputs.map((input) => {
@@ -652,12 +660,9 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
       const id = idOf(input['id'], `inputs[${i}].id`);
       if (type === 'contacts') {
         const idProperty = typeof input['idProperty'] === 'string' ? input['idProperty'] : undefined;
-        return fullContact(
-          ctx,
-          updateContact(ctx, contactBy(ctx, id, idProperty), input['properties'] ?? {}),
-        );
+        return fullContact(ctx, updateContact(ctx, contactBy(ctx, id, idProperty), propsOf(input)));
       }
-      const rec = updateEngagement(ctx, liveEngagement(ctx, type, id), input['properties'] ?? {});
+      const rec = updateEngagement(ctx, liveEngagement(ctx, type, id), propsOf(input));
       translate(ctx, rec);
       return fullEngagement(rec);
     });
