@@ -176,6 +176,50 @@ describe('HubSpot communications', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('lists (paged, archived apart), updates, batch-updates and archives communications', async () => {
+    t = testHubSpot();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await comm(`SMS ${i}`)).json().id);
+    const p1 = await hs(
+      t.app,
+      'GET',
+      '/crm/v3/objects/communications?limit=2&properties=hs_communication_body',
+    );
+    expect(p1.statusCode).toBe(200);
+    expect(p1.json().results.map((r: { id: string }) => r.id)).toEqual(ids.slice(0, 2));
+    expect(p1.json().results[0].properties).toMatchObject({
+      hs_communication_body: 'SMS 0',
+      hs_object_id: ids[0],
+    });
+    const after = p1.json().paging.next.after;
+    expect(p1.json().paging.next.link).toContain(`after=${after}`);
+    const p2 = (await hs(t.app, 'GET', `/crm/v3/objects/communications?limit=2&after=${after}`)).json();
+    expect(p2.results.map((r: { id: string }) => r.id)).toEqual([ids[2]]);
+    expect(p2.paging).toBeUndefined();
+    const up = await hs(t.app, 'PATCH', `/crm/v3/objects/communications/${ids[0]}`, {
+      properties: { hs_communication_body: 'edited', not_a_property: 'ignored' },
+    });
+    expect(up.statusCode).toBe(200);
+    expect(up.json().properties.hs_communication_body).toBe('edited');
+    expect(up.json().properties.not_a_property).toBeUndefined();
+    const bu = await hs(t.app, 'POST', '/crm/v3/objects/communications/batch/update', {
+      inputs: [{ id: ids[1], properties: { hs_communication_body: 'batch' } }],
+    });
+    expect(bu.json().results[0].properties.hs_communication_body).toBe('batch');
+    expect((await hs(t.app, 'DELETE', `/crm/v3/objects/communications/${ids[2]}`)).statusCode).toBe(204);
+    expect((await hs(t.app, 'GET', `/crm/v3/objects/communications/${ids[2]}`)).statusCode).toBe(404);
+    const archived = (await hs(t.app, 'GET', '/crm/v3/objects/communications?archived=true')).json();
+    expect(archived.results.map((r: { id: string; archived: boolean }) => [r.id, r.archived])).toEqual([
+      [ids[2], true],
+    ]);
+    const groups = (await hs(t.app, 'GET', '/crm/v3/properties/communications/groups')).json().results;
+    expect(groups.map((g: { name: string }) => g.name)).toEqual(['communication']);
+    const props = (await hs(t.app, 'GET', '/crm/v3/properties/0-18'))
+      .json()
+      .results.map((p: { name: string }) => p.name);
+    expect(props).toContain('hs_communication_channel_type');
+  });
+
   it('refuses a wrong-direction association type, a misspelt channel and a missing target', async () => {
     t = testHubSpot();
     const cid = await contact(t.app, { firstname: 'Ana' });
