@@ -157,4 +157,22 @@ describe('HubSpot faults (the mock timeline)', () => {
     expect(e.statusCode).toBe(500);
     for (const res of [r, o, e]) expect(res.body).not.toMatch(/mock|wacrm|inject|fault/i);
   });
+
+  it('latency on the timeline delays HubSpot answers; a reset destroys the connection', async () => {
+    t = testHubSpot();
+    t.faults.add({ kind: 'latency', delay: { kind: 'fixed', ms: 250 } });
+    let answered = false;
+    const pending = hs(t.app, 'GET', '/crm/v3/owners').then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBe(false);
+    t.clock.advance(250);
+    const r = await pending;
+    expect(r.statusCode).toBe(200);
+    t.faults.clear();
+    t.faults.add({ kind: 'outage', mode: 'reset' });
+    await expect(hs(t.app, 'GET', '/crm/v3/owners')).rejects.toThrow();
+  });
 });
