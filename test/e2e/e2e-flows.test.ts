@@ -113,7 +113,8 @@ describe('end to end through the reference connector', () => {
     const recorded = latency(inn, 'crm.message.recorded');
     expect(accepted).toHaveLength(200);
     expect(recorded).toHaveLength(200);
-    expect(accepted[Math.floor(accepted.length * 0.95)]).toBeLessThan(2_000);
+    // The seed's delivery bound (p95 under 5 s): a tighter figure here only measured CI's load.
+    expect(accepted[Math.floor(accepted.length * 0.95)]).toBeLessThan(5_000);
     expect(recorded[Math.floor(recorded.length * 0.95)]).toBeLessThan(3_000);
     // Tags and handovers as the generator intended.
     const handovers = inn.filter((f) => f.inbound?.expectedHandover);
