@@ -44,7 +44,8 @@ export const FAULT_FORMS =
   'each optionally followed by ' +
   '@START[+DURATION] (from now) and ~ROUTE (URL path substring), e.g. error=131000:0.05@10s+30s~/messages';
 
-const FAULT_KINDS: readonly FaultKind[] = [
+/** Every fault kind the mocks understand (docs/faults.md). */
+export const FAULT_KINDS: readonly FaultKind[] = [
   'error',
   'latency',
   'outage',

@@ -1,4 +1,7 @@
 import type { FlowTrace } from '../flows/types.js';
+import type { FlowCounts } from '../result/run-result.js';
+
+export type { FlowCounts };
 
 /**
  * How one flow ended, as every suite, the soak ledger and the report count it. One classifier, so
@@ -54,16 +57,6 @@ export function classifyFlow(
   }
   // Still in flight: its age is a lower bound of its latency (a live judgement must not look fast).
   return { outcome: 'pending', latencyMs: age };
-}
-
-/** Flow counts of a suite, one per outcome (`sent` counts every arrival, dropped ones included). */
-export interface FlowCounts {
-  sent: number;
-  completed: number;
-  failed: number;
-  lost: number;
-  dropped: number;
-  late: number;
 }
 
 /** Counts flows by {@link classifyFlow} at the end of a suite. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DELAY_FORMS, type DelaySpec, parseDelaySpec } from '../../kernel/distributions.js';
+import { FAULT_KINDS } from '../../kernel/fault-spec.js';
 import {
   type DayRangeMs,
   isKnownTimeZone,
@@ -300,17 +301,8 @@ const conversationSyncSchema = z
     'Conversation sync: record completeness, tag accuracy, handover accuracy, sync latency both ways',
   );
 
-/** Fault kinds the mocks understand (docs/faults.md), for a helpful error before the run starts. */
-export const MOCK_FAULT_KINDS = [
-  'error',
-  'latency',
-  'outage',
-  'rate-limit',
-  'webhook-duplicate',
-  'webhook-reorder',
-  'webhook-delay',
-  'media-download',
-] as const;
+/** Fault kinds the mocks understand (the kernel's grammar), for a helpful error before the run starts. */
+export const MOCK_FAULT_KINDS: readonly string[] = FAULT_KINDS;
 
 const faultSchema = z
   .strictObject({
@@ -320,7 +312,7 @@ const faultSchema = z
       .min(1)
       .superRefine((spec, ctx) => {
         const kind = spec.split('=')[0] ?? '';
-        if (!(MOCK_FAULT_KINDS as readonly string[]).includes(kind)) {
+        if (!MOCK_FAULT_KINDS.includes(kind)) {
           ctx.addIssue({
             code: 'custom',
             message: `unknown fault ${JSON.stringify(kind)}: expected one of ${MOCK_FAULT_KINDS.join(', ')} (e.g. outage=unavailable, error=131000:0.05, rate-limit=5s:1)`,
