@@ -412,7 +412,13 @@ const capacitySchema = z
       })
       .prefault({})
       .transform((c) => ({ p95LatencyMs: c.p95Latency, errorRate: c.errorRate })),
-    refine: z.boolean().default(false).describe('Bisect between the last passing and the first failing rate'),
+    refine: z
+      .boolean()
+      .default(false)
+      .describe('After the first failing step, bisect between the last passing and the first failing rate'),
+    resolution: ratePerMin()
+      .prefault('100/min')
+      .describe('Refinement stops when the passing and failing rates are at most this far apart'),
   })
   .superRefine((s, ctx) => {
     if (s.warmup >= s.stepDuration) {
@@ -449,8 +455,9 @@ const capacitySchema = z
     mix: s.mix,
     criteria: s.criteria,
     refine: s.refine,
+    resolutionPerMin: s.resolution,
   }))
-  .describe('Capacity: the step ramp; peak capacity is the last passing step');
+  .describe('Capacity: the step ramp; peak capacity is the last passing step (or the refined rate)');
 
 const soakSchema = z
   .strictObject({
