@@ -84,6 +84,7 @@ export function registerAdminRoutes(app: FastifyInstance, core: WhatsAppCore): v
     windowErrorMode: core.cfg.windowErrorMode,
     statusTiming: core.cfg.statusTiming,
     templateApproval: core.cfg.templateApproval,
+    media: core.cfg.media,
     seed: core.cfg.seed,
   }));
 

@@ -297,7 +297,7 @@ const STREAM = {
   faults: 0x27d4,
   trace: 0x1656,
   inbound: 0x5bd1,
-  media: 0x3c6e,
+  mediaContent: 0x6d1b,
 };
 
 /** Recipients are spread over this many ordered webhook streams when statuses are batched. */
@@ -467,7 +467,7 @@ export class WhatsAppCore {
     this.rngTrace = createRng(cfg.seed ^ STREAM.trace);
     this.media = new MediaStore(
       this.clock,
-      createRng(cfg.seed ^ STREAM.media),
+      createRng(cfg.seed ^ STREAM.mediaContent),
       cfg.phoneNumberId,
       cfg.appSecret,
       cfg.media,

@@ -119,6 +119,8 @@ export class MediaStore {
     private readonly phoneNumberId: string,
     private readonly urlSecret: string,
     readonly limits: MediaStoreLimits,
+    /** Where ids come from (the mock's id stream); default: 16 digits from `rng`. */
+    private readonly makeId: () => string = () => makeNumericId(rng, 16),
   ) {}
 
   /** Entries and uploaded bytes held now. */
@@ -212,7 +214,7 @@ export class MediaStore {
 
   private newId(): string {
     for (;;) {
-      const id = makeNumericId(this.rng, 16);
+      const id = this.makeId();
       if (!this.records.has(id)) return id;
     }
   }
