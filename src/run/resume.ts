@@ -18,7 +18,7 @@ import {
 import type { EncodedSoakWindow, SoakCheckpoint } from '../load/soak-ledger.js';
 import type { RunResult } from '../report/model.js';
 import { buildRunResult, journalSuiteEnd, openRunSession, type RunScenarioOptions } from './runner.js';
-import { runSoak, type SoakRunInfo, type SuiteOutput } from './suites/index.js';
+import { runSoak, type SoakRunInfo, type SuiteOutput, suiteReads } from './suites/index.js';
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions {
@@ -187,7 +187,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
   const state = await inspectRunDir(opts.runDir);
   const { checkpoint } = state;
   const info = checkpoint.run;
-  const { scenario, acceptance, file } = await loadScenario(info.scenarioFile);
+  const { scenario, acceptance, file } = await loadScenario(info.scenarioFile, { suiteReads });
   const suiteIndex = checkpoint.soak.suiteIndex;
   const suite = scenario.suites[suiteIndex];
   if (suite?.kind !== 'soak') {

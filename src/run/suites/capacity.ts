@@ -65,7 +65,11 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   const abort = new AbortController();
   let live = 0;
   const stopJudge = every(ctx.clock, 250, () => {
-    while (live < windows.length && ctx.clock.nowMs() >= windows[live]!.toMs + suite.criteria.p95LatencyMs) {
+    while (
+      !abort.signal.aborted &&
+      live < windows.length &&
+      ctx.clock.nowMs() >= windows[live]!.toMs + suite.criteria.p95LatencyMs
+    ) {
       const v = judge(windows[live]!, false);
       live++;
       ctx.log(
