@@ -309,6 +309,7 @@ export const MOCK_FAULT_KINDS = [
   'webhook-duplicate',
   'webhook-reorder',
   'webhook-delay',
+  'media-download',
 ] as const;
 
 const faultSchema = z
@@ -345,6 +346,16 @@ const faultSchema = z
       ),
     at: offsetMs().describe('When the fault starts, from the start of the suite'),
     for: durationMs().describe('How long it lasts'),
+  })
+  .superRefine((f, ctx) => {
+    // Only the WhatsApp mock serves media: on the CRM the fault would never fire.
+    if (f.target === 'crm' && f.spec.startsWith('media-download=')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec'],
+        message: 'media-download faults apply to target whatsapp only',
+      });
+    }
   })
   .transform((f) => ({ target: f.target, spec: f.spec, atMs: f.at, forMs: f.for }));
 
