@@ -49,7 +49,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
         atMs: ctx.clock.nowMs(),
         final,
         samples: ctx.connectorSamples(),
-        harnessValid: ctx.health.validBetween(w.fromMs, w.toMs).valid,
+        harnessValid: ctx.health.spanHealth(w.fromMs, w.toMs).valid,
       },
       suite.criteria,
     );
@@ -167,7 +167,9 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
       evidence: `peak connector memory during the ${peakStep.ratePerMin}/min step, of the machine's memory`,
     };
   }
-  const reasons = judged.flatMap((w) => ctx.health.validBetween(w.fromMs, w.toMs).reasons);
+  const reasons = judged.flatMap((w) =>
+    ctx.health.spanHealth(w.fromMs, w.toMs).reasons.map((r) => `${w.ratePerMin}/min window: ${r}`),
+  );
   if (ramp.harnessValid) {
     const refined =
       ramp.refinement && stepPeakPerMin !== null
