@@ -75,6 +75,8 @@ describe('startLoopMonitor', () => {
     expect(short.valid).toBe(false);
     expect(short.reasons.join('; ')).toMatch(/3\.0 % of 100 arrivals started late > 1 %/);
     h.recordLoopSample({ atMs: 30_000, delayP50Ms: 5, delayP99Ms: 250, delayMaxMs: 400, delayMeanMs: 30 });
-    expect(h.spanHealth(30_000, 35_000).reasons.join('; ')).toMatch(/^event-loop delay p99 25\d\.\d ms > 100 ms$/);
+    expect(h.spanHealth(30_000, 35_000).reasons.join('; ')).toMatch(
+      /^event-loop delay p99 25\d\.\d ms > 100 ms$/,
+    );
   });
 });
