@@ -28,3 +28,4 @@ export { readRunResult, renderGradeTable, writeReports } from './report/index.js
 export type { RunResult } from './result/run-result.js';
 export { type RunScenarioOptions, runScenario } from './run/runner.js';
 export { type Stack, type StackOptions, startStack } from './run/stack.js';
+export { registeredKinds, suiteReads } from './run/suites/index.js';

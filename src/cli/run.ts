@@ -4,6 +4,7 @@ import { loadScenario } from '../config/index.js';
 import { WacrmError } from '../errors.js';
 import { runScenario } from '../run/runner.js';
 import { MOCK_DEFAULT_PORTS } from '../run/stack.js';
+import { suiteReads } from '../run/suites/index.js';
 import {
   addCredentialOptions,
   type CredentialFlags,
@@ -112,7 +113,7 @@ export function registerRunCommand(program: Command, io: Io): void {
       }
       // Validate every scenario before running any, so a typo in the third fails fast.
       const loaded = [];
-      for (const f of files) loaded.push(await loadScenario(f));
+      for (const f of files) loaded.push(await loadScenario(f, { suiteReads }));
       // First SIGINT/SIGTERM: stop starting flows and write the reports for what ran; a second
       // one ends the process at once (the reports of the interrupted run may then be missing).
       const stop = new AbortController();

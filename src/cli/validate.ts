@@ -9,6 +9,7 @@ import {
   loadAcceptanceTable,
 } from '../config/index.js';
 import { WacrmError } from '../errors.js';
+import { suiteReads } from '../run/suites/index.js';
 import type { Io } from './io.js';
 
 interface ValidateFlags {
@@ -37,7 +38,7 @@ async function checkFile(file: string): Promise<{ issues: ConfigIssue[]; resolve
       throw err;
     }
   }
-  const check = await checkScenarioFile(file);
+  const check = await checkScenarioFile(file, { suiteReads });
   return { issues: check.issues, resolved: check.loaded?.scenario, kind: 'scenario' };
 }
 

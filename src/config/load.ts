@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { WacrmError } from '../errors.js';
 import { type AcceptanceTable, acceptanceTableSchema } from './acceptance.js';
 import { type ConfigIssue, describeIssue, formatIssue, formatPath, locate } from './issues.js';
-import { type Scenario, type Suite, scenarioSchema } from './schema.js';
+import { type Scenario, type Suite, type SuiteKind, scenarioSchema } from './schema.js';
 
 /**
  * Reading scenario and acceptance files: YAML or JSON (JSON is read by the YAML parser, which
@@ -184,11 +184,48 @@ export interface ScenarioCheck {
   loaded?: LoadedScenario;
 }
 
+/** What the scenario check needs from outside the config room. */
+export interface ScenarioCheckOptions {
+  /**
+   * The keys the runner of a suite kind reads (the suite registry, src/run/suites/); a key the
+   * schema accepts but the runner does not read is an error at its position, never ignored.
+   * Undefined for a kind: no runner plays it here (its keys are not checked).
+   */
+  suiteReads?: (kind: SuiteKind) => readonly string[] | undefined;
+}
+
+/** Issues for suite keys no runner reads (see {@link ScenarioCheckOptions.suiteReads}). */
+function unreadKeyIssues(
+  data: unknown,
+  suiteReads: NonNullable<ScenarioCheckOptions['suiteReads']>,
+  issueAt: (path: PropertyKey[], message: string, keyOf: boolean) => void,
+): void {
+  const suites = (data as { suites?: unknown } | null)?.suites;
+  if (!Array.isArray(suites)) return;
+  suites.forEach((raw, i) => {
+    if (raw === null || typeof raw !== 'object') return;
+    const kind = (raw as { kind?: unknown }).kind as SuiteKind;
+    const reads = suiteReads(kind);
+    if (!reads) return;
+    for (const key of Object.keys(raw)) {
+      if (key === 'kind' || reads.includes(key)) continue;
+      issueAt(
+        ['suites', i, key],
+        `${key} is accepted by the ${kind} schema but its runner does not read it: remove it (it would change nothing)`,
+        true,
+      );
+    }
+  });
+}
+
 /**
  * Checks a scenario file and what it references (acceptance table, soak profile file) and
  * returns every issue found; never throws for bad content (only a missing scenario file throws).
  */
-export async function checkScenarioFile(file: string): Promise<ScenarioCheck> {
+export async function checkScenarioFile(
+  file: string,
+  opts: ScenarioCheckOptions = {},
+): Promise<ScenarioCheck> {
   const text = await readConfigFile(file, 'WACRM_SCENARIO_NOT_FOUND');
   const lc = new LineCounter();
   const out = parseScenarioText(text, file);
@@ -198,10 +235,11 @@ export async function checkScenarioFile(file: string): Promise<ScenarioCheck> {
   const issues: ConfigIssue[] = [];
   // Positions for references are found in a second parse: cheap, and keeps parseConfigText simple.
   const doc = parseDocument(text, { lineCounter: lc, merge: true });
-  const issueAt = (path: PropertyKey[], message: string): void => {
-    const pos = locate(doc, lc, path);
+  const issueAt = (path: PropertyKey[], message: string, keyOf = false): void => {
+    const pos = locate(doc, lc, path, keyOf);
     issues.push({ file, line: pos.line, col: pos.col, path: formatPath(path), message });
   };
+  if (opts.suiteReads) unreadKeyIssues(doc.toJS({ maxAliasCount: 1000 }), opts.suiteReads, issueAt);
 
   // No `acceptance:` means the built-in table, wherever the scenario lives: a scenario written outside
   // scenarios/ must not need a copy of acceptance.yaml beside it.
@@ -243,8 +281,8 @@ export async function checkScenarioFile(file: string): Promise<ScenarioCheck> {
 }
 
 /** Loads a scenario and its acceptance table, ready to run; throws {@link ConfigError} listing every error. */
-export async function loadScenario(file: string): Promise<LoadedScenario> {
-  const check = await checkScenarioFile(file);
+export async function loadScenario(file: string, opts: ScenarioCheckOptions = {}): Promise<LoadedScenario> {
+  const check = await checkScenarioFile(file, opts);
   if (!check.loaded) {
     const scenarioIssues = check.issues.filter((i) => i.file === file);
     const tableOnly = scenarioIssues.length === 0 && check.issues.length > 0;

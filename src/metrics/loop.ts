@@ -146,6 +146,7 @@ export class HarnessHealth {
   recordLoopSample(sample: LoopSample): void {
     const index = this.series.indexAt(sample.atMs);
     this.series.add('loop_samples', sample.atMs);
+    this.series.record('loop_p99', sample.atMs, sample.delayP99Ms);
     const cur = this.loopMax.get(index) ?? { p99: 0, max: 0 };
     cur.p99 = Math.max(cur.p99, sample.delayP99Ms);
     cur.max = Math.max(cur.max, sample.delayMaxMs);
@@ -186,6 +187,44 @@ export class HarnessHealth {
         reasons,
       };
     });
+  }
+
+  /**
+   * The bounds applied to a span as a whole (a suite's or a step's own window): the windows starting
+   * in [fromMs, toMs) merged — scheduler lag p99 over all their arrivals, the share of late starts,
+   * event-loop delay p99 over all their samples. A short blip inside a long span counts by its weight
+   * (a 5-s stall in a 60-s suite is a twelfth of its arrivals); one that moves the span's p99 or
+   * late share past a bound voids it.
+   */
+  spanHealth(fromMs: number, toMs: number): { valid: boolean; reasons: string[] } {
+    const inSpan = this.series.windows().filter((w) => w.startMs >= fromMs && w.startMs < toMs);
+    const lag = Histogram.create();
+    const loop = Histogram.create();
+    let arrivals = 0;
+    let late = 0;
+    for (const w of inSpan) {
+      const l = w.histograms.get('scheduler_lag');
+      if (l) lag.merge(l);
+      const d = w.histograms.get('loop_p99');
+      if (d) loop.merge(d);
+      arrivals += w.counters.get('arrivals') ?? 0;
+      late += w.counters.get('late') ?? 0;
+    }
+    const reasons: string[] = [];
+    const lagP99 = lag.count > 0 ? lag.percentileMs(99) : 0;
+    if (lagP99 > this.bounds.maxSchedulerLagP99Ms) {
+      reasons.push(`scheduler lag p99 ${lagP99.toFixed(1)} ms > ${this.bounds.maxSchedulerLagP99Ms} ms`);
+    }
+    if (arrivals > 0 && late / arrivals > this.bounds.maxLateShare) {
+      reasons.push(
+        `${((late / arrivals) * 100).toFixed(1)} % of ${arrivals} arrivals started late > ${this.bounds.maxLateShare * 100} %`,
+      );
+    }
+    const loopP99 = loop.count > 0 ? loop.percentileMs(99) : 0;
+    if (loopP99 > this.bounds.maxLoopDelayP99Ms) {
+      reasons.push(`event-loop delay p99 ${loopP99.toFixed(1)} ms > ${this.bounds.maxLoopDelayP99Ms} ms`);
+    }
+    return { valid: reasons.length === 0, reasons };
   }
 
   /** Whether every window starting in [fromMs, toMs) stayed within bounds, and the reasons if not. */

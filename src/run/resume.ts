@@ -18,7 +18,7 @@ import {
 import type { EncodedSoakWindow, SoakCheckpoint } from '../load/soak-ledger.js';
 import type { AcceptanceSource, RunResult } from '../result/run-result.js';
 import { buildRunResult, journalSuiteEnd, openRunSession, type RunScenarioOptions } from './runner.js';
-import { runSoak, type SoakRunInfo, type SuiteOutput } from './suites/index.js';
+import { runSoak, type SoakRunInfo, type SuiteOutput, suiteReads } from './suites/index.js';
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions {
@@ -192,6 +192,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
   const info = checkpoint.run;
   const { scenario, acceptance, file, acceptanceFile, acceptanceBuiltIn } = await loadScenario(
     info.scenarioFile,
+    { suiteReads },
   );
   const suiteIndex = checkpoint.soak.suiteIndex;
   const suite = scenario.suites[suiteIndex];

@@ -382,7 +382,7 @@ export async function openRunSession(
  */
 export function withHarness(ctx: SuiteContext, out: SuiteOutput): SuiteOutput {
   if (out.harness) return out;
-  const h = ctx.health.validBetween(out.startedAtMs, out.endedAtMs);
+  const h = ctx.health.spanHealth(out.startedAtMs, out.endedAtMs);
   return { ...out, harness: { valid: h.valid, reasons: h.reasons } };
 }
 

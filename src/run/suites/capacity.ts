@@ -49,7 +49,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
         atMs: ctx.clock.nowMs(),
         final,
         samples: ctx.connectorSamples(),
-        harnessValid: ctx.health.validBetween(w.fromMs, w.toMs).valid,
+        harnessValid: ctx.health.spanHealth(w.fromMs, w.toMs).valid,
       },
       suite.criteria,
     );
@@ -65,7 +65,11 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   const abort = new AbortController();
   let live = 0;
   const stopJudge = every(ctx.clock, 250, () => {
-    while (live < windows.length && ctx.clock.nowMs() >= windows[live]!.toMs + suite.criteria.p95LatencyMs) {
+    while (
+      !abort.signal.aborted &&
+      live < windows.length &&
+      ctx.clock.nowMs() >= windows[live]!.toMs + suite.criteria.p95LatencyMs
+    ) {
       const v = judge(windows[live]!, false);
       live++;
       ctx.log(
@@ -165,7 +169,9 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
       evidence: `peak connector memory during the ${peakStep.ratePerMin}/min step, of the machine's memory`,
     };
   }
-  const reasons = judged.flatMap((w) => ctx.health.validBetween(w.fromMs, w.toMs).reasons);
+  const reasons = judged.flatMap((w) =>
+    ctx.health.spanHealth(w.fromMs, w.toMs).reasons.map((r) => `${w.ratePerMin}/min window: ${r}`),
+  );
   if (ramp.harnessValid) {
     const refined =
       ramp.refinement && stepPeakPerMin !== null

@@ -10,5 +10,5 @@ import './soak.js';
 import './consistency-audit.js';
 
 export type { SuiteContext, SuiteHarness, SuiteOutput, SuiteProgress } from './context.js';
-export { type RunExtras, registeredKinds, type SuiteRunner, suiteRunner } from './registry.js';
+export { type RunExtras, registeredKinds, type SuiteRunner, suiteReads, suiteRunner } from './registry.js';
 export { runSoak, type SoakResumeState, type SoakRunInfo } from './soak.js';

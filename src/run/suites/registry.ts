@@ -56,3 +56,11 @@ export function suiteRunner(kind: SuiteKind): SuiteRunner | undefined {
 export function registeredKinds(): SuiteKind[] {
   return [...runners.keys()];
 }
+
+/**
+ * The keys the runner of a kind reads, for the load-time check (config's `suiteReads`); undefined
+ * for a kind no runner plays here.
+ */
+export function suiteReads(kind: SuiteKind): readonly string[] | undefined {
+  return runners.get(kind)?.reads;
+}

@@ -98,7 +98,7 @@ export async function runSoak(
         .filter((s) => s.alive && s.atMs >= from && s.atMs < to)
         .map((s) => s.rssBytes);
       return {
-        harnessValid: ctx.health.validBetween(from, to).valid,
+        harnessValid: ctx.health.spanHealth(from, to).valid,
         ...(rss.length > 0 ? { rssMaxBytes: Math.max(...rss) } : {}),
       };
     },

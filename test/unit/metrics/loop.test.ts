@@ -60,4 +60,23 @@ describe('startLoopMonitor', () => {
     clock.advance(5000);
     expect(samples).toHaveLength(3);
   });
+
+  it('judges a span as a whole: a short blip counts by its weight, a long stall voids the span', () => {
+    const h = new HarnessHealth({ windowMs: 5_000, bounds: { maxSchedulerLagP99Ms: 50 } });
+    // 60 s at 10 arrivals/s; one 5-s window where 3 of its 50 arrivals started 120 ms late.
+    for (let i = 0; i < 600; i++) {
+      const blip = i >= 100 && i < 103;
+      h.recordSchedulerLag(i * 100, blip ? 120 : 1, blip);
+    }
+    expect(h.validBetween(0, 60_000).valid).toBe(false);
+    expect(h.spanHealth(0, 60_000)).toEqual({ valid: true, reasons: [] });
+    // The same blip inside a 10-s span is 3 % of its arrivals and past the p99: void.
+    const short = h.spanHealth(5_000, 15_000);
+    expect(short.valid).toBe(false);
+    expect(short.reasons.join('; ')).toMatch(/3\.0 % of 100 arrivals started late > 1 %/);
+    h.recordLoopSample({ atMs: 30_000, delayP50Ms: 5, delayP99Ms: 250, delayMaxMs: 400, delayMeanMs: 30 });
+    expect(h.spanHealth(30_000, 35_000).reasons.join('; ')).toMatch(
+      /^event-loop delay p99 25\d\.\d ms > 100 ms$/,
+    );
+  });
 });

@@ -104,11 +104,11 @@ export function standIn(opts: {
   } as unknown as Stack;
   const health = new HarnessHealth({ windowMs: 5_000, originMs: 0, bounds: { maxLoopDelayP99Ms: 200 } });
   if (opts.saturate) {
-    const real = health.validBetween.bind(health);
+    const real = health.spanHealth.bind(health);
     const s = opts.saturate;
-    health.validBetween = (fromMs: number, toMs: number) =>
+    health.spanHealth = (fromMs: number, toMs: number) =>
       fromMs < s.toMs && toMs > s.fromMs
-        ? { valid: false, reasons: ['window 0: event-loop delay p99 900 ms > 200 ms'] }
+        ? { valid: false, reasons: ['event-loop delay p99 900 ms > 200 ms'] }
         : real(fromMs, toMs);
   }
   const logs: string[] = [];
