@@ -3,7 +3,13 @@ import { join, relative, resolve } from 'node:path';
 import type { AcceptanceTable } from '../config/index.js';
 import { WacrmError } from '../errors.js';
 import { grade } from '../grading/index.js';
-import { type RunResult, renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
+import {
+  type RunResult,
+  renderCostTable,
+  renderGradeTable,
+  renderSummaryJson,
+  writeReports,
+} from '../report/index.js';
 import { describeWiring } from '../report/wiring.js';
 import type { SuiteProgress } from '../run/suites.js';
 import type { Io } from './io.js';
@@ -71,6 +77,8 @@ export async function finishRun(
   if (flags.json) io.out(renderSummaryJson(result, sheet).trimEnd());
   else {
     io.out(renderGradeTable(sheet, { color: flags.color === true }));
+    const cost = renderCostTable(result, { color: flags.color === true });
+    if (cost !== '') io.out(cost);
     const wiring = result.environment.connector.external;
     if (wiring) for (const line of describeWiring(wiring)) io.out(line);
     io.out(`reports: ${written.map((w) => relative(resolve('.'), w)).join(', ')}`);

@@ -30,6 +30,7 @@ import {
   type StepVerdict,
   summarizeRamp,
 } from '../load/step-ramp.js';
+import { type CostFigures, type CostSeries, costBetween } from '../metrics/cost.js';
 import { Histogram } from '../metrics/histogram.js';
 import type { HarnessHealth } from '../metrics/loop.js';
 import type { ResourceSample } from '../metrics/resources.js';
@@ -66,6 +67,8 @@ export interface SuiteContext {
   waLedger: WhatsAppLedger;
   /** API calls the connector made to both mocks so far, and how many succeeded (HTTP < 400). */
   apiCalls(): { total: number; ok: number };
+  /** The harness's and the connector's CPU and the harness's loop delay so far (cost figures). */
+  costSeries?(): CostSeries;
   /** Connector resource samples taken so far (empty for an external connector). */
   connectorSamples(): ResourceSample[];
   /** Webhook attempts the connector left without an answer (timeouts, refused connections) so far. */
@@ -344,6 +347,21 @@ function retryTiming(flows: readonly FlowTrace[], fault: AppliedFault): string {
   );
 }
 
+/** A step's cost figures as CapacityStep fields (the connector's CPU % is already there). */
+function stepCostFields(c: CostFigures | undefined): Partial<CostFigures> {
+  if (!c) return {};
+  const { connectorCpuPct: _, ...rest } = c;
+  return rest;
+}
+
+/** ", harness CPU 85 % (310 µs/flow), loop p99 12 ms" for the step's log line. */
+function costText(c: CostFigures | undefined): string {
+  if (!c || c.harnessCpuPct === undefined) return '';
+  const perFlow = c.harnessCpuUsPerFlow === undefined ? '' : ` (${fmt(c.harnessCpuUsPerFlow, 0)} µs/flow)`;
+  const loop = c.loopDelayP99Ms === undefined ? '' : `, loop p99 ${fmt(c.loopDelayP99Ms, 0)} ms`;
+  return `, harness CPU ${fmt(c.harnessCpuPct, 0)} %${perFlow}${loop}`;
+}
+
 /** Capacity: the step ramp; each step judged on its own window after the warm-up. */
 export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>): Promise<SuiteOutput> {
   const startedAtMs = ctx.clock.nowMs();
@@ -361,6 +379,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   const all: FlowTrace[] = [];
   const abort = new AbortController();
   const t0 = ctx.clock.nowMs() + 50;
+  const stepCosts: CostFigures[] = [];
   const measure = (i: number, atMs: number, final: boolean): StepVerdict => {
     const s = steps[i]!;
     const from = t0 + s.judgeFromMs;
@@ -393,6 +412,8 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     }
     const samples = ctx.connectorSamples().filter((x) => x.atMs >= from && x.atMs < to && x.alive);
     const health = ctx.health.validBetween(from, to);
+    const series = ctx.costSeries?.();
+    if (series) stepCosts[i] = costBetween(from, to, inWindow.length, series);
     const m = {
       ratePerMin: s.ratePerMin,
       startMs: s.startMs,
@@ -422,6 +443,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
       const v = measure(judged, now, false);
       ctx.log(
         `step ${judged + 1}/${steps.length} ${v.ratePerMin}/min: p95 ${fmt(v.p95Ms, 0)} ms, errors ${fmt(v.errorRate * 100, 2)} %` +
+          costText(stepCosts[judged]) +
           (v.passed ? '' : ` → stop (${v.brokenCriteria.join(', ') || 'harness invalid'})`),
       );
       judged++;
@@ -468,7 +490,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     brokenCriterion: ramp.brokenCriterion,
     stoppedBecause: ramp.stoppedBecause,
     harnessValid: ramp.harnessValid,
-    steps: ramp.steps.map((v) => ({
+    steps: ramp.steps.map((v, i) => ({
       ratePerMin: v.ratePerMin,
       p50Ms: v.p50Ms,
       p95Ms: v.p95Ms,
@@ -479,6 +501,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
       dropped: v.dropped,
       ...(v.connectorCpuPct !== undefined ? { connectorCpuPct: v.connectorCpuPct } : {}),
       ...(v.connectorMemPct !== undefined ? { connectorMemPct: v.connectorMemPct } : {}),
+      ...stepCostFields(stepCosts[i]),
       passed: v.passed,
       brokenCriteria: [...v.brokenCriteria, ...(v.harnessValid ? [] : ['harness_invalid'])],
     })),

@@ -23,7 +23,7 @@ describe('report.html', () => {
     const html = renderHtml(result, grade(result, table));
     for (const label of [
       'Ramp: latency percentiles against offered rate',
-      'Ramp: error rate and connector resources against offered rate',
+      'Ramp: error rate and resources (connector, harness) against offered rate',
       'Throughput over time',
       'p95 latency over time',
       'Soak: volume and p95 latency per window',
