@@ -11,7 +11,7 @@ import {
   writeReports,
 } from '../report/index.js';
 import { describeWiring } from '../report/wiring.js';
-import type { SuiteProgress } from '../run/suites.js';
+import type { SuiteProgress } from '../run/suites/index.js';
 import type { Io } from './io.js';
 import { createProgress, type Progress } from './progress.js';
 
