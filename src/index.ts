@@ -25,6 +25,6 @@ export { type GradeSheet, grade } from './grading/index.js';
 export { runOpenModel } from './load/driver.js';
 export { arrivalOffsets, type RateStage } from './load/schedule.js';
 export { readRunResult, renderGradeTable, writeReports } from './report/index.js';
-export type { RunResult } from './report/model.js';
+export type { RunResult } from './result/run-result.js';
 export { type RunScenarioOptions, runScenario } from './run/runner.js';
 export { type Stack, type StackOptions, startStack } from './run/stack.js';

@@ -8,7 +8,7 @@ import {
 } from '../load/step-ramp.js';
 import { Histogram } from '../metrics/histogram.js';
 import type { ResourceSample } from '../metrics/resources.js';
-import type { CapacityResult, CapacityStep } from '../report/model.js';
+import type { CapacityResult, CapacityStep } from '../result/run-result.js';
 import { classifyFlow } from './outcome.js';
 
 /** One judged window of the ramp (a step after its warm-up, or a refinement probe), harness clock. */

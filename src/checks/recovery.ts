@@ -1,5 +1,5 @@
 import type { FlowTrace } from '../flows/types.js';
-import type { FaultOutcome } from '../report/model.js';
+import type { FaultOutcome } from '../result/run-result.js';
 import { fmt, hop, type Measure, percentile } from './measures.js';
 import { type AppliedFault, judgeLoss, judgeRecovery } from './suites.js';
 

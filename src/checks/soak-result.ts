@@ -1,7 +1,7 @@
 import { analyzeSoak, type SoakWindowInput } from '../load/soak.js';
 import type { EncodedSoakWindow } from '../load/soak-ledger.js';
 import { Histogram } from '../metrics/histogram.js';
-import type { SoakResult } from '../report/model.js';
+import type { SoakResult } from '../result/run-result.js';
 import { fmt } from './measures.js';
 import { type SyncErrorLimit, syncErrorRule } from './soak-sync-error.js';
 

@@ -30,6 +30,7 @@ export function registerResumeCommand(program: Command, io: Io): void {
       const {
         result,
         acceptance,
+        acceptanceSource,
         runDir: dir,
       } = await resumeRun({
         runDir,
@@ -39,6 +40,6 @@ export function registerResumeCommand(program: Command, io: Io): void {
         onLog: out.onLog,
       });
       out.done();
-      failOn(await finishRun(io, dir, result, acceptance, flags));
+      failOn(await finishRun(io, dir, result, acceptance, flags, acceptanceSource));
     });
 }

@@ -3,14 +3,9 @@ import { join, relative, resolve } from 'node:path';
 import type { AcceptanceTable } from '../config/index.js';
 import { WacrmError } from '../errors.js';
 import { grade } from '../grading/index.js';
-import {
-  type RunResult,
-  renderCostTable,
-  renderGradeTable,
-  renderSummaryJson,
-  writeReports,
-} from '../report/index.js';
-import { describeWiring } from '../report/wiring.js';
+import { renderCostTable, renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
+import { acceptanceLine, describeWiring } from '../report/wiring.js';
+import type { AcceptanceSource, RunResult } from '../result/run-result.js';
 import type { SuiteProgress } from '../run/suites/index.js';
 import type { Io } from './io.js';
 import { createProgress, type Progress } from './progress.js';
@@ -29,6 +24,8 @@ export function runConsole(io: Io, quiet: boolean) {
     say,
     onProgress(p: SuiteProgress): void {
       if (quiet) return;
+      // In a log the suite's own step lines are the progress: one line per step, in one format.
+      if (p.stepsLogged && !(io.isTty && io.env['TERM'] !== 'dumb')) return;
       if (p.suite !== progressSuite) {
         progress?.done();
         progressSuite = p.suite;
@@ -69,8 +66,10 @@ export async function finishRun(
   result: RunResult,
   acceptance: AcceptanceTable,
   flags: { json?: boolean; color?: boolean },
+  acceptanceSource?: AcceptanceSource,
 ): Promise<number> {
   result.acceptance = acceptance;
+  if (acceptanceSource) result.acceptanceSource = acceptanceSource;
   const sheet = grade(result, acceptance);
   await writeFile(join(runDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
   const written = await writeReports(runDir, result, sheet);
@@ -81,6 +80,8 @@ export async function finishRun(
     if (cost !== '') io.out(cost);
     const wiring = result.environment.connector.external;
     if (wiring) for (const line of describeWiring(wiring)) io.out(line);
+    const line = acceptanceLine(result);
+    if (line) io.out(line);
     io.out(`reports: ${written.map((w) => relative(resolve('.'), w)).join(', ')}`);
   }
   return sheet.exitCode;

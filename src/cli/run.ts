@@ -129,7 +129,7 @@ export function registerRunCommand(program: Command, io: Io): void {
         crmPort ??= MOCK_DEFAULT_PORTS.crm;
       }
       let worst = 0;
-      for (const { file, scenario, acceptance } of loaded) {
+      for (const { file, scenario, acceptance, acceptanceFile, acceptanceBuiltIn } of loaded) {
         if (stop.signal.aborted) break;
         const runId = runIdFor(scenario.name, new Date());
         const runDir = resolve(flags.out ?? join('reports', runId));
@@ -164,7 +164,13 @@ export function registerRunCommand(program: Command, io: Io): void {
           signal: stop.signal,
         });
         out.done();
-        worst = Math.max(worst, await finishRun(io, runDir, result, acceptance, flags));
+        worst = Math.max(
+          worst,
+          await finishRun(io, runDir, result, acceptance, flags, {
+            file: acceptanceFile,
+            builtIn: acceptanceBuiltIn,
+          }),
+        );
         if (result.interrupted) {
           const code = result.interrupted.signal === 'SIGTERM' ? 'WACRM_TERMINATED' : 'WACRM_INTERRUPTED';
           throw new WacrmError(

@@ -133,8 +133,10 @@ export interface LoadedScenario {
   /** Absolute path of the scenario file. */
   file: string;
   scenario: Scenario;
-  /** Absolute path of the acceptance table it names. */
+  /** Absolute path of the acceptance table it names (the built-in one when it names none). */
   acceptanceFile: string;
+  /** True when the scenario names no table and is graded against the one shipped with wacrm. */
+  acceptanceBuiltIn: boolean;
   acceptance: AcceptanceTable;
 }
 
@@ -201,11 +203,18 @@ export async function checkScenarioFile(file: string): Promise<ScenarioCheck> {
     issues.push({ file, line: pos.line, col: pos.col, path: formatPath(path), message });
   };
 
-  const acceptanceFile = isAbsolute(scenario.acceptance)
-    ? scenario.acceptance
-    : resolve(dir, scenario.acceptance);
+  // No `acceptance:` means the built-in table, wherever the scenario lives: a scenario written outside
+  // scenarios/ must not need a copy of acceptance.yaml beside it.
+  const acceptanceBuiltIn = scenario.acceptance === null;
+  let acceptanceFile = '';
   let acceptance: AcceptanceTable | undefined;
   try {
+    acceptanceFile =
+      scenario.acceptance === null
+        ? await defaultAcceptancePath()
+        : isAbsolute(scenario.acceptance)
+          ? scenario.acceptance
+          : resolve(dir, scenario.acceptance);
     acceptance = await loadAcceptanceTable(acceptanceFile);
   } catch (err) {
     if (err instanceof ConfigError) issues.push(...err.issues);
@@ -227,7 +236,10 @@ export async function checkScenarioFile(file: string): Promise<ScenarioCheck> {
   }
   if (issues.length > 0 || !acceptance) return { issues };
   const resolved: Scenario = { ...scenario, suites };
-  return { issues: [], loaded: { file: resolve(file), scenario: resolved, acceptanceFile, acceptance } };
+  return {
+    issues: [],
+    loaded: { file: resolve(file), scenario: resolved, acceptanceFile, acceptanceBuiltIn, acceptance },
+  };
 }
 
 /** Loads a scenario and its acceptance table, ready to run; throws {@link ConfigError} listing every error. */

@@ -607,8 +607,11 @@ export const scenarioSchema = z
     acceptance: z
       .string()
       .min(1)
-      .default('acceptance.yaml')
-      .describe('The acceptance table, relative to this file'),
+      .nullable()
+      .default(null)
+      .describe(
+        'The acceptance table, relative to this file; absent = the built-in table (scenarios/acceptance.yaml shipped with wacrm)',
+      ),
     mocks: z
       .strictObject({ whatsapp: whatsappMockSchema.prefault({}), crm: crmMockSchema.prefault({}) })
       .prefault({})

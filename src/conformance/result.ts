@@ -1,6 +1,6 @@
 import { arch, cpus, platform, totalmem } from 'node:os';
 import type { AcceptanceTable } from '../config/acceptance.js';
-import type { RunResult } from '../report/model.js';
+import type { RunResult } from '../result/run-result.js';
 import type { ConformanceRun } from './runner.js';
 
 /** What the report needs besides the run itself. */

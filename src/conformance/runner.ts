@@ -3,7 +3,7 @@ import { type Clock, RealClock } from '../../kernel/clock.js';
 import { createRng } from '../../kernel/random.js';
 import { DEFAULT_PLAN_LIMITS } from '../../mocks/crm/index.js';
 import { WacrmError } from '../errors.js';
-import type { ConformanceCase } from '../report/model.js';
+import type { ConformanceCase } from '../result/run-result.js';
 import { type Stack, type StackCredentials, startStack } from '../run/stack.js';
 import { CONFORMANCE_CASE_IDS, CONFORMANCE_CASES } from './cases/index.js';
 import { RunningCase } from './context.js';

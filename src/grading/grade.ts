@@ -6,7 +6,7 @@ import {
   METRIC_SUITES,
   type MetricKey,
 } from '../config/acceptance.js';
-import type { RunResult } from '../report/model.js';
+import type { RunResult } from '../result/run-result.js';
 import { type Band, bandFor, checkPasses, comparator } from './bands.js';
 import { formatValue } from './format.js';
 

@@ -57,29 +57,35 @@ export type LoadShape =
   | { kind: 'timeline-points'; points: TimelinePoint[] };
 
 /**
- * The default diurnal shape (relative weights, scaled to the mean the soak asks for): quiet nights
- * (0.25–0.3 of the day's mean around 00:00–05:00), a morning rise, flat peaks 09:00–11:00 and
- * 19:00–21:00 at twice the base, a steady working day between. Ramps of 30 minutes into and out of
- * the peaks keep the volume change per minute inside what the 70–130 % monitoring band can follow.
+ * Relative weight of each local hour of a soak day off the peaks: quiet nights (0.25–0.3 from 00:00 to
+ * 06:00), a morning rise (0.5 at 06:00, 0.8 at 07:00), a working day at 1 from 08:00 to 22:00, and an
+ * evening fall (0.8, 0.5). The rate is constant within each hour; the weights are scaled to the
+ * soak's average rate.
  */
-export const defaultDiurnalShape: LoadShape = {
-  kind: 'daily-points',
-  points: [
-    { minuteOfDay: 0, perMin: 0.3 },
-    { minuteOfDay: 5 * 60, perMin: 0.25 },
-    { minuteOfDay: 7 * 60, perMin: 0.6 },
-    { minuteOfDay: 8 * 60 + 30, perMin: 1.0 },
-    { minuteOfDay: 9 * 60, perMin: 2.0 },
-    { minuteOfDay: 11 * 60, perMin: 2.0 },
-    { minuteOfDay: 11 * 60 + 30, perMin: 1.2 },
-    { minuteOfDay: 17 * 60, perMin: 1.1 },
-    { minuteOfDay: 18 * 60 + 30, perMin: 1.2 },
-    { minuteOfDay: 19 * 60, perMin: 2.0 },
-    { minuteOfDay: 21 * 60, perMin: 2.0 },
-    { minuteOfDay: 21 * 60 + 30, perMin: 1.0 },
-    { minuteOfDay: 23 * 60, perMin: 0.45 },
-  ],
-};
+export const DIURNAL_HOUR_WEIGHTS: readonly number[] = [
+  0.3, 0.3, 0.25, 0.25, 0.25, 0.3, 0.5, 0.8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.8, 0.5,
+];
+
+/**
+ * The daily shape every soak without a profile file runs: {@link DIURNAL_HOUR_WEIGHTS}, with the hours
+ * inside a peak at `peakFactor` (an hour partly inside a peak gets the share it overlaps, so
+ * 09:30–11:00 makes 09:00–10:00 half peak). Peaks are ms since local midnight.
+ */
+export function diurnalShapeFromPeaks(
+  peaks: ReadonlyArray<{ startMs: number; endMs: number }>,
+  peakFactor: number,
+): LoadShape {
+  const perMin = DIURNAL_HOUR_WEIGHTS.map((w, h) => {
+    let inPeak = 0;
+    for (const p of peaks) {
+      const from = Math.max(p.startMs, h * MS_PER_HOUR);
+      const to = Math.min(p.endMs, (h + 1) * MS_PER_HOUR);
+      if (to > from) inPeak += (to - from) / MS_PER_HOUR;
+    }
+    return w * (1 - inPeak) + peakFactor * inPeak;
+  });
+  return { kind: 'daily-hourly', perMin };
+}
 
 /** The seed's daily peaks, in local hours [from, to). */
 export const seedPeakHours: ReadonlyArray<readonly [number, number]> = [
@@ -271,10 +277,22 @@ export function shapeStages(shape: LoadShape, opts: ShapeOptions): RateStage[] {
   return stages;
 }
 
-/** The seed's soak: the default diurnal shape, 72 h, averaging 5,000 msg/hour, in `timeZone`. */
-export function diurnalSoakStages(opts: Partial<ShapeOptions> & { startEpochMs: number }): RateStage[] {
+/**
+ * The seed's soak as `wacrm run` plays a soak suite with its defaults: {@link diurnalShapeFromPeaks}
+ * with the peaks 09:00–11:00 and 19:00–21:00 at 2×, 72 h, averaging 5,000 msg/hour, in `timeZone`.
+ */
+export function diurnalSoakStages(
+  opts: Partial<ShapeOptions> & {
+    startEpochMs: number;
+    peaks?: ReadonlyArray<{ startMs: number; endMs: number }>;
+    peakFactor?: number;
+  },
+): RateStage[] {
+  const peaks =
+    opts.peaks ??
+    seedPeakHours.map(([from, to]) => ({ startMs: from * MS_PER_HOUR, endMs: to * MS_PER_HOUR }));
   // Explicit fields, not a spread: an option passed as undefined must not erase its default.
-  return shapeStages(defaultDiurnalShape, {
+  return shapeStages(diurnalShapeFromPeaks(peaks, opts.peakFactor ?? 2), {
     startEpochMs: opts.startEpochMs,
     durationMs: opts.durationMs ?? 72 * MS_PER_HOUR,
     meanPerHour: opts.meanPerHour ?? 5000,
@@ -473,29 +491,4 @@ export function parseShape(data: unknown): { shape: LoadShape; meanPerHour?: num
   }
   validateShape(shape);
   return meanPerHour === undefined ? { shape } : { shape, meanPerHour };
-}
-
-const MS_PER_HOUR_SHAPE = 3_600_000;
-
-/**
- * The daily shape of a soak from its peaks: quiet nights, a working day at 1, the peaks at
- * `peakFactor` (hours partly inside a peak get the share they overlap).
- */
-export function diurnalShapeFromPeaks(
-  peaks: ReadonlyArray<{ startMs: number; endMs: number }>,
-  peakFactor: number,
-): LoadShape {
-  const base = [
-    0.3, 0.3, 0.25, 0.25, 0.25, 0.3, 0.5, 0.8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.8, 0.5,
-  ];
-  const perMin = base.map((b, h) => {
-    let inPeak = 0;
-    for (const p of peaks) {
-      const from = Math.max(p.startMs, h * MS_PER_HOUR_SHAPE);
-      const to = Math.min(p.endMs, (h + 1) * MS_PER_HOUR_SHAPE);
-      if (to > from) inPeak += (to - from) / MS_PER_HOUR_SHAPE;
-    }
-    return b * (1 - inPeak) + peakFactor * inPeak;
-  });
-  return { kind: 'daily-hourly', perMin };
 }

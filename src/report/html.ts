@@ -2,10 +2,10 @@ import type { Band } from '../grading/bands.js';
 import { comparator } from '../grading/bands.js';
 import { formatBytes, formatDuration, formatMeasured, formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
+import type { RunResult } from '../result/run-result.js';
 import { bulletChart, faultChart, hopChart, lineChart, PALETTE, type Series, timeTicks } from './charts.js';
 import { escapeHtml as esc, redactUrl } from './escape.js';
 import { capacitySentence } from './markdown.js';
-import type { RunResult } from './model.js';
 import { SUMMARY_SCHEMA_VERSION } from './summary.js';
 import { describeWiring } from './wiring.js';
 
@@ -736,6 +736,14 @@ function environmentSection(result: RunResult, sheet: GradeSheet): string {
     ],
     ['Connector faults', conn.faults.length > 0 ? conn.faults.join(', ') : 'none'],
     ['Scenario file', result.scenario.file],
+    ...(result.acceptanceSource
+      ? [
+          [
+            'Acceptance table',
+            `${result.acceptanceSource.file}${result.acceptanceSource.builtIn ? ' (built-in: the scenario names none)' : ''}`,
+          ] as [string, string],
+        ]
+      : []),
     ['Seed', String(result.seed)],
     ['Started', result.startedAt],
     ['Finished', result.finishedAt],

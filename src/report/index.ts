@@ -5,7 +5,6 @@ export * from './escape.js';
 export * from './html.js';
 export * from './junit.js';
 export * from './markdown.js';
-export * from './model.js';
 export * from './summary.js';
 export * from './terminal.js';
 export * from './write.js';

@@ -1,8 +1,8 @@
 import { comparator } from '../grading/bands.js';
 import { formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
+import type { RunResult } from '../result/run-result.js';
 import { escapeXml } from './escape.js';
-import type { RunResult } from './model.js';
 
 /**
  * junit.xml for CI test reporters: one test case per graded metric, per suite check, per

@@ -2,9 +2,9 @@ import type { Band } from '../grading/bands.js';
 import { comparator } from '../grading/bands.js';
 import { formatDuration, formatMeasured, formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
+import type { RunResult } from '../result/run-result.js';
 import { escapeMarkdown as md } from './escape.js';
-import type { RunResult } from './model.js';
-import { describeWiring } from './wiring.js';
+import { acceptanceLine, describeWiring } from './wiring.js';
 
 /**
  * summary.md: sized for a GitHub Actions job summary (`cat summary.md >> $GITHUB_STEP_SUMMARY`).
@@ -61,6 +61,11 @@ export function renderMarkdown(result: RunResult, sheet: GradeSheet): string {
     `**${verdict}** (exit code ${sheet.exitCode}) · run ${code(result.runId)} · ${md(result.startedAt)} · ${formatDuration(result.durationMs)} · seed ${result.seed} · ${conn.kind} connector${conn.faults.length > 0 ? ` with faults ${md(conn.faults.join(', '))}` : ''}`,
   );
   out.push('');
+  const graded = acceptanceLine(result);
+  if (graded) {
+    out.push(md(graded.charAt(0).toUpperCase() + graded.slice(1)));
+    out.push('');
+  }
   if (conn.external) {
     for (const line of describeWiring(conn.external)) out.push(`- ${md(line)}`);
     out.push('');

@@ -4,8 +4,8 @@ import { METRIC_KEYS, type MetricKey } from '../config/acceptance.js';
 import type { Band } from '../grading/bands.js';
 import { formatValue } from '../grading/format.js';
 import { type CheckGrade, type Failure, type GradeSheet, verdictLine } from '../grading/grade.js';
+import type { CapacityResult, FaultOutcome, RunResult, SoakResult } from '../result/run-result.js';
 import { redactUrl } from './escape.js';
-import type { CapacityResult, FaultOutcome, RunResult, SoakResult } from './model.js';
 
 /**
  * summary.json: the machine-readable outcome of a run (verdict, every metric with value, unit,

@@ -3,7 +3,7 @@ import { type Band, comparator } from '../grading/bands.js';
 import { formatMeasured, formatValue } from '../grading/format.js';
 import { type GradeSheet, verdictLine } from '../grading/grade.js';
 import type { CostFigures } from '../metrics/cost.js';
-import type { RunResult } from './model.js';
+import type { RunResult } from '../result/run-result.js';
 
 /**
  * The grade sheet for the terminal (cli-table3). Plain text unless colour is asked for, so CI logs

@@ -1,4 +1,16 @@
-import type { ExternalWiring } from './model.js';
+import type { ExternalWiring, RunResult } from '../result/run-result.js';
+
+/**
+ * Which acceptance table graded the run, as every report says it: the built-in one (the scenario named
+ * none) or the file the scenario named. Null for results written before the source was recorded.
+ */
+export function acceptanceLine(result: RunResult): string | null {
+  const src = result.acceptanceSource;
+  if (!src) return null;
+  return src.builtIn
+    ? `graded against the built-in acceptance table (${src.file}): the scenario names none`
+    : `graded against the acceptance table ${src.file}`;
+}
 
 function refusals(counts: Record<string, number>): string {
   const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);

@@ -3,10 +3,10 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WacrmError } from '../errors.js';
 import type { GradeSheet } from '../grading/grade.js';
+import { type RunResult, runResultSchema } from '../result/run-result.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
-import { type RunResult, runResultSchema } from './model.js';
 import { renderSummaryJson, type SummaryForCompare, summaryForCompareSchema } from './summary.js';
 
 /**

@@ -16,7 +16,7 @@ import {
   recordTypes,
 } from '../journal/journal.js';
 import type { EncodedSoakWindow, SoakCheckpoint } from '../load/soak-ledger.js';
-import type { RunResult } from '../report/model.js';
+import type { AcceptanceSource, RunResult } from '../result/run-result.js';
 import { buildRunResult, journalSuiteEnd, openRunSession, type RunScenarioOptions } from './runner.js';
 import { runSoak, type SoakRunInfo, type SuiteOutput } from './suites/index.js';
 
@@ -28,12 +28,15 @@ export interface ResumeRunOptions {
   nodeVersion: string;
   onProgress?: RunScenarioOptions['onProgress'];
   onLog?: RunScenarioOptions['onLog'];
+  clock?: RunScenarioOptions['clock'];
 }
 
 /** What {@link resumeRun} hands back. */
 export interface ResumedRun {
   result: RunResult;
   acceptance: AcceptanceTable;
+  /** The file that table came from, and whether it is the built-in one. */
+  acceptanceSource: AcceptanceSource;
   /** Absolute run directory (where the reports go). */
   runDir: string;
   /** Arrival index the soak continued from. */
@@ -187,7 +190,9 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
   const state = await inspectRunDir(opts.runDir);
   const { checkpoint } = state;
   const info = checkpoint.run;
-  const { scenario, acceptance, file } = await loadScenario(info.scenarioFile);
+  const { scenario, acceptance, file, acceptanceFile, acceptanceBuiltIn } = await loadScenario(
+    info.scenarioFile,
+  );
   const suiteIndex = checkpoint.soak.suiteIndex;
   const suite = scenario.suites[suiteIndex];
   if (suite?.kind !== 'soak') {
@@ -206,6 +211,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
       ...(info.crmPort !== undefined ? { crmPort: info.crmPort } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onLog ? { onLog: opts.onLog } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
     },
     seed,
     () => ({
@@ -262,5 +268,11 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
     outputs,
     notes,
   });
-  return { result, acceptance, runDir: state.runDir, resumedAtIndex: state.nextArrivalIndex };
+  return {
+    result,
+    acceptance,
+    acceptanceSource: { file: acceptanceFile, builtIn: acceptanceBuiltIn },
+    runDir: state.runDir,
+    resumedAtIndex: state.nextArrivalIndex,
+  };
 }

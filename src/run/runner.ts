@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RealClock } from '../../kernel/clock.js';
+import { type Clock, RealClock } from '../../kernel/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
 import { WhatsAppLedger } from '../checks/consistency.js';
 import { fmt } from '../checks/measures.js';
@@ -22,7 +22,7 @@ import {
   type ResourceSample,
   startResourceSampler,
 } from '../metrics/resources.js';
-import type { ExternalWiring, Measured, RunResult } from '../report/model.js';
+import type { ExternalWiring, Measured, RunResult } from '../result/run-result.js';
 import { ConnectorWatch } from './connector-watch.js';
 import { FlowWaiter } from './drive.js';
 import { preflight } from './preflight.js';
@@ -69,6 +69,11 @@ export interface RunScenarioOptions {
    * signal's `reason` names the signal (e.g. `SIGINT`).
    */
   signal?: AbortSignal;
+  /**
+   * The harness clock the mocks, the driver, the monitors and every suite timer run on (default: a
+   * RealClock). Tests inject a ScaledClock or VirtualClock; nothing in the run reads time otherwise.
+   */
+  clock?: Clock;
 }
 
 /**
@@ -80,8 +85,10 @@ export interface RunScenarioOptions {
 export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> {
   const { scenario } = opts;
   const seed = opts.seed ?? scenario.seed;
-  const startedAt = new Date();
-  const session = await openRunSession(opts, seed, (s) => ({
+  // Wall-clock stamps come from the harness clock too, so a run on a virtual clock is dated consistently.
+  const clock = opts.clock ?? new RealClock();
+  const startedAt = new Date(clock.epochMs());
+  const session = await openRunSession({ ...opts, clock }, seed, (s) => ({
     type: recordTypes.runStarted,
     runId: opts.runId,
     scenario: scenario.name,
@@ -117,7 +124,10 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const notes: string[] = [];
   let interruptedAt: { at: string; signal: string } | undefined;
   const onAbort = () => {
-    interruptedAt = { at: new Date().toISOString(), signal: String(opts.signal?.reason ?? 'SIGINT') };
+    interruptedAt = {
+      at: new Date(ctx.clock.epochMs()).toISOString(),
+      signal: String(opts.signal?.reason ?? 'SIGINT'),
+    };
     ctx.log(`interrupted (${interruptedAt.signal}): no new flows; writing the reports for what ran`);
   };
   if (opts.signal?.aborted) onAbort();
@@ -190,10 +200,11 @@ export type RunSessionOptions = Pick<
   | 'runDir'
   | 'onProgress'
   | 'onLog'
+  | 'clock'
 >;
 
 /**
- * Starts the mocks (on a RealClock, in this process) and the connector for a scenario, the harness
+ * Starts the mocks (on the injected clock, a RealClock by default, in this process) and the connector for a scenario, the harness
  * monitors and the flow tracer, opens the run journal and appends `first(session)` to it (run.started
  * or run.resumed). `wacrm run` and `wacrm resume` both start their stack here.
  */
@@ -203,7 +214,7 @@ export async function openRunSession(
   first: (s: { externalUrl?: string }) => JournalRecord,
 ): Promise<RunSession> {
   const { scenario } = opts;
-  const clock = new RealClock();
+  const clock = opts.clock ?? new RealClock();
   const log = opts.onLog ?? (() => {});
   const originMs = clock.nowMs();
   const externalUrl = opts.connectorUrl ?? scenario.connector.url ?? undefined;
@@ -376,7 +387,10 @@ export async function openRunSession(
       await stack.close();
       if (journal) {
         if (closeOpts.finished !== false) {
-          journal.append({ type: recordTypes.runFinished, finishedAt: new Date().toISOString() });
+          journal.append({
+            type: recordTypes.runFinished,
+            finishedAt: new Date(clock.epochMs()).toISOString(),
+          });
         }
         await journal.close().catch((err: Error) => log(`journal close failed: ${err.message}`));
       }
@@ -498,7 +512,7 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
     return Object.keys(cost).length > 0 ? { cost } : {};
   };
 
-  const finishedAt = new Date();
+  const finishedAt = new Date(session.ctx.clock.epochMs());
   const result: RunResult = {
     schemaVersion: 1,
     runId: input.runId,

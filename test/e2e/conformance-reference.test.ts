@@ -10,7 +10,7 @@ import type { Io } from '../../src/cli/io.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { CONFORMANCE_CASE_IDS, runConformanceSuite } from '../../src/conformance/index.js';
 import { WacrmError } from '../../src/errors.js';
-import { runResultSchema } from '../../src/report/model.js';
+import { runResultSchema } from '../../src/result/run-result.js';
 import { freePort } from '../integration/conformance-proxy.js';
 
 function captureIo(): Io & { lines: string[] } {

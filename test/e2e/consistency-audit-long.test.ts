@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAcceptanceText, parseScenarioText } from '../../src/config/index.js';
 import { grade } from '../../src/grading/index.js';
-import type { RunResult } from '../../src/report/model.js';
+import type { RunResult } from '../../src/result/run-result.js';
 import { runScenario } from '../../src/run/runner.js';
 
 // The consistency audit after a soak that overran the WhatsApp mock's journal. The mock's ring

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../src/journal/journal.js';
-import { runResultSchema } from '../../src/report/model.js';
+import { runResultSchema } from '../../src/result/run-result.js';
 
 const MAIN = resolve('dist/src/cli/main.js');
 const HOUR_MS = 3_600_000;

@@ -78,6 +78,21 @@ describe('dependency direction', () => {
     expect(scanned).toBeGreaterThan(20);
   });
 
+  it('grading and report meet only in src/result/: neither imports the other for the run result type', () => {
+    for (const file of files('src/grading')) {
+      for (const spec of imports(file))
+        expect(resolved(file, spec).startsWith('src/report/'), `${file} imports ${spec}`).toBe(false);
+    }
+    const result = files('src/result');
+    expect(result).toContain('src/result/run-result.ts');
+    for (const file of result) {
+      for (const spec of imports(file)) {
+        const target = resolved(file, spec);
+        expect(/^src\/(report|grading|run|cli)\//.test(target), `${file} imports ${spec}`).toBe(false);
+      }
+    }
+  });
+
   it('src/config/fault-specs.ts checks fault specs with kernel grammars only', () => {
     const file = 'src/config/fault-specs.ts';
     const specs = imports(file);

@@ -119,6 +119,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     signal: abort.signal,
     start,
     flows: all,
+    stepsLogged: true,
   }).finally(stopJudge);
   // Final verdicts with everything settled, up to the last step any arrival was scheduled in.
   const lastAt = all.reduce((m, f) => Math.max(m, f.intendedAtMs), t0);
@@ -151,6 +152,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
         direction: 'outbound',
         start,
         flows: all,
+        stepsLogged: true,
       });
       const v = judge(w, true);
       judged.push(w);

@@ -12,7 +12,7 @@ import type { RateStage } from '../../load/schedule.js';
 import type { CostSeries } from '../../metrics/cost.js';
 import type { HarnessHealth } from '../../metrics/loop.js';
 import type { ResourceSample } from '../../metrics/resources.js';
-import type { CapacityResult, FaultOutcome, SoakResult } from '../../report/model.js';
+import type { CapacityResult, FaultOutcome, SoakResult } from '../../result/run-result.js';
 import { type DriveOptions, drive, type FlowWaiter } from '../drive.js';
 import type { MixedSource } from '../sources.js';
 import type { Stack } from '../stack.js';
@@ -26,6 +26,11 @@ export interface SuiteProgress {
   total: number;
   p95Ms: number | null;
   errors: number;
+  /**
+   * The suite writes its own log line per step (the capacity ramp): in a log, where nothing is
+   * rewritten in place, the periodic progress line would say each step a second time in another format.
+   */
+  stepsLogged?: boolean;
 }
 
 /** What every suite runner gets. */
@@ -129,6 +134,8 @@ export interface Play {
   onDrop?: (a: Arrival) => void;
   /** Where flows go as they start (a suite that judges live passes its own list). */
   flows?: FlowTrace[];
+  /** The suite logs a line per step itself (see {@link SuiteProgress.stepsLogged}). */
+  stepsLogged?: boolean;
 }
 
 /**
@@ -156,6 +163,7 @@ export async function play(ctx: SuiteContext, p: Play): Promise<FlowTrace[]> {
       total: p.total,
       p95Ms: percentile(lat.slice(-500), 95),
       errors,
+      ...(p.stepsLogged ? { stepsLogged: true } : {}),
     });
   });
   const signals = [p.signal, ctx.signal].filter((s): s is AbortSignal => s !== undefined);

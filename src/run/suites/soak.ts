@@ -13,7 +13,7 @@ import {
 } from '../../load/profiles.js';
 import { offsetOfArrival, scaleStages } from '../../load/schedule.js';
 import { type EncodedSoakWindow, type SoakCheckpoint, SoakLedger } from '../../load/soak-ledger.js';
-import type { SoakResult } from '../../report/model.js';
+import type { SoakResult } from '../../result/run-result.js';
 import { MixedSource } from '../sources.js';
 import { emptyJudgement, every, mixedStart, play, type SuiteContext, type SuiteOutput } from './context.js';
 import { type RunExtras, registerSuite } from './registry.js';

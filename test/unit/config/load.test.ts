@@ -118,6 +118,24 @@ describe('loading scenario files', () => {
     expect(loaded.scenario.suites[0]).toMatchObject({ profileFile: join(dir, 'profile.csv') });
   });
 
+  it('grades a scenario outside scenarios/ that names no table with the built-in one, and says so', async () => {
+    await writeFile(join(dir, 's.yaml'), 'name: outside\nsuites:\n  - kind: template-delivery\n');
+    const loaded = await loadScenario(join(dir, 's.yaml'));
+    expect(loaded.acceptanceFile).toBe(join(SCENARIOS, 'acceptance.yaml'));
+    expect(loaded.acceptanceBuiltIn).toBe(true);
+    expect(Object.keys(loaded.acceptance.metrics)).toHaveLength(5);
+  });
+
+  it('a table the scenario names is not the built-in one, even when it is the same file', async () => {
+    await writeFile(
+      join(dir, 's.yaml'),
+      `name: named\nacceptance: ${join(SCENARIOS, 'acceptance.yaml')}\nsuites:\n  - kind: template-delivery\n`,
+    );
+    const loaded = await loadScenario(join(dir, 's.yaml'));
+    expect(loaded.acceptanceBuiltIn).toBe(false);
+    expect(loaded.acceptanceFile).toBe(join(SCENARIOS, 'acceptance.yaml'));
+  });
+
   it('reports a missing acceptance table and profile file at the fields that name them', async () => {
     await writeFile(
       join(dir, 's.yaml'),

@@ -20,7 +20,7 @@ describe('scenario schema: defaults and unit parsing', () => {
       name: 'tiny',
       description: null,
       seed: 42,
-      acceptance: 'acceptance.yaml',
+      acceptance: null,
       mocks: {
         whatsapp: {
           throughputPerSec: 80,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { grade, verdictLine } from '../../../src/grading/grade.js';
-import type { RunResult } from '../../../src/report/model.js';
+import type { RunResult } from '../../../src/result/run-result.js';
 import { fixture, shippedTable } from '../report/fixtures.js';
 
 const table = shippedTable();

@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseScenarioText } from '../../../src/config/load.js';
 import {
   constantStages,
-  defaultDiurnalShape,
+  DIURNAL_HOUR_WEIGHTS,
+  diurnalShapeFromPeaks,
   diurnalSoakStages,
   linearRampStages,
   localHourWindows,
@@ -111,8 +115,44 @@ describe('the 72 h diurnal soak', () => {
     expect(taipei[0]).toEqual({ fromMs: 30 * 60_000, toMs: 150 * 60_000, fromHour: 9, toHour: 11 });
   });
 
-  it('keeps the default shape sane: points increasing within the day', () => {
-    expect(defaultDiurnalShape.kind).toBe('daily-points');
+  it('is the shape a soak suite with its defaults runs: one shape, not two', () => {
+    const parsed = parseScenarioText('name: s\nsuites:\n  - kind: soak\n');
+    if (!parsed.ok) throw new Error('scenario');
+    const suite = parsed.value.suites[0] as {
+      peaks: Array<{ startMs: number; endMs: number }>;
+      peakFactor: number;
+    };
+    // What src/run/suites/soak.ts plays for that suite.
+    const played = shapeStages(diurnalShapeFromPeaks(suite.peaks, suite.peakFactor), {
+      startEpochMs: MONDAY_UTC,
+      durationMs: 72 * H,
+      meanPerHour: 5000,
+      timeZone: 'UTC',
+    });
+    expect(played).toEqual(diurnalSoakStages({ startEpochMs: MONDAY_UTC }));
+  });
+
+  it('weights each local hour, puts whole peak hours at the factor and blends a partial one', () => {
+    const peaks = [
+      { startMs: 9 * H, endMs: 11 * H },
+      { startMs: 19.5 * H, endMs: 21 * H },
+    ];
+    const shape = diurnalShapeFromPeaks(peaks, 3);
+    if (shape.kind !== 'daily-hourly') throw new Error(shape.kind);
+    expect(shape.perMin).toHaveLength(24);
+    expect(shape.perMin[3]).toBe(0.25);
+    expect(shape.perMin[13]).toBe(1);
+    expect(shape.perMin[9]).toBe(3);
+    expect(shape.perMin[10]).toBe(3);
+    expect(shape.perMin[19]).toBe(2); // half off-peak (1), half peak (3)
+    expect(shape.perMin[20]).toBe(3);
+  });
+
+  it('docs/load-model.md states the hour weights that run', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/load-model.md'), 'utf8');
+    expect(doc).toContain(DIURNAL_HOUR_WEIGHTS.join(', '));
+    expect(doc).toContain('diurnalShapeFromPeaks');
+    expect(doc).not.toMatch(/30-minute ramps/);
   });
 });
 

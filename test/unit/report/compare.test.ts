@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { grade } from '../../../src/grading/grade.js';
 import { compareSummaries, formatDelta, renderComparison } from '../../../src/report/compare.js';
-import type { RunResult } from '../../../src/report/model.js';
 import {
   buildSummary,
   type SummaryForCompare,
   summaryForCompareSchema,
 } from '../../../src/report/summary.js';
+import type { RunResult } from '../../../src/result/run-result.js';
 import { fixture, shippedTable } from './fixtures.js';
 
 const table = shippedTable();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type AcceptanceTable, parseAcceptanceText } from '../../../src/config/index.js';
-import { type RunResult, runResultSchema } from '../../../src/report/model.js';
+import { type RunResult, runResultSchema } from '../../../src/result/run-result.js';
 
 /** Test helpers: the committed RunResult fixtures and the shipped acceptance table. */
 const ROOT = resolve(import.meta.dirname, '../../..');

@@ -26,6 +26,19 @@ describe('summary.md', () => {
     expect(md).not.toMatch(/[\u{1F300}-\u{1FAFF}\u2705\u274C]/u);
   });
 
+  it('says which acceptance table graded the run, and when it is the built-in one', () => {
+    const result = fixture('pass');
+    expect(renderMarkdown(result, grade(result, table))).not.toMatch(/graded against/i);
+    result.acceptanceSource = { file: '/opt/wacrm/scenarios/acceptance.yaml', builtIn: true };
+    expect(renderMarkdown(result, grade(result, table))).toContain(
+      'Graded against the built-in acceptance table (/opt/wacrm/scenarios/acceptance.yaml): the scenario names none',
+    );
+    result.acceptanceSource = { file: '/home/me/team.yaml', builtIn: false };
+    expect(renderMarkdown(result, grade(result, table))).toContain(
+      'Graded against the acceptance table /home/me/team.yaml',
+    );
+  });
+
   it('lists every failure with its evidence', () => {
     const result = fixture('fail');
     const md = renderMarkdown(result, grade(result, table));

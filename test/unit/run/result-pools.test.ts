@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../kernel/clock.js';
 import { functionalMetrics, poolOf } from '../../../src/checks/pools.js';
 import { judgeConversationSync } from '../../../src/checks/suites.js';
 import { parseScenarioText } from '../../../src/config/load.js';
@@ -42,7 +43,8 @@ function output(fs: FlowTrace[], startedAtMs: number): SuiteOutput {
 function session(records: JournalRecord[]): RunSession {
   const health = new HarnessHealth({ windowMs: 5_000, originMs: 0, bounds: { maxLoopDelayP99Ms: 200 } });
   return {
-    ctx: { health } as unknown as RunSession['ctx'],
+    // The session's clock reads 90 s past the epoch: the result's finishedAt must come from it.
+    ctx: { health, clock: new VirtualClock({ startMs: 0, epochMs: 90_000 }) } as unknown as RunSession['ctx'],
     journal: { append: (r: JournalRecord) => records.push(r) } as unknown as RunSession['journal'],
     originMs: 0,
     log: () => {},
@@ -85,6 +87,8 @@ describe('one metrics path: the run result is built by merging pools', () => {
       pool: JSON.parse(JSON.stringify(rec['pool'])),
     };
     const resumed = result([prior], session([]));
+    expect(fresh.finishedAt).toBe(new Date(90_000).toISOString());
+    expect(fresh.durationMs).toBe(90_000);
     expect(resumed.metrics.sync_latency_p95_s).toEqual(fresh.metrics.sync_latency_p95_s);
     expect(resumed.metrics.record_completeness).toEqual(fresh.metrics.record_completeness);
     expect(fresh.metrics.sync_latency_p95_s?.evidence).toMatch(/17 \(2\.4 %\) never synced/);

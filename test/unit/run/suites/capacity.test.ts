@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../../../../src/config/load.js';
 import type { SuiteOf } from '../../../../src/config/schema.js';
 import { runCapacity } from '../../../../src/run/suites/capacity.js';
+import type { SuiteProgress } from '../../../../src/run/suites/index.js';
 import { standIn } from './stand-in.js';
 
 function capacitySuite(extra: string): SuiteOf<'capacity'> {
@@ -46,6 +47,18 @@ describe('capacity runner on a virtual clock', () => {
     for (const p of c?.refinement?.probes ?? []) expect(p.sent).toBe(Math.round((p.ratePerMin * 15) / 60));
     expect(out.judgement.metrics['peak_capacity_msg_per_min']?.value).toBe(1000);
     expect(out.judgement.metrics['peak_capacity_msg_per_min']?.evidence).toMatch(/step peak 900\/min/);
+  });
+
+  it('marks its progress as logged per step, so a log gets each step once (its verdict line)', async () => {
+    const s = standIn({ capacityPerMin: 1030 });
+    const seen: SuiteProgress[] = [];
+    s.ctx.progress = (p) => seen.push(p);
+    const lines: string[] = [];
+    s.ctx.log = (l) => lines.push(l);
+    await s.run(runCapacity(s.ctx, capacitySuite('')));
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.every((p) => p.stepsLogged === true)).toBe(true);
+    expect(lines.filter((l) => /^step \d+\/\d+ /.test(l))).toHaveLength(3);
   });
 
   it('a coarser resolution stops the bisection sooner', async () => {

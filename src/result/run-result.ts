@@ -201,6 +201,14 @@ export interface RunResult {
   conformance?: ConformanceCase[];
   /** The acceptance table the run was graded with (so `wacrm report` re-grades the same way). */
   acceptance?: AcceptanceTable;
+  /** Where that table came from: its file, and whether it is the built-in one (the scenario named none). */
+  acceptanceSource?: AcceptanceSource;
+}
+
+/** The file an acceptance table was read from; `builtIn` when it is the one shipped with wacrm. */
+export interface AcceptanceSource {
+  file: string;
+  builtIn: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,6 +428,7 @@ export const runResultSchema = z.object({
     )
     .optional(),
   acceptance: acceptanceTableSchema.optional(),
+  acceptanceSource: z.object({ file: z.string(), builtIn: z.boolean() }).optional(),
 });
 
 // Compile-time proof that what the schema reads is a RunResult (fails to compile if they drift apart).
