@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import type { AcceptanceTable } from '../config/index.js';
 import { WacrmError } from '../errors.js';
 import { grade } from '../grading/index.js';
-import { renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
+import { renderCostTable, renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
 import { acceptanceLine, describeWiring } from '../report/wiring.js';
 import type { AcceptanceSource, RunResult } from '../result/run-result.js';
 import type { SuiteProgress } from '../run/suites/index.js';
@@ -76,6 +76,8 @@ export async function finishRun(
   if (flags.json) io.out(renderSummaryJson(result, sheet).trimEnd());
   else {
     io.out(renderGradeTable(sheet, { color: flags.color === true }));
+    const cost = renderCostTable(result, { color: flags.color === true });
+    if (cost !== '') io.out(cost);
     const wiring = result.environment.connector.external;
     if (wiring) for (const line of describeWiring(wiring)) io.out(line);
     const line = acceptanceLine(result);

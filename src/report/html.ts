@@ -122,6 +122,7 @@ function nav(result: RunResult, sheet: GradeSheet): string {
   if (result.soak) links.push(['soak', 'Soak']);
   if (result.faults && result.faults.length > 0) links.push(['faults', 'Faults']);
   if (result.hops.length > 0) links.push(['hops', 'Hops']);
+  if (result.suites.some((s) => s.cost)) links.push(['cost', 'Cost']);
   if (sheet.conformance.length > 0) links.push(['conformance', 'Conformance']);
   links.push(['environment', 'Environment']);
   return `<nav>${links.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav>`;
@@ -327,6 +328,20 @@ function capacitySection(result: RunResult): string {
       points: c.steps.map((s) => [s.ratePerMin, s.connectorCpuPct ?? null]),
     });
   }
+  const hasHarnessCpu = c.steps.some((s) => s.harnessCpuPct !== undefined);
+  if (hasHarnessCpu) {
+    // One harness process: above 100 % only when its helper threads (GC, I/O) add to the main one.
+    errSeries.push({
+      label: 'harness CPU',
+      color: PALETTE.ink,
+      axis: 'right',
+      dash: '1 3',
+      points: c.steps.map((s) => [
+        s.ratePerMin,
+        s.harnessCpuPct === undefined ? null : Math.min(100, s.harnessCpuPct),
+      ]),
+    });
+  }
   if (c.steps.some((s) => s.connectorMemPct !== undefined)) {
     errSeries.push({
       label: 'connector memory',
@@ -337,14 +352,15 @@ function capacitySection(result: RunResult): string {
     });
   }
   const errors = lineChart({
-    title: 'Ramp: error rate and connector resources against offered rate',
+    title: 'Ramp: error rate and resources (connector, harness) against offered rate',
     height: 260,
     series: errSeries,
     x,
     y: { label: 'error rate (%)', format: (v) => `${v} %`, min: 0 },
-    y2: hasCpu
-      ? { label: 'connector (%)', format: (v) => `${v} %`, min: 0, max: 100, ticks: [0, 25, 50, 75, 100] }
-      : undefined,
+    y2:
+      hasCpu || hasHarnessCpu
+        ? { label: 'CPU, memory (%)', format: (v) => `${v} %`, min: 0, max: 100, ticks: [0, 25, 50, 75, 100] }
+        : undefined,
     hLines: [
       ...(c.criteria
         ? [
@@ -369,6 +385,10 @@ function capacitySection(result: RunResult): string {
     `<span class="num">${s.dropped.toLocaleString('en-US')}</span>`,
     `<span class="num">${s.connectorCpuPct === undefined ? '—' : `${s.connectorCpuPct.toFixed(0)} %`}</span>`,
     `<span class="num">${s.connectorMemPct === undefined ? '—' : `${s.connectorMemPct.toFixed(1)} %`}</span>`,
+    `<span class="num">${s.connectorCpuUsPerFlow === undefined ? '—' : `${s.connectorCpuUsPerFlow.toFixed(0)} µs`}</span>`,
+    `<span class="num">${s.harnessCpuPct === undefined ? '—' : `${s.harnessCpuPct.toFixed(0)} %`}</span>`,
+    `<span class="num">${s.harnessCpuUsPerFlow === undefined ? '—' : `${s.harnessCpuUsPerFlow.toFixed(0)} µs`}</span>`,
+    `<span class="num">${s.loopDelayP99Ms === undefined ? '—' : `${s.loopDelayP99Ms.toFixed(1)} ms`}</span>`,
     s.passed
       ? passPill(true)
       : `${passPill(false)} <span class="small">${esc(s.brokenCriteria.join(', ').replace(/_/g, ' '))}</span>`,
@@ -378,7 +398,22 @@ function capacitySection(result: RunResult): string {
     'capacity',
     'Capacity: step ramp',
     `<div class="chart-box">${latency}</div><div class="chart-box">${errors}</div><details><summary>Per-step results (${c.steps.length} steps)</summary>${table(
-      ['Rate /min', 'p50', 'p95', 'p99', 'Errors', 'Sent', 'Dropped', 'CPU', 'Memory', 'Step'],
+      [
+        'Rate /min',
+        'p50',
+        'p95',
+        'p99',
+        'Errors',
+        'Sent',
+        'Dropped',
+        'CPU',
+        'Memory',
+        'µs/flow',
+        'Harness CPU',
+        'Harness µs/flow',
+        'Loop p99',
+        'Step',
+      ],
       rows,
       'steps',
     )}</details>`,
@@ -612,6 +647,41 @@ function faultSection(result: RunResult): string {
   );
 }
 
+/** What each suite cost the harness beside the connector: where a saturation came from. */
+function costSection(result: RunResult): string {
+  const suites = result.suites.filter((s) => s.cost);
+  if (suites.length === 0) return '';
+  const cell = (v: number | undefined, unit: string, digits = 0) =>
+    `<span class="num">${v === undefined ? '—' : `${v.toFixed(digits)} ${unit}`}</span>`;
+  const rows = suites.map((s) => [
+    esc(s.title),
+    `<span class="num">${s.flows.sent.toLocaleString('en-US')}</span>`,
+    cell(s.cost?.harnessCpuPct, '%'),
+    cell(s.cost?.harnessCpuUsPerFlow, 'µs'),
+    cell(s.cost?.loopDelayP99Ms, 'ms', 1),
+    cell(s.cost?.connectorCpuPct, '%'),
+    cell(s.cost?.connectorCpuUsPerFlow, 'µs'),
+  ]);
+  return section(
+    'cost',
+    'Harness and connector cost',
+    table(
+      [
+        'Suite',
+        'Flows',
+        'Harness CPU',
+        'Harness µs/flow',
+        'Loop delay p99',
+        'Connector CPU',
+        'Connector µs/flow',
+      ],
+      rows,
+      'steps',
+    ),
+    'CPU in % of one core, and per flow started; the harness is one process: the scheduler, both mocks and the tracer. A harness near a full core or a loop delay of tens of ms means the harness, not the connector, set the pace.',
+  );
+}
+
 function hopSection(result: RunResult): string {
   if (result.hops.length === 0) return '';
   const chart = hopChart({
@@ -778,6 +848,7 @@ export function renderHtml(result: RunResult, sheet: GradeSheet): string {
     soakSection(result, sheet),
     faultSection(result),
     hopSection(result),
+    costSection(result),
     conformanceSection(sheet),
     environmentSection(result, sheet),
   ].join('\n');

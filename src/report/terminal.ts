@@ -2,6 +2,8 @@ import Table from 'cli-table3';
 import { type Band, comparator } from '../grading/bands.js';
 import { formatMeasured, formatValue } from '../grading/format.js';
 import { type GradeSheet, verdictLine } from '../grading/grade.js';
+import type { CostFigures } from '../metrics/cost.js';
+import type { RunResult } from '../result/run-result.js';
 
 /**
  * The grade sheet for the terminal (cli-table3). Plain text unless colour is asked for, so CI logs
@@ -125,4 +127,66 @@ export function renderGradeTable(sheet: GradeSheet, opts: GradeTableOptions = {}
   const verdictStyle = sheet.verdict === 'pass' ? 'green' : sheet.verdict === 'fail' ? 'red' : 'yellow';
   parts.push(paint(color, 'bold', paint(color, verdictStyle, verdictLine(sheet))));
   return parts.join('\n');
+}
+
+const num = (v: number | undefined, unit: string, digits = 0) =>
+  v === undefined ? '—' : `${v.toFixed(digits)}${unit}`;
+
+/**
+ * What each suite (and each capacity step) cost the harness beside the connector: CPU, CPU µs per
+ * flow and the harness's event-loop delay. A user who sees INVALID sees here where the saturation
+ * came from. Empty when no figure was measured (a result from an older version).
+ */
+export function renderCostTable(
+  result: Pick<RunResult, 'suites' | 'capacity'>,
+  opts: Pick<GradeTableOptions, 'color'> = {},
+): string {
+  const color = opts.color === true;
+  const rows: string[][] = [];
+  for (const s of result.suites) {
+    if (!s.cost) continue;
+    rows.push(costRow(s.kind, s.flows.sent, s.cost));
+  }
+  for (const step of result.capacity?.steps ?? []) {
+    if (step.harnessCpuPct === undefined) continue;
+    rows.push(
+      costRow(`  step ${step.ratePerMin}/min`, step.sent, {
+        ...(step.harnessCpuPct !== undefined ? { harnessCpuPct: step.harnessCpuPct } : {}),
+        ...(step.harnessCpuUsPerFlow !== undefined ? { harnessCpuUsPerFlow: step.harnessCpuUsPerFlow } : {}),
+        ...(step.loopDelayP99Ms !== undefined ? { loopDelayP99Ms: step.loopDelayP99Ms } : {}),
+        ...(step.connectorCpuPct !== undefined ? { connectorCpuPct: step.connectorCpuPct } : {}),
+        ...(step.connectorCpuUsPerFlow !== undefined
+          ? { connectorCpuUsPerFlow: step.connectorCpuUsPerFlow }
+          : {}),
+      }),
+    );
+  }
+  if (rows.length === 0) return '';
+  const t = table(
+    [
+      'Cost',
+      'Flows',
+      'Harness CPU',
+      'Harness µs/flow',
+      'Loop delay p99',
+      'Connector CPU',
+      'Connector µs/flow',
+    ],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    color,
+  );
+  for (const r of rows) t.push(r);
+  return t.toString();
+}
+
+function costRow(label: string, flows: number, c: CostFigures): string[] {
+  return [
+    label,
+    String(flows),
+    num(c.harnessCpuPct, ' %'),
+    num(c.harnessCpuUsPerFlow, ' µs'),
+    num(c.loopDelayP99Ms, ' ms', 1),
+    num(c.connectorCpuPct, ' %'),
+    num(c.connectorCpuUsPerFlow, ' µs'),
+  ];
 }

@@ -6,6 +6,7 @@ import {
   METRIC_KEYS,
   type MetricKey,
 } from '../config/acceptance.js';
+import type { CostFigures } from '../metrics/cost.js';
 
 /**
  * RunResult: everything a finished (or abandoned) run measured, as the orchestrator hands it to
@@ -51,6 +52,11 @@ export interface CapacityStep {
   dropped: number;
   connectorCpuPct?: number;
   connectorMemPct?: number;
+  /** The harness's cost in the step (see {@link CostFigures}): where a saturation came from. */
+  harnessCpuPct?: number;
+  harnessCpuUsPerFlow?: number;
+  loopDelayP99Ms?: number;
+  connectorCpuUsPerFlow?: number;
   passed: boolean;
   brokenCriteria: string[];
 }
@@ -172,6 +178,8 @@ export interface RunResult {
     endedAtMs: number;
     flows: FlowCounts;
     notes: string[];
+    /** What the suite cost the harness and the connector (absent for a suite an earlier process ran). */
+    cost?: CostFigures;
   }>;
   /** Per-hop latency breakdown (e.g. `crm.event→connector`, `connector→graph.send`). */
   hops: Array<{ name: string; count: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number }>;
@@ -221,6 +229,10 @@ const capacityStepShape = z.object({
   dropped: count,
   connectorCpuPct: ms.optional(),
   connectorMemPct: ms.optional(),
+  harnessCpuPct: ms.optional(),
+  harnessCpuUsPerFlow: ms.optional(),
+  loopDelayP99Ms: ms.optional(),
+  connectorCpuUsPerFlow: ms.optional(),
   passed: z.boolean(),
   brokenCriteria: z.array(z.string()),
 });
@@ -302,6 +314,15 @@ export const runResultSchema = z.object({
         late: count,
       }),
       notes: z.array(z.string()),
+      cost: z
+        .object({
+          harnessCpuPct: ms.optional(),
+          harnessCpuUsPerFlow: ms.optional(),
+          loopDelayP99Ms: ms.optional(),
+          connectorCpuPct: ms.optional(),
+          connectorCpuUsPerFlow: ms.optional(),
+        })
+        .optional(),
     }),
   ),
   hops: z.array(z.object({ name: z.string(), count, p50Ms: ms, p95Ms: ms, p99Ms: ms, maxMs: ms })),

@@ -14,8 +14,14 @@ import { WacrmError } from '../errors.js';
 import { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
 import { type JournalRecord, openJournal, type RunJournal, recordTypes } from '../journal/journal.js';
-import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
-import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
+import { type CostFigures, costBetween } from '../metrics/cost.js';
+import { HarnessHealth, type LoopSample, startLoopMonitor } from '../metrics/loop.js';
+import {
+  harnessSource,
+  procSource,
+  type ResourceSample,
+  startResourceSampler,
+} from '../metrics/resources.js';
 import type { ExternalWiring, Measured, RunResult } from '../result/run-result.js';
 import { ConnectorWatch } from './connector-watch.js';
 import { FlowWaiter } from './drive.js';
@@ -270,16 +276,31 @@ export async function openRunSession(
   }
 
   const health = new HarnessHealth({ windowMs: 5_000, originMs, bounds: { maxLoopDelayP99Ms: 200 } });
-  const loop = startLoopMonitor({ timer: clock, onSample: (s) => health.recordLoopSample(s) });
+  // Bounded series for the cost figures beside each suite and step (a long soak keeps the latest).
+  const keep = <T>(list: T[], item: T) => {
+    list.push(item);
+    if (list.length > 20_000) list.splice(0, 10_000);
+  };
+  const loopSamples: LoopSample[] = [];
+  const loop = startLoopMonitor({
+    timer: clock,
+    onSample: (s) => {
+      health.recordLoopSample(s);
+      keep(loopSamples, s);
+    },
+  });
+  const harnessSamples: ResourceSample[] = [];
+  const harnessSampler = startResourceSampler({
+    source: harnessSource(),
+    timer: clock,
+    onSample: (s) => keep(harnessSamples, s),
+  });
   const samples: ResourceSample[] = [];
   const sampler = stack.connector
     ? startResourceSampler({
         source: procSource(stack.connector.pid),
         timer: clock,
-        onSample: (s) => {
-          samples.push(s);
-          if (samples.length > 20_000) samples.splice(0, 10_000);
-        },
+        onSample: (s) => keep(samples, s),
       })
     : undefined;
   const watch = new ConnectorWatch({ originMs, handshake: stack.handshake, log });
@@ -342,6 +363,7 @@ export async function openRunSession(
     health,
     waLedger,
     connectorSamples: () => samples,
+    costSeries: () => ({ harness: harnessSamples, connector: samples, loop: loopSamples }),
     connectorUnanswered: () => watch.unanswered(),
     progress: opts.onProgress ?? (() => {}),
     log,
@@ -356,6 +378,7 @@ export async function openRunSession(
     watch,
     async close(closeOpts = {}) {
       loop.stop();
+      harnessSampler.stop();
       stack.whatsapp.journal.off('entry', toLedger);
       watch.detachAll();
       sampler?.stop();
@@ -481,6 +504,14 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
   }
   const graded = outputs.filter((o) => !saturated.has(o));
 
+  // What each suite cost the harness and the connector (none for a suite an earlier process ran).
+  const series = session.ctx.costSeries?.();
+  const suiteCost = (o: SuiteOutput): { cost?: CostFigures } => {
+    if (!series) return {};
+    const cost = costBetween(o.startedAtMs, o.endedAtMs, o.judgement.flows.sent, series);
+    return Object.keys(cost).length > 0 ? { cost } : {};
+  };
+
   const finishedAt = new Date(session.ctx.clock.epochMs());
   const result: RunResult = {
     schemaVersion: 1,
@@ -537,6 +568,7 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
           ? ['the harness saturated in this suite: its metrics and checks are not graded']
           : []),
       ],
+      ...suiteCost(o),
     })),
     hops: hopBreakdown(outputs.flatMap((o) => o.flows)),
     timeline: timeline(

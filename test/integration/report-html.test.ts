@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     const charts = [...stdout.matchAll(/<svg class="chart"[^>]*aria-label="([^"]+)"/g)].map((m) => m[1]);
     expect(charts).toEqual([
       'Ramp: latency percentiles against offered rate',
-      'Ramp: error rate and connector resources against offered rate',
+      'Ramp: error rate and resources (connector, harness) against offered rate',
       'Throughput over time',
       'p95 latency over time',
       'Soak: volume and p95 latency per window',

@@ -15,9 +15,25 @@ import {
   summarizeRamp,
   withRefinement,
 } from '../../load/step-ramp.js';
+import { type CostFigures, costBetween } from '../../metrics/cost.js';
 import { MixedSource } from '../sources.js';
 import { emptyJudgement, every, mixedStart, play, type SuiteContext, type SuiteOutput } from './context.js';
 import { registerSuite } from './registry.js';
+
+/** A step's cost figures as CapacityStep fields (the connector's CPU % is there already). */
+function stepCostFields(c: CostFigures | undefined): Partial<CostFigures> {
+  if (!c) return {};
+  const { connectorCpuPct: _, ...rest } = c;
+  return rest;
+}
+
+/** ", harness CPU 85 % (310 µs/flow), loop p99 12 ms" for a step's log line. */
+function costText(c: CostFigures | undefined): string {
+  if (!c || c.harnessCpuPct === undefined) return '';
+  const perFlow = c.harnessCpuUsPerFlow === undefined ? '' : ` (${fmt(c.harnessCpuUsPerFlow, 0)} µs/flow)`;
+  const loop = c.loopDelayP99Ms === undefined ? '' : `, loop p99 ${fmt(c.loopDelayP99Ms, 0)} ms`;
+  return `, harness CPU ${fmt(c.harnessCpuPct, 0)} %${perFlow}${loop}`;
+}
 
 /**
  * Capacity: the step ramp, each step judged on its own window after the warm-up, stopping at the
@@ -40,6 +56,9 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   const start = mixedStart(ctx, source, suite.kind, suite.mix.outbound);
   const all: FlowTrace[] = [];
   const judged: JudgedWindow[] = [];
+  const series = ctx.costSeries?.();
+  const costOf = (w: JudgedWindow, flows: number): CostFigures | undefined =>
+    series ? costBetween(w.fromMs, w.toMs, flows, series) : undefined;
   const judge = (w: JudgedWindow, final: boolean): StepVerdict =>
     judgeWindow(
       all,
@@ -70,10 +89,12 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
       live < windows.length &&
       ctx.clock.nowMs() >= windows[live]!.toMs + suite.criteria.p95LatencyMs
     ) {
-      const v = judge(windows[live]!, false);
+      const w = windows[live]!;
+      const v = judge(w, false);
       live++;
       ctx.log(
         `step ${live}/${steps.length} ${v.ratePerMin}/min: p95 ${fmt(v.p95Ms, 0)} ms, errors ${fmt(v.errorRate * 100, 2)} %` +
+          costText(costOf(w, v.sent)) +
           (v.passed && v.harnessValid ? '' : ` → stop (${v.brokenCriteria.join(', ') || 'harness invalid'})`),
       );
       if (!v.passed || !v.harnessValid) {
@@ -154,6 +175,11 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     stepPeakPerMin,
     suite.refine ? suite.resolutionPerMin : undefined,
   );
+  // Each step's cost beside the connector's: the steps are the judged windows, in order.
+  capacity.steps = capacity.steps.map((step, i) => {
+    const w = reached[i];
+    return w ? { ...step, ...stepCostFields(costOf(w, step.sent)) } : step;
+  });
   const judgement = emptyJudgement();
   judgement.flows = countFlows(all, suite.deadlineMs);
   const peakStep = [...ramp.steps].reverse().find((v) => v.passed);

@@ -9,6 +9,7 @@ import type { FlowTrace } from '../../flows/types.js';
 import type { Arrival } from '../../load/driver.js';
 import { constantStages } from '../../load/profiles.js';
 import type { RateStage } from '../../load/schedule.js';
+import type { CostSeries } from '../../metrics/cost.js';
 import type { HarnessHealth } from '../../metrics/loop.js';
 import type { ResourceSample } from '../../metrics/resources.js';
 import type { CapacityResult, FaultOutcome, SoakResult } from '../../result/run-result.js';
@@ -51,6 +52,8 @@ export interface SuiteContext {
   apiCalls(): { total: number; ok: number };
   /** Connector resource samples taken so far (empty for an external connector). */
   connectorSamples(): ResourceSample[];
+  /** The harness's and the connector's CPU and the harness's loop delay so far (cost figures). */
+  costSeries?(): CostSeries;
   /** Webhook attempts the connector left without an answer (timeouts, refused connections) so far. */
   connectorUnanswered?(): number;
   /** Aborted when the user interrupts the run: suites stop starting flows. */

@@ -26,7 +26,7 @@ describe('report.html', () => {
     delete capacity.criteria;
     expect(capacity.steps.length).toBeGreaterThan(1);
     const html = renderHtml(result, grade(result, table));
-    const title = 'aria-label="Ramp: error rate and connector resources against offered rate"';
+    const title = 'aria-label="Ramp: error rate and resources (connector, harness) against offered rate"';
     const start = html.indexOf(title);
     expect(start).toBeGreaterThan(0);
     const svg = html.slice(start, html.indexOf('</svg>', start));
@@ -40,7 +40,7 @@ describe('report.html', () => {
     const html = renderHtml(result, grade(result, table));
     for (const label of [
       'Ramp: latency percentiles against offered rate',
-      'Ramp: error rate and connector resources against offered rate',
+      'Ramp: error rate and resources (connector, harness) against offered rate',
       'Throughput over time',
       'p95 latency over time',
       'Soak: volume and p95 latency per window',
