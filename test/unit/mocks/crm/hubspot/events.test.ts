@@ -23,7 +23,7 @@ interface Sent {
 }
 
 function setup(batchWindowMs = 20, batchMax?: number, timeoutMs?: number) {
-  const clock = new VirtualClock(1_700_000_000_000);
+  const clock = new VirtualClock({ epochMs: 1_700_000_000_000 });
   const journal = new Journal('crm', clock);
   const sent: Sent[] = [];
   const transport: WebhookTransport = {
@@ -143,7 +143,17 @@ describe('HubSpot app webhook deliveries', () => {
     const { sent, events, dispatcher } = setup(1000, 3);
     for (let i = 0; i < 7; i++) events.enqueue(payload(i), dispatcher, false);
     expect(sent.map((s) => (JSON.parse(s.body.toString()) as unknown[]).length)).toEqual([3, 3]);
-    expect(() => createHubSpotEvents({ ...({} as never), batchMax: 101 })).toThrow(/batchMax/);
+    const base = {
+      clock: new VirtualClock(),
+      journal: new Journal('crm', new VirtualClock()),
+      clientSecret: 's',
+      rng: createRng(1),
+      portalId: 1,
+      appId: 2,
+      subscriptionId: 3,
+    };
+    expect(() => createHubSpotEvents({ ...base, batchMax: 101 })).toThrow(/batchMax/);
+    expect(() => createHubSpotEvents({ ...base, batchWindowMs: -1 })).toThrow(/batchWindowMs/);
   });
 
   it('retries re-sign with a fresh timestamp and count attemptNumber; each event is journalled', () => {
