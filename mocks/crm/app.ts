@@ -178,6 +178,7 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
     // Declared below with the state it reads; called only once requests arrive.
     nativeAuth: (req, reply, done) => nativeAuth(req, reply, done),
     clock,
+    journal,
     seed,
     token: opts.token,
     webhookSecret: opts.webhookSecret,
@@ -435,7 +436,7 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
   // Only JSON bodies: text/plain would otherwise reach the routes as a string.
   app.removeContentTypeParser('text/plain');
 
-  const isApi = (url: string): boolean => dialect.isApiPath(url);
+  const isApi = (url: string): boolean => dialect.sharedHooksFor(url);
 
   app.addHook('onRequest', (req, _reply, done) => {
     req.crmStartMs = clock.nowMs();
@@ -475,7 +476,7 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
       );
     },
   };
-  registerFaults(app, faults, dialect.faultResponder ?? responder, (urlPath) => isApi(urlPath));
+  registerFaults(app, faults, responder, (urlPath) => isApi(urlPath));
 
   /** The native API's bearer token and plan limit (the HubSpot dialect brings its own). */
   function nativeAuth(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {

@@ -1,18 +1,23 @@
 import type { onRequestHookHandler } from 'fastify';
 import type { Clock } from '../../shared/clock.js';
+import type { Journal } from '../../shared/journal.js';
 import { createNativeDialect } from './native/index.js';
 import type { CrmDialect, CrmDialectName } from './types.js';
 
 export { CRM_DIALECTS, type CrmDialect, type CrmDialectName, type DialectEvents } from './types.js';
 
 /** Per-dialect options of the CRM mock (`CrmMockOptions.dialectOptions`). */
-export type CrmDialectOptions = {};
+export interface CrmDialectOptions {
+  hubspot?: Record<string, unknown>;
+}
 
 /** What a dialect is built from: the mock's clock, seed and credentials, and the native API's guard. */
 export interface DialectDeps {
   /** The native API's token and plan-limit check (state lives in app.ts). */
   nativeAuth: onRequestHookHandler;
   clock: Clock;
+  /** The mock's journal (event outcomes are journalled per event). */
+  journal: Journal;
   seed: number;
   /** The bearer token the connector was given. */
   token: string;
@@ -27,6 +32,6 @@ export function createDialect(name: CrmDialectName, deps: DialectDeps): CrmDiale
     case 'native':
       return createNativeDialect(deps.nativeAuth);
     default:
-      throw new RangeError(`CRM dialect ${JSON.stringify(name)} is not available`);
+      throw new RangeError(`CRM dialect ${JSON.stringify(name)} is not available yet`);
   }
 }

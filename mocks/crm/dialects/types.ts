@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebhookDispatcher, WebhookDispatcherOptions } from '../../shared/dispatcher.js';
-import type { FaultResponder } from '../../shared/faults.js';
 import type { CrmContext } from '../context.js';
 import type { CrmEventPayload } from '../types.js';
 
@@ -48,12 +47,14 @@ export interface DialectEvents {
  */
 export interface CrmDialect {
   readonly name: CrmDialectName;
-  /** Whether a request path is a call of this dialect's API: timeline faults hit it and it is journalled as `api.request`. */
-  isApiPath(urlPath: string): boolean;
+  /**
+   * Whether the CRM app's own hooks serve a request path: timeline faults in the native error
+   * shape, an `api.request` journal entry, the request counters. A dialect that registers those
+   * hooks in its own fastify scope (with its own error shape) answers false for its paths.
+   */
+  sharedHooksFor(urlPath: string): boolean;
   /** Where the API starts, for the not-found hint and `wacrm mock crm`'s banner (e.g. `/api/v1`). */
   readonly apiBase: string;
-  /** Answers of injected faults in this dialect's error shape; default: the native shape. */
-  readonly faultResponder?: FaultResponder;
   /** Registers the dialect's routes, with their own authentication and limits. */
   register(app: FastifyInstance, ctx: CrmContext): void;
   /** How events go out; default: the native single signed JSON object per event. */

@@ -16,7 +16,7 @@ export function createNativeDialect(auth: onRequestHookHandler): CrmDialect {
   return {
     name: 'native',
     apiBase: API,
-    isApiPath: (urlPath) => urlPath.startsWith('/api/'),
+    sharedHooksFor: (urlPath) => urlPath.startsWith('/api/'),
     register(app: FastifyInstance, ctx: CrmContext) {
       app.addHook('onRequest', auth);
       registerContactRoutes(app, ctx);
