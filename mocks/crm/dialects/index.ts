@@ -1,5 +1,5 @@
 import type { onRequestHookHandler } from 'fastify';
-import type { Clock } from '../../shared/clock.js';
+import type { Clock } from '../../../kernel/clock.js';
 import type { Journal } from '../../shared/journal.js';
 import { createNativeDialect } from './native/index.js';
 import type { CrmDialect, CrmDialectName } from './types.js';

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../../shared/clock.js';
+import type { Clock, TimerHandle } from '../../../../kernel/clock.js';
+import type { Rng } from '../../../../kernel/random.js';
 import type { RetryPolicy, WebhookDispatcher } from '../../../shared/dispatcher.js';
 import type { Journal } from '../../../shared/journal.js';
-import type { Rng } from '../../../shared/random.js';
 import type { CrmEventPayload } from '../../types.js';
 import type { DialectEvents } from '../types.js';
 

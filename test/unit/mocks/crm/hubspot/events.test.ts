@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { checkHubSpotSignature } from '../../../../../connector/hubspot/signature.js';
+import { VirtualClock } from '../../../../../kernel/clock.js';
+import { createRng } from '../../../../../kernel/random.js';
 import {
   createHubSpotEvents,
   HUBSPOT_WEBHOOK_RETRY,
   hubspotSignatureV3,
 } from '../../../../../mocks/crm/dialects/hubspot/events.js';
 import type { CrmEventPayload } from '../../../../../mocks/crm/types.js';
-import { VirtualClock } from '../../../../../mocks/shared/clock.js';
 import {
   type AttemptOutcome,
   WebhookDispatcher,
   type WebhookTransport,
 } from '../../../../../mocks/shared/dispatcher.js';
 import { Journal } from '../../../../../mocks/shared/journal.js';
-import { createRng } from '../../../../../mocks/shared/random.js';
 
 interface Sent {
   target: URL;
