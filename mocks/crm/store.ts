@@ -8,6 +8,7 @@ import type {
   CrmMessage,
   ErrorLog,
   Handover,
+  HubSpotRecord,
   SeedInfo,
 } from './types.js';
 
@@ -80,6 +81,8 @@ export interface CrmStore {
   readonly errorLogs: Table<ErrorLog>;
   readonly events: Table<CrmEventRecord>;
   readonly seedInfo: Table<SeedInfo>;
+  /** What the HubSpot dialect keeps beyond the native model (mocks/crm/dialects/hubspot/). */
+  readonly hubspot: Table<HubSpotRecord>;
   readonly idempotency: IdempotencyStore;
   /** A small persisted setting (id counter, seeded flag). */
   getMeta(key: string): string | undefined;
@@ -113,6 +116,17 @@ export const INDEXES = {
     pending: (e: CrmEventRecord) => (e.delivery.state === 'pending' ? ['pending'] : []),
   } as IndexFns<CrmEventRecord>,
   seedInfo: {} as IndexFns<SeedInfo>,
+  // Listing one object type in creation order; archived records sit under their own key.
+  hubspot: {
+    type: (r: HubSpotRecord) => [r.archived ? `${r.objectType}:archived` : r.objectType],
+    // Phone-like contact properties the native phone index does not cover (digits only).
+    phone: (r: HubSpotRecord) =>
+      r.objectType !== 'contacts'
+        ? []
+        : [r.properties['hs_whatsapp_phone_number'], r.properties['mobilephone']]
+            .map((v) => (v ?? '').replace(/\D/g, ''))
+            .filter((v) => v.length > 0),
+  } as IndexFns<HubSpotRecord>,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -275,6 +289,7 @@ export function createMemoryStore(): CrmStore {
     errorLogs: new MemoryTable(INDEXES.errorLogs),
     events: new MemoryTable(INDEXES.events),
     seedInfo: new MemoryTable(INDEXES.seedInfo),
+    hubspot: new MemoryTable(INDEXES.hubspot),
   };
   const idempotency = new MemoryIdempotency();
   return {
@@ -479,6 +494,7 @@ export function createSqliteStore(file: string): CrmStore {
     errorLogs: new SqliteTable(db, 'error_logs', INDEXES.errorLogs),
     events: new SqliteTable(db, 'events', INDEXES.events),
     seedInfo: new SqliteTable(db, 'seed_info', INDEXES.seedInfo),
+    hubspot: new SqliteTable(db, 'hubspot', INDEXES.hubspot),
   };
   const idempotency = new SqliteIdempotency(db);
   return {

@@ -166,3 +166,31 @@ export interface SeedInfo {
   duplicate_of: string | null;
   locale: string;
 }
+
+/** An association of a HubSpot record to another record: the other id and the type ids (directional). */
+export interface HubSpotAssociation {
+  id: string;
+  types: Array<{ category: string; typeId: number; label: string | null }>;
+}
+
+/**
+ * A record of the HubSpot dialect that the native model has no place for: a communication, note or
+ * ticket (with `nativeId` = the message, error log or handover it became), a contact's extra
+ * properties, archive flag and associations, or a custom property definition.
+ */
+export interface HubSpotRecord {
+  /** `<objectType>:<objectId>`. */
+  id: string;
+  objectType: string;
+  objectId: string;
+  properties: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  archivedAt: string | null;
+  /** By the other side's object type (plural name). */
+  associations: Record<string, HubSpotAssociation[]>;
+  nativeId: string | null;
+  /** Property definitions only: the definition as HubSpot returns it. */
+  definition?: Record<string, unknown>;
+}
