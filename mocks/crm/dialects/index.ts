@@ -1,6 +1,7 @@
 import type { onRequestHookHandler } from 'fastify';
 import type { Clock } from '../../../kernel/clock.js';
 import type { Journal } from '../../shared/journal.js';
+import { createHubSpotDialect, type HubSpotDialectOptions } from './hubspot/index.js';
 import { createNativeDialect } from './native/index.js';
 import type { CrmDialect, CrmDialectName } from './types.js';
 
@@ -8,7 +9,7 @@ export { CRM_DIALECTS, type CrmDialect, type CrmDialectName, type DialectEvents 
 
 /** Per-dialect options of the CRM mock (`CrmMockOptions.dialectOptions`). */
 export interface CrmDialectOptions {
-  hubspot?: Record<string, unknown>;
+  hubspot?: HubSpotDialectOptions;
 }
 
 /** What a dialect is built from: the mock's clock, seed and credentials, and the native API's guard. */
@@ -31,7 +32,7 @@ export function createDialect(name: CrmDialectName, deps: DialectDeps): CrmDiale
   switch (name) {
     case 'native':
       return createNativeDialect(deps.nativeAuth);
-    default:
-      throw new RangeError(`CRM dialect ${JSON.stringify(name)} is not available yet`);
+    case 'hubspot':
+      return createHubSpotDialect(deps, deps.options?.hubspot);
   }
 }
