@@ -146,12 +146,18 @@ const hubspotSchema = z
       .describe(
         'Calls per rolling 10 s per app; null = the tier limit. Raise it so HubSpot is not the bottleneck',
       ),
+    searchPerSecond: z
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("CRM search calls per second; null = HubSpot's 5. Raise it with perTenSeconds for a ramp"),
   })
   .transform((hs) => ({
     ...hs,
     perTenSeconds: hs.perTenSeconds ?? HUBSPOT_TIER_LIMITS[hs.tier].perTenSeconds,
     perDay: HUBSPOT_TIER_LIMITS[hs.tier].perDay,
-    searchPerSecond: HUBSPOT_TIER_LIMITS[hs.tier].searchPerSecond,
+    searchPerSecond: hs.searchPerSecond ?? HUBSPOT_TIER_LIMITS[hs.tier].searchPerSecond,
   }))
   .describe('The HubSpot account the CRM mock plays with dialect: hubspot');
 

@@ -11,7 +11,10 @@ export function crmMockOptions(crm: CrmScenario): Partial<CrmMockOptions> {
     return {
       dialect: 'hubspot',
       dialectOptions: {
-        hubspot: { tier: crm.hubspot.tier, limits: { perTenSeconds: crm.hubspot.perTenSeconds } },
+        hubspot: {
+          tier: crm.hubspot.tier,
+          limits: { perTenSeconds: crm.hubspot.perTenSeconds, searchPerSecond: crm.hubspot.searchPerSecond },
+        },
       },
       seedContacts,
     };

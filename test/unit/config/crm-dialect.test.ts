@@ -31,7 +31,7 @@ describe('mocks.crm.dialect', () => {
     expect(crm.hubspot).toEqual({ tier: 'starter', perTenSeconds: 100, perDay: 250_000, searchPerSecond: 5 });
     expect(crmMockOptions(crm)).toMatchObject({
       dialect: 'hubspot',
-      dialectOptions: { hubspot: { tier: 'starter', limits: { perTenSeconds: 100 } } },
+      dialectOptions: { hubspot: { tier: 'starter', limits: { perTenSeconds: 100, searchPerSecond: 5 } } },
     });
     expect(crmBudgetArgs(crm)).toEqual([
       '--hubspot-per-10s',

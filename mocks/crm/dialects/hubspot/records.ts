@@ -314,8 +314,10 @@ function journalWrite(
   tags: { tags: string[]; added: string[] } | undefined,
 ): void {
   ctx.crm.journal.append('contact.upserted', { contactId: c.id, phone: c.phone, created });
-  if (tags && tags.tags.length > 0)
-    ctx.crm.journal.append('tags.added', { contactId: c.id, tags: tags.tags, added: tags.added });
+  // A multi-value property is written whole: the tags this write asked for are the ones it added
+  // (the native API journals the tags of the call, and the tracer credits each to its message).
+  if (tags && tags.added.length > 0)
+    ctx.crm.journal.append('tags.added', { contactId: c.id, tags: tags.added, added: tags.added });
 }
 
 /**
