@@ -267,8 +267,12 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
     );
     store.transaction(() => {
       const ids: string[] = [];
+      const inDialect = dialect.seed;
       for (const s of seeded) {
-        const c = service.createContact(s.fields, undefined, { quiet: true });
+        const c = inDialect
+          ? service.createContact(inDialect.fields(ctx, s), inDialect.contactId(ctx), { quiet: true })
+          : service.createContact(s.fields, undefined, { quiet: true });
+        inDialect?.stored(ctx, c, s);
         ids.push(c.id);
         store.seedInfo.insert({
           id: c.id,

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebhookDispatcher, WebhookDispatcherOptions } from '../../shared/dispatcher.js';
 import type { CrmContext } from '../context.js';
-import type { CrmEventPayload } from '../types.js';
+import type { SeedContact } from '../seed.js';
+import type { Contact, CrmEventPayload } from '../types.js';
 
 /** The CRM APIs the mock can speak; one CRM model under all of them. */
 export const CRM_DIALECTS = ['native', 'hubspot'] as const;
@@ -40,6 +41,16 @@ export interface DialectEvents {
   clear?(): void;
 }
 
+/** Seeding in a dialect's model: the ids of seeded contacts, their fields, what it keeps beside them. */
+export interface DialectSeed {
+  /** The id a seeded contact gets (HubSpot: a numeric id above 2^31). */
+  contactId(ctx: CrmContext): string;
+  /** The generated fields as this CRM would hold them (HubSpot: owners by owner id). */
+  fields(ctx: CrmContext, seeded: SeedContact): SeedContact['fields'];
+  /** Stores what the dialect keeps beside the contact (HubSpot: extra properties). */
+  stored(ctx: CrmContext, contact: Contact, seeded: SeedContact): void;
+}
+
 /**
  * A CRM dialect: a translation layer between one CRM's public API and the mock's single model
  * (store, service, journal kinds). The suites, tracer and audit read the model, so a grade means
@@ -57,6 +68,8 @@ export interface CrmDialect {
   readonly apiBase: string;
   /** Registers the dialect's routes, with their own authentication and limits. */
   register(app: FastifyInstance, ctx: CrmContext): void;
+  /** Seeding in the dialect's model; default: the generated records as they are. */
+  readonly seed?: DialectSeed;
   /** How events go out; default: the native single signed JSON object per event. */
   readonly events?: DialectEvents;
 }

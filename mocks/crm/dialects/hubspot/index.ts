@@ -1,9 +1,16 @@
 import { createRng } from '../../../../kernel/random.js';
+import type { CrmContext } from '../../context.js';
 import type { DialectDeps } from '../index.js';
 import type { CrmDialect } from '../types.js';
-import { createHubSpotContext, type HubSpotOptions, type HubSpotToken } from './context.js';
+import {
+  createHubSpotContext,
+  type HubSpotContext,
+  type HubSpotOptions,
+  type HubSpotToken,
+} from './context.js';
 import { createHubSpotEvents } from './events.js';
 import { registerHubSpotRoutes } from './routes.js';
+import { hubspotSeeding } from './seed.js';
 
 /** The app the account installed, as HubSpot names it in every webhook event. */
 export const HUBSPOT_APP_ID = 1_160_452;
@@ -27,19 +34,21 @@ export interface HubSpotDialectOptions extends Omit<HubSpotOptions, 'tokens'> {
 export function createHubSpotDialect(deps: DialectDeps, opts: HubSpotDialectOptions = {}): CrmDialect {
   const { tokens = [], events: batching = {}, ...account } = opts;
   const portalId = account.portalId ?? 48_151_623;
+  // One account per mock: the seed (before the routes exist) and the routes share it.
+  let hs: HubSpotContext | undefined;
+  const hsOf = (ctx: CrmContext): HubSpotContext => {
+    hs ??= createHubSpotContext(ctx, { ...account, portalId, tokens: [{ token: deps.token }, ...tokens] });
+    return hs;
+  };
   return {
     name: 'hubspot',
     apiBase: '/crm/v3',
     // The HubSpot scope journals its calls and applies the timeline's faults itself, in HubSpot's shapes.
     sharedHooksFor: () => false,
     register(app, ctx) {
-      const hs = createHubSpotContext(ctx, {
-        ...account,
-        portalId,
-        tokens: [{ token: deps.token }, ...tokens],
-      });
-      registerHubSpotRoutes(app, hs);
+      registerHubSpotRoutes(app, hsOf(ctx));
     },
+    seed: hubspotSeeding(hsOf),
     events: createHubSpotEvents({
       clock: deps.clock,
       journal: deps.journal,
