@@ -11,21 +11,23 @@ import { HubSpotCrmGateway } from '../../connector/hubspot/crm-gateway.js';
 import { HubSpotGateway, TAG_OPTIONS } from '../../connector/hubspot/gateway.js';
 import { RealClock } from '../../kernel/clock.js';
 import { createRng } from '../../kernel/random.js';
-import { createMemoryStore } from '../../mocks/crm/store.js';
 import { makeWamid } from '../../mocks/whatsapp/wamid.js';
-import { entries, type TestHubSpot, TOKEN, testHubSpot } from '../unit/mocks/crm/hubspot/helpers.js';
+import { entries, type TestHubSpot, TOKEN, testHubSpotOn } from '../unit/mocks/crm/hubspot/helpers.js';
 
-let t: TestHubSpot | undefined;
+let t: TestHubSpot<RealClock> | undefined;
 afterEach(async () => {
   await t?.app.close();
   t = undefined;
 });
 
-async function start(limits: { perTenSeconds?: number } = {}): Promise<{ url: string; t: TestHubSpot }> {
-  t = testHubSpot({ limits }, createMemoryStore(), new RealClock());
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = t.app.server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, t };
+async function start(
+  limits: { perTenSeconds?: number } = {},
+): Promise<{ url: string; t: TestHubSpot<RealClock> }> {
+  const made = testHubSpotOn(new RealClock(), { limits });
+  t = made;
+  await made.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = made.app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, t: made };
 }
 
 function client(url: string, perTenSeconds = 100): HubSpotClient {

@@ -93,13 +93,23 @@ export class DailyCounter {
     readonly limit: number,
   ) {}
 
-  /** Counts a call if the day's budget allows; `remaining` after it. */
-  tryHit(): { ok: boolean; remaining: number } {
+  private roll(): void {
     const today = new Date(this.epochMs()).toISOString().slice(0, 10);
     if (today !== this.day) {
       this.day = today;
       this.used = 0;
     }
+  }
+
+  /** Calls left today. */
+  remaining(): number {
+    this.roll();
+    return Math.max(0, this.limit - this.used);
+  }
+
+  /** Counts a call if the day's budget allows; `remaining` after it. */
+  tryHit(): { ok: boolean; remaining: number } {
+    this.roll();
     if (this.used >= this.limit) return { ok: false, remaining: 0 };
     this.used++;
     return { ok: true, remaining: this.limit - this.used };

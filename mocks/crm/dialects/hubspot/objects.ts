@@ -138,20 +138,34 @@ export function associate(
   if (!a) throw objectNotFound(from.id);
   const b = associable(ctx, to.type, to.id);
   if (!b) throw objectNotFound(to.id);
-  const la = a.rec.associations[to.type] ?? [];
-  const lb = b.rec.associations[from.type] ?? [];
-  a.rec.associations[to.type] = la;
-  b.rec.associations[from.type] = lb;
-  addLabel(la, to.id, pair.typeId, 'HUBSPOT_DEFINED', null);
-  addLabel(lb, from.id, pair.inverse, 'HUBSPOT_DEFINED', null);
-  for (const s of specs) {
-    if (s.associationCategory === 'HUBSPOT_DEFINED') continue;
-    const label = ctx.labels.get(s.associationTypeId) ?? null;
-    addLabel(la, to.id, s.associationTypeId, s.associationCategory, label);
-    addLabel(lb, from.id, s.associationTypeId, s.associationCategory, label);
-  }
+  addSide(ctx, a.rec, to.type, to.id, pair.typeId, specs);
+  addSide(ctx, b.rec, from.type, from.id, pair.inverse, specs);
   saveRecord(ctx, a.rec, a.isNew);
   saveRecord(ctx, b.rec, b.isNew);
+}
+
+/** Adds one side of an association to a record (unsaved): the pair's default type, then any labels. */
+function addSide(
+  ctx: HubSpotContext,
+  rec: HubSpotRecord,
+  otherType: ObjectType,
+  otherId: string,
+  typeId: number,
+  specs: AssociationSpec[],
+): void {
+  const list = rec.associations[otherType] ?? [];
+  rec.associations[otherType] = list;
+  addLabel(list, otherId, typeId, 'HUBSPOT_DEFINED', null);
+  for (const s of specs) {
+    if (s.associationCategory === 'HUBSPOT_DEFINED') continue;
+    addLabel(
+      list,
+      otherId,
+      s.associationTypeId,
+      s.associationCategory,
+      ctx.labels.get(s.associationTypeId) ?? null,
+    );
+  }
 }
 
 /** Removes every label between two records (both directions). */
@@ -299,11 +313,15 @@ export function checkEngagementCreate(
   return { values, links };
 }
 
-/** Creates an engagement (communication, note, ticket) with its inline associations. */
+/**
+ * Creates an engagement (communication, note, ticket) with its inline associations; `afterCreate`
+ * (the translation into the native model) runs on the record before it is stored.
+ */
 export function createEngagement(
   ctx: HubSpotContext,
   type: EngagementType,
   body: Record<string, unknown>,
+  afterCreate: (ctx: HubSpotContext, rec: HubSpotRecord) => void = () => {},
 ): HubSpotRecord {
   const { values, links } = checkEngagementCreate(ctx, type, body);
   const { store } = ctx.crm;
@@ -326,9 +344,19 @@ export function createEngagement(
       associations: {},
       nativeId: null,
     };
+    // One write per record: the new record gets its side of each association and its native
+    // counterpart before it is inserted; each associated record is updated once.
+    for (const l of links)
+      addSide(ctx, rec, l.toType, l.toId, defaultType(type, l.toType)?.typeId ?? 0, l.specs);
+    afterCreate(ctx, rec);
     store.hubspot.insert(rec);
-    for (const l of links) associate(ctx, { type, id }, { type: l.toType, id: l.toId }, l.specs);
-    return store.hubspot.get(rec.id) ?? rec;
+    for (const l of links) {
+      const other = associable(ctx, l.toType, l.toId);
+      if (!other) continue;
+      addSide(ctx, other.rec, type, id, defaultType(type, l.toType)?.inverse ?? 0, l.specs);
+      saveRecord(ctx, other.rec, other.isNew);
+    }
+    return rec;
   });
 }
 

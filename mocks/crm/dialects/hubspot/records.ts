@@ -109,7 +109,7 @@ export function contactProperties(
 ): Record<string, string | null> {
   const extra = rec?.properties ?? {};
   const derived = splitName(c.name);
-  const e164 = c.phone === '' ? undefined : deriveE164(c.phone, c.country);
+  const forms = c.phone === '' ? undefined : phoneForms(c.phone, c.country);
   const props: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(c.custom_fields)) props[k] = String(v);
   Object.assign(props, {
@@ -127,8 +127,9 @@ export function contactProperties(
     hs_object_id: c.id,
     lastmodifieddate: c.updated_at,
     hs_is_contact: 'true',
-    hs_calculated_phone_number: e164 ?? null,
-    hs_searchable_calculated_phone_number: c.phone === '' ? null : nationalDigits(c.phone, c.country),
+    hs_calculated_phone_number: forms?.e164 ?? null,
+    hs_calculated_phone_number_country_code: forms?.region ?? null,
+    hs_searchable_calculated_phone_number: forms?.national ?? null,
     [ctx.tagsProperty]: c.tags.length > 0 ? c.tags.join(';') : null,
     [ctx.optOutProperty]: String(c.opted_out),
   });
@@ -139,11 +140,35 @@ export function contactProperties(
   return props;
 }
 
-function nationalDigits(phone: string, country: string | null): string {
+/** A phone's derived forms, as HubSpot's calculated phone properties show them. */
+interface PhoneForms {
+  e164: string | null;
+  national: string;
+  /** ISO region of the number (`BR`), when it has one. */
+  region: string | null;
+}
+
+// Parsing a phone costs tens of microseconds and every read shows the calculated forms: remember
+// them per (phone, country). Bounded: cleared whole when full, a rare and cheap event.
+const PHONE_FORMS = new Map<string, PhoneForms>();
+const PHONE_FORMS_MAX = 50_000;
+
+/** The E.164 form and the national digits (HubSpot's searchable form: no country code) of a phone. */
+export function phoneForms(phone: string, country: string | null): PhoneForms {
+  const key = `${country ?? ''}|${phone}`;
+  const hit = PHONE_FORMS.get(key);
+  if (hit) return hit;
   const e164 = deriveE164(phone, country);
-  // HubSpot's searchable form is the national number without the country code.
-  const national = e164 ? parsePhoneNumberFromString(e164)?.nationalNumber : undefined;
-  return national ? String(national) : phoneDigits(phone);
+  const parsed = e164 ? parsePhoneNumberFromString(e164) : undefined;
+  const national = parsed?.nationalNumber;
+  const forms = {
+    e164: e164 ?? null,
+    national: national ? String(national) : phoneDigits(phone),
+    region: parsed?.country ?? null,
+  };
+  if (PHONE_FORMS.size >= PHONE_FORMS_MAX) PHONE_FORMS.clear();
+  PHONE_FORMS.set(key, forms);
+  return forms;
 }
 
 /** Picks the requested properties (unknown names are left out silently, unset ones are `null`). */

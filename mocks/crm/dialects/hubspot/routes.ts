@@ -260,7 +260,7 @@ function registerHooks(scope: FastifyInstance, ctx: HubSpotContext): void {
       ),
     rateLimited(reply) {
       // HubSpot sends no Retry-After on API 429s: the policy and the interval header say how long.
-      limitHeaders(reply, 0, Math.max(0, ctx.limits.perDay - 1));
+      limitHeaders(reply, 0, ctx.daily.remaining());
       return sendHsError(reply, rateLimitBody('TEN_SECONDLY_ROLLING'), ctx.correlationId());
     },
   };
@@ -291,14 +291,15 @@ function registerHooks(scope: FastifyInstance, ctx: HubSpotContext): void {
       if (!ctx.daily.tryHit().ok) return void sendHsError(reply, rateLimitBody('DAILY'), ctx.correlationId());
       return done();
     }
-    const day = ctx.daily.tryHit();
-    if (!day.ok) {
-      limitHeaders(reply, ctx.limits.perTenSeconds, 0);
-      return void sendHsError(reply, rateLimitBody('DAILY'), ctx.correlationId());
-    }
+    // The burst first: a call it refuses must not spend a unit of the day.
     const hit = ctx.burst.tryHit('app');
+    if (!hit.ok) {
+      limitHeaders(reply, 0, ctx.daily.remaining());
+      return void sendHsError(reply, rateLimitBody('TEN_SECONDLY_ROLLING'), ctx.correlationId());
+    }
+    const day = ctx.daily.tryHit();
     limitHeaders(reply, ctx.limits.perTenSeconds - hit.count, day.remaining);
-    if (!hit.ok) return void sendHsError(reply, rateLimitBody('TEN_SECONDLY_ROLLING'), ctx.correlationId());
+    if (!day.ok) return void sendHsError(reply, rateLimitBody('DAILY'), ctx.correlationId());
     done();
   });
 
@@ -475,8 +476,7 @@ function created(ctx: HubSpotContext, type: ObjectType, input: Record<string, un
     }
     return contactJson(ctx, c, undefined, false);
   }
-  const rec = createEngagement(ctx, type, input);
-  translate(ctx, rec);
+  const rec = createEngagement(ctx, type, input, translate);
   return fullEngagement(rec);
 }
 

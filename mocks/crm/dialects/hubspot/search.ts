@@ -3,7 +3,7 @@ import type { HubSpotContext } from './context.js';
 import { validation } from './errors.js';
 import { type EngagementType, engagementJson, engagementProperties } from './objects.js';
 import { type ObjectType, propertyDef } from './properties.js';
-import { contactExtras, contactJson, contactProperties, type HsObjectJson } from './records.js';
+import { contactExtras, contactJson, contactProperties, type HsObjectJson, phoneForms } from './records.js';
 
 /** Filter operators of the CRM search API. */
 export const OPERATORS = [
@@ -286,19 +286,31 @@ const PHONE_PROPS = new Set([
  */
 function phoneCandidates(ctx: HubSpotContext, req: SearchRequest): Contact[] | undefined {
   if (req.groups.length === 0 || req.query !== undefined) return undefined;
-  const { store, service } = ctx.crm;
+  const { store } = ctx.crm;
   const out = new Map<string, Contact>();
+  // The connector's groups repeat one number in several spellings: look each digit string up once,
+  // through its '+' spelling when it has one (that also finds the E.164 index key).
+  const byDigits = new Map<string, string>();
   for (const g of req.groups) {
     const f = g.find((x) => PHONE_PROPS.has(x.propertyName) && (x.operator === 'EQ' || x.operator === 'IN'));
     if (!f) return undefined;
     for (const v of f.values ?? [f.value ?? '']) {
-      for (const c of service.findByPhone(v)) out.set(c.id, c);
       const digits = v.replace(/\D/g, '');
       if (digits === '') continue;
-      for (const r of store.hubspot.find('phone', digits)) {
-        const c = store.contacts.get(r.objectId);
-        if (c) out.set(c.id, c);
-      }
+      const had = byDigits.get(digits);
+      if (had === undefined || (!had.trim().startsWith('+') && v.trim().startsWith('+')))
+        byDigits.set(digits, v);
+    }
+  }
+  for (const [digits, v] of byDigits) {
+    // The native phone index's lookup keys (as service.findByPhone derives them), parsed once per number.
+    const keys = new Set([digits]);
+    const e164 = v.trim().startsWith('+') ? phoneForms(v, null).e164 : null;
+    if (e164) keys.add(e164.slice(1));
+    for (const key of keys) for (const c of store.contacts.find('phone', key)) out.set(c.id, c);
+    for (const r of store.hubspot.find('phone', digits)) {
+      const c = store.contacts.get(r.objectId);
+      if (c) out.set(c.id, c);
     }
   }
   return [...out.values()].sort((a, b) => (a.created_at + a.id < b.created_at + b.id ? -1 : 1));

@@ -43,6 +43,11 @@ export function wamidDirection(wamid: string): 'inbound' | 'outbound' | undefine
   return flag === 0x11 ? 'outbound' : flag === 0x12 ? 'inbound' : undefined;
 }
 
+/** Saves a translated record, unless it is a new one not yet inserted (its creator inserts it). */
+function persist(ctx: HubSpotContext, rec: HubSpotRecord): void {
+  if (ctx.crm.store.hubspot.get(rec.id)) ctx.crm.store.hubspot.update(rec);
+}
+
 function contactOf(rec: HubSpotRecord): string | undefined {
   return rec.associations['contacts']?.[0]?.id;
 }
@@ -108,7 +113,7 @@ export function translateCommunication(ctx: HubSpotContext, rec: HubSpotRecord):
   const contactId = contactOf(rec);
   if (!contactId) return;
   messageFromCommunication(ctx, rec, contactId);
-  if (rec.nativeId !== null) ctx.crm.store.hubspot.update(rec);
+  if (rec.nativeId !== null) persist(ctx, rec);
 }
 
 /** Native side effects of a ticket: a handover when it has a contact, resolved when closed. */
@@ -129,7 +134,7 @@ export function translateTicket(ctx: HubSpotContext, rec: HubSpotRecord): void {
       ...(content ? { note: content.slice(0, 2000) } : {}),
     }).handover;
     rec.nativeId = h.id;
-    store.hubspot.update(rec);
+    persist(ctx, rec);
   }
   const native = store.handovers.get(rec.nativeId);
   if (
@@ -158,7 +163,7 @@ export function translateNote(ctx: HubSpotContext, rec: HubSpotRecord): void {
     context: { note_id: rec.objectId, ...(contactId ? { contact_id: contactId } : {}) },
   });
   rec.nativeId = e.id;
-  ctx.crm.store.hubspot.update(rec);
+  persist(ctx, rec);
 }
 
 /**

@@ -133,4 +133,40 @@ describe('HubSpot contacts', () => {
       [ids[1], true],
     ]);
   });
+
+  it('guesses, as docs/crm-hubspot.md lists them: phone-only create, READ_ONLY_VALUE, email clash on update, region', async () => {
+    t = testHubSpot({ limits: { searchPerSecond: 100 } });
+    const only = await hs(t.app, 'POST', '/crm/v3/objects/contacts', {
+      properties: { phone: '+886912345678' },
+    });
+    expect(only.statusCode).toBe(201);
+    expect(only.json().properties).toMatchObject({
+      hs_calculated_phone_number_country_code: 'TW',
+      hs_searchable_calculated_phone_number: '912345678',
+    });
+    const ro = await hs(t.app, 'PATCH', `/crm/v3/objects/contacts/${only.json().id}`, {
+      properties: { createdate: '2020-01-01' },
+    });
+    expect(ro.statusCode).toBe(400);
+    expect(ro.json().errors[0]).toMatchObject({
+      code: 'READ_ONLY_VALUE',
+      context: { propertyName: ['createdate'] },
+    });
+    const a = await contact(t.app, { email: 'a@example.com' });
+    const b = await contact(t.app, { email: 'b@example.com' });
+    const clash = await hs(t.app, 'PATCH', `/crm/v3/objects/contacts/${b}`, {
+      properties: { email: 'A@EXAMPLE.COM' },
+    });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json().message).toBe(`Contact already exists. Existing ID: ${a}`);
+    // A contact may keep its own email.
+    expect(
+      (await hs(t.app, 'PATCH', `/crm/v3/objects/contacts/${a}`, { properties: { email: 'a@example.com' } }))
+        .statusCode,
+    ).toBe(200);
+    const unknown = await hs(t.app, 'POST', '/crm/v3/objects/contacts/search', {
+      filterGroups: [{ filters: [{ propertyName: 'no_such_property', operator: 'NOT_HAS_PROPERTY' }] }],
+    });
+    expect(unknown.json().total).toBe(3);
+  });
 });

@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
+import { type Clock, VirtualClock } from '../../../../../kernel/clock.js';
+import { createRng } from '../../../../../kernel/random.js';
 import {
   createHubSpotContext,
   type HubSpotContext,
@@ -7,19 +9,17 @@ import {
 import { registerHubSpotRoutes } from '../../../../../mocks/crm/dialects/hubspot/routes.js';
 import { CrmService } from '../../../../../mocks/crm/service.js';
 import { type CrmStore, createMemoryStore } from '../../../../../mocks/crm/store.js';
-import { type Clock, VirtualClock } from '../../../../../kernel/clock.js';
 import { FaultController } from '../../../../../mocks/shared/faults.js';
 import { Journal } from '../../../../../mocks/shared/journal.js';
-import { createRng } from '../../../../../kernel/random.js';
 
 /** The token every test account accepts (all scopes). */
 export const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';
 
 /** A HubSpot-dialect CRM over a fresh memory store on a virtual clock. */
-export interface TestHubSpot {
+export interface TestHubSpot<C extends Clock = VirtualClock> {
   app: FastifyInstance;
   ctx: HubSpotContext;
-  clock: Clock;
+  clock: C;
   journal: Journal;
   store: CrmStore;
   service: CrmService;
@@ -31,7 +31,15 @@ export function testHubSpot(
   opts: Partial<HubSpotOptions> = {},
   store: CrmStore = createMemoryStore(),
 ): TestHubSpot {
-  const clock = new VirtualClock({ epochMs: Date.UTC(2026, 10, 27, 9, 0, 0) });
+  return testHubSpotOn(new VirtualClock({ epochMs: Date.UTC(2026, 10, 27, 9, 0, 0) }), opts, store);
+}
+
+/** The same on a given clock (a real one for tests over sockets). */
+export function testHubSpotOn<C extends Clock>(
+  clock: C,
+  opts: Partial<HubSpotOptions> = {},
+  store: CrmStore = createMemoryStore(),
+): TestHubSpot<C> {
   const journal = new Journal('crm', clock, 100_000);
   const service = new CrmService(store, clock, journal, createRng(7));
   const faults = new FaultController(clock, createRng(8), journal);

@@ -1,0 +1,235 @@
+// Usage: npx tsx bench/crm-dialects.ts [--seconds 10] [--warmup 2] [--rounds 2] [--connections 32] [--contacts 2000]
+//
+// The CRM mock's request rate in the HubSpot dialect next to the native dialect, on equivalent
+// calls, in the same run. Each dialect serves the same seeded contacts and gets the same mix, one
+// third each: read a contact by id, find a contact by phone (native GET ?phone=, HubSpot's search
+// API with the reference connector's filter groups), and log a new WhatsApp message on the contact
+// (native POST …/messages, HubSpot POST /crm/v3/objects/communications with an inline association;
+// both become one stored message and a `message.created` journal entry). Limits are opened wide:
+// this measures the routes, not the rate limits. The servers share this process's main thread;
+// autocannon fires from a child process. Rounds alternate native, HubSpot, native, HubSpot … so
+// drift of the machine falls on both. Prints the rate of each round, the sums and the ratio.
+// Target (issue 15): HubSpot ≥ 0.8 of native.
+import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import type autocannon from 'autocannon';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { RealClock } from '../kernel/clock.js';
+import { createRng } from '../kernel/random.js';
+import { createHubSpotContext } from '../mocks/crm/dialects/hubspot/context.js';
+import { createContact } from '../mocks/crm/dialects/hubspot/records.js';
+import { registerHubSpotRoutes } from '../mocks/crm/dialects/hubspot/routes.js';
+import { buildCrmMock } from '../mocks/crm/index.js';
+import { CrmService } from '../mocks/crm/service.js';
+import { createMemoryStore } from '../mocks/crm/store.js';
+import { FaultController } from '../mocks/shared/faults.js';
+import { Journal } from '../mocks/shared/journal.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '32' },
+    contacts: { type: 'string', default: '2000' },
+  },
+});
+const seconds = Number(args.seconds);
+const warmupS = Number(args.warmup);
+const rounds = Number(args.rounds);
+const connections = Number(args.connections);
+const contacts = Number(args.contacts);
+for (const [name, v] of Object.entries({ seconds, rounds, connections, contacts })) {
+  if (!(Number.isInteger(v) && v > 0)) {
+    console.error(`--${name} must be an integer > 0`);
+    process.exit(2);
+  }
+}
+if (!(warmupS >= 0)) {
+  console.error('--warmup must be a number ≥ 0');
+  process.exit(2);
+}
+
+const TOKEN = 'bench-token';
+const phoneOf = (i: number): string => `+1555${String(1_000_000 + i).slice(1)}`;
+
+/** Per seeded contact: its id and, natively, its conversation id. */
+interface Target {
+  id: string;
+  conversation: string;
+  phone: string;
+}
+
+/** A started dialect: its URL, seeded targets and how many messages it stores. */
+interface Server {
+  app: FastifyInstance;
+  url: string;
+  targets: Target[];
+  messages: () => number;
+}
+
+async function startNative(): Promise<Server> {
+  const app = buildCrmMock({
+    clock: new RealClock(),
+    token: TOKEN,
+    webhookSecret: 'bench-secret',
+    seedContacts: { count: 0 },
+    plan: 'enterprise',
+    planLimits: { enterprise: 1_000_000_000 },
+  });
+  const targets: Target[] = [];
+  for (let i = 0; i < contacts; i++) {
+    const c = app.crm.createContact({ phone: phoneOf(i), name: `Contact ${i}` });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/conversations',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      payload: { contact_id: c.id },
+    });
+    targets.push({ id: c.id, conversation: r.json().id as string, phone: c.phone });
+  }
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return { app, url, targets, messages: () => app.crm.stats()['messages'] ?? 0 };
+}
+
+async function startHubSpot(): Promise<Server> {
+  // The dialect over the same native parts buildCrmMock gives it (store, service, journal, faults).
+  const clock = new RealClock();
+  const journal = new Journal('crm', clock, 200_000);
+  const store = createMemoryStore();
+  const service = new CrmService(store, clock, journal, createRng(1));
+  const faults = new FaultController(clock, createRng(2), journal);
+  const ctx = createHubSpotContext(
+    { clock, journal, store, service, faults },
+    {
+      tokens: [{ token: TOKEN }],
+      limits: { perTenSeconds: 1_000_000_000, perDay: 1_000_000_000_000, searchPerSecond: 1_000_000_000 },
+    },
+  );
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  registerHubSpotRoutes(app, ctx);
+  const targets: Target[] = [];
+  for (let i = 0; i < contacts; i++) {
+    const c = createContact(ctx, { phone: phoneOf(i), firstname: `Contact ${i}` });
+    targets.push({ id: c.id, conversation: c.id, phone: c.phone });
+  }
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return { app, url, targets, messages: () => store.messages.count() };
+}
+
+// The loader (a child process) builds each request itself: every message write carries a fresh
+// wamid-shaped id, so both dialects store a new message per write rather than replaying one.
+const LOADER_SOURCE = `
+import { createRequire } from 'node:module';
+const require = createRequire(process.cwd() + '/package.json');
+const autocannon = require('autocannon');
+let input = '';
+process.stdin.on('data', (d) => (input += d));
+process.stdin.on('end', async () => {
+  const { url, connections, duration, dialect, targets, tag } = JSON.parse(input);
+  let n = 0;
+  const auth = { authorization: 'Bearer ${TOKEN}' };
+  const json = { ...auth, 'content-type': 'application/json' };
+  const pick = () => targets[(n * 7919) % targets.length];
+  const requests = [
+    { setupRequest: (req) => {
+      n++;
+      const t = pick();
+      return dialect === 'native'
+        ? { ...req, method: 'GET', path: '/api/v1/contacts/' + t.id, headers: auth }
+        : { ...req, method: 'GET', path: '/crm/v3/objects/contacts/' + t.id + '?properties=phone,firstname,wa_tags', headers: auth };
+    } },
+    { setupRequest: (req) => {
+      const t = pick();
+      if (dialect === 'native')
+        return { ...req, method: 'GET', path: '/api/v1/contacts?phone=' + encodeURIComponent(t.phone), headers: auth };
+      const bare = t.phone.slice(1);
+      return { ...req, method: 'POST', path: '/crm/v3/objects/contacts/search', headers: json, body: JSON.stringify({
+        filterGroups: ['phone', 'hs_whatsapp_phone_number'].map((propertyName) => ({ filters: [{ propertyName, operator: 'IN', values: [t.phone, bare] }] })),
+        properties: ['phone', 'hs_whatsapp_phone_number', 'firstname', 'wa_tags'],
+        sorts: [{ propertyName: 'createdate', direction: 'ASCENDING' }],
+        limit: 1,
+      }) };
+    } },
+    { setupRequest: (req) => {
+      const t = pick();
+      const wamid = 'wamid.' + Buffer.from(tag + ':' + n + ':' + Math.random()).toString('base64');
+      if (dialect === 'native')
+        return { ...req, method: 'POST', path: '/api/v1/conversations/' + t.conversation + '/messages', headers: json,
+          body: JSON.stringify({ direction: 'inbound', type: 'text', body: 'where is my order?', wa_message_id: wamid }) };
+      return { ...req, method: 'POST', path: '/crm/v3/objects/communications', headers: json, body: JSON.stringify({
+        properties: { hs_communication_channel_type: 'WHATS_APP', hs_communication_logged_from: 'CRM',
+          hs_communication_body: 'Received on WhatsApp [' + wamid + ']: where is my order?', hs_timestamp: new Date().toISOString() },
+        associations: [{ to: { id: t.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 81 }] }],
+      }) };
+    } },
+  ];
+  const r = await autocannon({ url, connections, duration, requests });
+  process.stdout.write(JSON.stringify(r));
+});
+`;
+
+let fired = 0;
+async function fire(
+  url: string,
+  dialect: 'native' | 'hubspot',
+  targets: Target[],
+  durationS: number,
+): Promise<autocannon.Result> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER_SOURCE], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`autocannon exited with ${code}`)),
+    );
+  });
+  child.stdin.end(
+    JSON.stringify({ url, connections, duration: durationS, dialect, targets, tag: `${dialect}${fired++}` }),
+  );
+  await done;
+  return JSON.parse(out) as autocannon.Result;
+}
+
+console.log(
+  `node ${process.version}; ${connections} connections; ${contacts} contacts; ${rounds} rounds of ${seconds}s per dialect after ${warmupS}s warm-up each; mix: read by id, find by phone, log a message`,
+);
+const native = await startNative();
+const hubspot = await startHubSpot();
+const servers = { native, hubspot } as const;
+if (warmupS > 0) {
+  await fire(native.url, 'native', native.targets, warmupS);
+  await fire(hubspot.url, 'hubspot', hubspot.targets, warmupS);
+}
+const totals = { native: { ok: 0, s: 0 }, hubspot: { ok: 0, s: 0 } };
+for (let round = 1; round <= rounds; round++) {
+  for (const dialect of ['native', 'hubspot'] as const) {
+    const s = servers[dialect];
+    const r = await fire(s.url, dialect, s.targets, seconds);
+    totals[dialect].ok += r['2xx'];
+    totals[dialect].s += r.duration;
+    console.log(
+      `round ${round} ${dialect.padEnd(8)} ${Math.round(r['2xx'] / r.duration)
+        .toString()
+        .padStart(
+          7,
+        )} 2xx/s   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}  ${JSON.stringify(r.statusCodeStats ?? {})}`,
+    );
+  }
+}
+const rate = (d: 'native' | 'hubspot'): number => totals[d].ok / Math.max(1e-9, totals[d].s);
+console.log(`native  ${Math.round(rate('native'))} 2xx/s over ${totals.native.s.toFixed(0)} s`);
+console.log(`hubspot ${Math.round(rate('hubspot'))} 2xx/s over ${totals.hubspot.s.toFixed(0)} s`);
+console.log(`ratio hubspot / native: ${(rate('hubspot') / rate('native')).toFixed(2)} (target ≥ 0.80)`);
+// Both stored one message per write: the work was the same.
+console.log(`stored messages: native ${native.messages()}, hubspot ${hubspot.messages()}`);
+await native.app.close();
+await hubspot.app.close();
