@@ -35,6 +35,11 @@ export interface ConformanceOptions {
   /** The CRM plan the mock enforces and the connector must keep under (default enterprise). */
   crmPlan?: 'standard' | 'enterprise';
   /**
+   * The CRM API the mock speaks (default native). With `hubspot` the reference connector speaks
+   * HubSpot and takes HubSpot webhooks; `crm-plan-rate-respected` (a native plan) is refused.
+   */
+  crmDialect?: 'native' | 'hubspot';
+  /**
    * The connector's pause before its second retry. For the reference connector the kit passes it
    * as `--retry-delay-ms` (default 3 s, to keep the run short); for an external connector it is
    * what the kit assumes (default the seed's 30 s).
@@ -117,6 +122,14 @@ function sleep(msToWait: number): Promise<void> {
  */
 export async function runConformanceSuite(opts: ConformanceOptions): Promise<ConformanceRun> {
   const selected = selectCases(opts.only, opts.skip);
+  const hubspot = opts.crmDialect === 'hubspot';
+  if (hubspot && selected.some((c) => c.id === 'crm-plan-rate-respected')) {
+    throw new WacrmError(
+      'WACRM_USAGE',
+      'crm-plan-rate-respected checks the native CRM plan and does not run against the HubSpot dialect',
+      'skip it (--skip crm-plan-rate-respected)',
+    );
+  }
   const clock: Clock = new RealClock();
   const seed = opts.seed ?? 1;
   const plan = opts.crmPlan ?? 'enterprise';
@@ -173,7 +186,7 @@ export async function runConformanceSuite(opts: ConformanceOptions): Promise<Con
         failureRate: 0,
       },
     },
-    crm: { plan, seedContacts: { count: 0 } },
+    crm: { plan, seedContacts: { count: 0 }, ...(hubspot ? { dialect: 'hubspot' as const } : {}) },
   });
   const http = new HttpClient(clock);
   const results: ConformanceCaseResult[] = [];

@@ -24,6 +24,7 @@ import {
 } from '../metrics/resources.js';
 import type { ExternalWiring, Measured, RunResult } from '../result/run-result.js';
 import { ConnectorWatch } from './connector-watch.js';
+import { crmBudgetArgs, crmMockOptions } from './crm-options.js';
 import { FlowWaiter } from './drive.js';
 import { preflight } from './preflight.js';
 import { MOCK_DEFAULT_CREDENTIALS, type Stack, type StackCredentials, startStack } from './stack.js';
@@ -238,11 +239,7 @@ export async function openRunSession(
         windowErrorMode: scenario.mocks.whatsapp.windowErrorMode,
         statusTiming: scenario.mocks.whatsapp.statusTiming,
       },
-      crm: {
-        plan: scenario.mocks.crm.plan,
-        planLimits: { [scenario.mocks.crm.plan]: scenario.mocks.crm.ratePerMin },
-        seedContacts: { count: scenario.mocks.crm.contacts, dirtyShare: scenario.mocks.crm.dirtyShare },
-      },
+      crm: crmMockOptions(scenario.mocks.crm),
       connector: externalUrl
         ? {
             kind: 'external',
@@ -253,7 +250,7 @@ export async function openRunSession(
         : {
             kind: 'reference',
             faults: scenario.connector.faults,
-            args: ['--crm-rate-per-min', String(scenario.mocks.crm.ratePerMin), ...scenario.connector.args],
+            args: [...crmBudgetArgs(scenario.mocks.crm), ...scenario.connector.args],
           },
     });
   } catch (err) {
@@ -476,7 +473,7 @@ function externalWiring(stack: Stack, scenario: Scenario): ExternalWiring {
   );
   return {
     whatsappBaseUrl: stack.whatsappUrl,
-    crmBaseUrl: `${stack.crmUrl}/api/v1`,
+    crmBaseUrl: stack.crmApiUrl,
     whatsappWebhookPath: scenario.connector.whatsappWebhookPath,
     crmWebhookPath: scenario.connector.crmWebhookPath,
     credentials: defaults ? 'documented defaults' : 'custom',
