@@ -171,20 +171,14 @@ export class HubSpotGateway {
   }
 
   /**
-   * Adds `tags` to the contact's tags property. A multi-value property is written whole (values
-   * joined by `;`), so the current value is read first and merged: tags never disappear.
+   * Adds `tags` to the contact's tags property with HubSpot's append form (a leading `;`): one
+   * call, no read first, and tags already there are kept (a multi-value write never removes them).
    */
   async addTags(contactId: string, tags: readonly string[]): Promise<GatewayResult> {
+    if (tags.length === 0) return { ok: true, id: contactId, created: false };
     const path = `/crm/v3/objects/contacts/${encodeURIComponent(contactId)}`;
-    const got = await this.hs.request<HsObject>('GET', `${path}?properties=${TAGS_PROPERTY}`);
-    if (!got.ok) return fail(got);
-    const current = got.data?.properties?.[TAGS_PROPERTY];
-    const merged = new Set(typeof current === 'string' && current !== '' ? current.split(';') : []);
-    const before = merged.size;
-    for (const t of tags) merged.add(t);
-    if (merged.size === before) return { ok: true, id: contactId, created: false };
     const r = await this.hs.request('PATCH', path, {
-      properties: { [TAGS_PROPERTY]: [...merged].join(';') },
+      properties: { [TAGS_PROPERTY]: `;${[...new Set(tags)].join(';')}` },
     });
     return r.ok ? { ok: true, id: contactId, created: true } : fail(r);
   }

@@ -15,13 +15,10 @@ import { SlidingWindowCounter } from '../shared/limits.js';
 import { MetricsRegistry } from '../shared/metrics.js';
 import { ADMIN, registerAdminRoutes } from './admin.js';
 import { type CrmContext, DEFAULT_PLAN_LIMITS, type Plan } from './context.js';
+import { type CrmDialectOptions, createDialect } from './dialects/index.js';
+import { CRM_DIALECTS, type CrmDialectName } from './dialects/types.js';
 import { ApiError, faultError, sendApiError } from './errors.js';
 import { validateEventInput } from './events.js';
-import { registerContactRoutes } from './routes/contacts.js';
-import { registerConversationRoutes } from './routes/conversations.js';
-import { registerHandoverAndErrorLogRoutes } from './routes/handovers.js';
-import { API } from './routes/helpers.js';
-import { registerMessageRoutes } from './routes/messages.js';
 import { checkSeedOptions, generateSeedContacts } from './seed.js';
 import { CrmService } from './service.js';
 import { type CrmStore, createMemoryStore, createSqliteStore } from './store.js';
@@ -57,6 +54,10 @@ export interface CrmMockOptions {
   eventDelivery?: { concurrency?: number; timeoutMs?: number; retry?: Partial<RetryPolicy> };
   faults?: FaultRule[];
   journalCapacity?: number;
+  /** The CRM API the mock speaks (docs/crm-api.md, docs/crm-hubspot.md); default `native`. */
+  dialect?: CrmDialectName;
+  /** Options of the dialect (HubSpot: portal, app, tier); ignored by `native`. */
+  dialectOptions?: CrmDialectOptions;
 }
 
 /**
@@ -131,6 +132,10 @@ function checkOptions(opts: CrmMockOptions): void {
   if (opts.seed !== undefined && !Number.isFinite(opts.seed))
     throw new RangeError(`seed must be a finite number, got ${opts.seed}`);
   if (opts.seedContacts) checkSeedOptions(opts.seedContacts);
+  if (opts.dialect !== undefined && !CRM_DIALECTS.includes(opts.dialect))
+    throw new RangeError(
+      `dialect must be one of ${CRM_DIALECTS.join(', ')}, got ${JSON.stringify(opts.dialect)}`,
+    );
 }
 
 function pathOf(url: string): string {
@@ -170,6 +175,17 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
   const limitNow = (): number => customLimit ?? planLimits[plan];
   let window = new SlidingWindowCounter(clock, RATE_WINDOW_MS, limitNow());
   let webhookUrlSet = opts.webhookUrl !== undefined;
+  const dialect = createDialect(opts.dialect ?? 'native', {
+    // Declared below with the state it reads; called only once requests arrive.
+    nativeAuth: (req, reply, done) => nativeAuth(req, reply, done),
+    clock,
+    journal,
+    seed,
+    token: opts.token,
+    webhookSecret: opts.webhookSecret,
+    ...(opts.dialectOptions ? { options: opts.dialectOptions } : {}),
+  });
+  const dialectDelivery = dialect.events?.dispatcher ?? {};
 
   let dispatcher: WebhookDispatcher;
   try {
@@ -181,9 +197,10 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
       signatureHeader: 'x-crm-signature',
       journalPrefix: 'event',
       userAgent: 'wacrm-crm-mock/1',
-      concurrency: opts.eventDelivery?.concurrency ?? 64,
-      timeoutMs: opts.eventDelivery?.timeoutMs ?? 10_000,
-      retry: { ...CRM_EVENT_RETRY, ...opts.eventDelivery?.retry },
+      ...dialectDelivery,
+      concurrency: opts.eventDelivery?.concurrency ?? dialectDelivery.concurrency ?? 64,
+      timeoutMs: opts.eventDelivery?.timeoutMs ?? dialectDelivery.timeoutMs ?? 10_000,
+      retry: { ...CRM_EVENT_RETRY, ...dialectDelivery.retry, ...opts.eventDelivery?.retry },
       extraDelayMs: () => faults.webhookDelayMs(),
       // A compressed run's connector still answers in real time: time attempts out on real time.
       ...(clock instanceof ScaledClock ? { attemptClock: new RealClock() } : {}),
@@ -250,8 +267,12 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
     );
     store.transaction(() => {
       const ids: string[] = [];
+      const inDialect = dialect.seed;
       for (const s of seeded) {
-        const c = service.createContact(s.fields, undefined, { quiet: true });
+        const c = inDialect
+          ? service.createContact(inDialect.fields(ctx, s), inDialect.contactId(ctx), { quiet: true })
+          : service.createContact(s.fields, undefined, { quiet: true });
+        inDialect?.stored(ctx, c, s);
         ids.push(c.id);
         store.seedInfo.insert({
           id: c.id,
@@ -266,6 +287,10 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
   };
 
   const enqueueEvent = (payload: CrmEventPayload): void => {
+    if (dialect.events) {
+      dialect.events.enqueue(payload, dispatcher, faults.webhookDuplicate());
+      return;
+    }
     const meta = { eventId: payload.id, eventType: payload.type, contactId: payload.contact.id };
     dispatcher.enqueue(payload.contact.id, payload, meta);
     // An injected duplicate: the same bytes twice, as a CRM whose ack got lost would do.
@@ -299,6 +324,7 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
     if (closed) return;
     closed = true;
     journal.off('entry', onEntry);
+    dialect.events?.clear?.();
     void dispatcher.close();
     store.close();
   };
@@ -386,6 +412,7 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
       });
     },
     reset(reseed) {
+      dialect.events?.clear?.();
       store.clear();
       window = new SlidingWindowCounter(clock, RATE_WINDOW_MS, limitNow());
       if (reseed) seedStore();
@@ -414,7 +441,7 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
   // Only JSON bodies: text/plain would otherwise reach the routes as a string.
   app.removeContentTypeParser('text/plain');
 
-  const isApi = (url: string): boolean => url.startsWith('/api/');
+  const isApi = (url: string): boolean => dialect.sharedHooksFor(url);
 
   app.addHook('onRequest', (req, _reply, done) => {
     req.crmStartMs = clock.nowMs();
@@ -456,8 +483,9 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
   };
   registerFaults(app, faults, responder, (urlPath) => isApi(urlPath));
 
-  app.addHook('onRequest', (req, reply, done) => {
-    if (!isApi(req.url)) return done();
+  /** The native API's bearer token and plan limit (the HubSpot dialect brings its own). */
+  function nativeAuth(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
+    if (!req.url.startsWith('/api/')) return done();
     reply.header('x-request-id', req.id);
     if (!tokenMatches(tokenBytes, req.headers.authorization)) {
       reply.header('www-authenticate', 'Bearer');
@@ -503,7 +531,7 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
       return;
     }
     done();
-  });
+  }
 
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? '(unmatched)';
@@ -569,15 +597,15 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
     sendApiError(
       reply,
       new ApiError(404, 'not_found', `no route ${req.method} ${pathOf(req.url).slice(0, 200)}`, [
-        { path: '(route)', message: `see docs/crm-api.md for the routes under ${API} and ${ADMIN}` },
+        {
+          path: '(route)',
+          message: `see docs/crm-api.md for the routes under ${dialect.apiBase} and ${ADMIN}`,
+        },
       ]),
     ),
   );
 
-  registerContactRoutes(app, ctx);
-  registerConversationRoutes(app, ctx);
-  registerMessageRoutes(app, ctx);
-  registerHandoverAndErrorLogRoutes(app, ctx);
+  dialect.register(app, ctx);
   registerAdminRoutes(app, ctx);
 
   const crm: CrmMockHandle = {

@@ -10,6 +10,8 @@ export interface RetryPolicy {
   factor: number;
   maxDelayMs: number;
   maxAgeMs: number;
+  /** Attempts in all (first + retries) before giving up; default unlimited (only `maxAgeMs` ends it). */
+  maxAttempts?: number;
 }
 
 /** Meta-like retry policy: 1 s, doubling, at most an hour apart, for up to 7 days. */
@@ -72,6 +74,17 @@ export interface WebhookDispatcherOptions {
   onRecord?: (what: 'delivered' | 'failed' | 'abandoned', data: Record<string, unknown>) => void;
   /** Default 'facebookexternalua'. */
   userAgent?: string;
+  /**
+   * Builds each attempt's body and headers instead of the static signature over the enqueued
+   * bytes: for senders that stamp every attempt (HubSpot counts `attemptNumber` in the body and
+   * signs method, URL, body and a fresh timestamp). Its headers replace `signatureHeader`.
+   */
+  prepareAttempt?: (a: PreparedAttemptInput) => { body: Buffer; headers: Record<string, string> };
+  /**
+   * Multiplies each backoff delay (a sender that spreads its retries randomly); default none.
+   * Must return a finite number > 0; anything else counts as 1.
+   */
+  backoffJitter?: () => number;
   /** Default: node:http / node:https with a keep-alive Agent (maxSockets = concurrency). */
   transport?: WebhookTransport;
   /**
@@ -79,6 +92,16 @@ export interface WebhookDispatcherOptions {
    * RealClock so a 10 s timeout is 10 real seconds for a connector that answers in real time.
    */
   attemptClock?: Clock;
+}
+
+/** What {@link WebhookDispatcherOptions.prepareAttempt} is told about the attempt it prepares. */
+export interface PreparedAttemptInput {
+  deliveryId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The bytes given to `enqueue`. */
+  body: Buffer;
+  target: URL;
 }
 
 /** Counts of {@link WebhookDispatcher.stats}. */
@@ -218,6 +241,8 @@ export class WebhookDispatcher {
   private readonly onRecord: WebhookDispatcherOptions['onRecord'];
   private readonly userAgent: string;
   private readonly transport: WebhookTransport;
+  private readonly prepareAttempt: WebhookDispatcherOptions['prepareAttempt'];
+  private readonly backoffJitter: (() => number) | undefined;
   private target: URL | undefined;
 
   private readonly queues = new Map<string, KeyQueue>();
@@ -254,6 +279,11 @@ export class WebhookDispatcher {
     if (!(r.initialDelayMs >= 0 && r.factor >= 1 && r.maxDelayMs >= 0 && r.maxAgeMs >= 0)) {
       throw new RangeError(`invalid retry policy ${JSON.stringify(r)}: delays and age ≥ 0, factor ≥ 1`);
     }
+    if (r.maxAttempts !== undefined && !(Number.isInteger(r.maxAttempts) && r.maxAttempts >= 1)) {
+      throw new RangeError(`invalid retry policy: maxAttempts must be an integer ≥ 1, got ${r.maxAttempts}`);
+    }
+    this.prepareAttempt = opts.prepareAttempt;
+    this.backoffJitter = opts.backoffJitter;
     this.extraDelayMs = opts.extraDelayMs;
     this.prefix = opts.journalPrefix ?? 'webhook';
     this.onRecord = opts.onRecord;
@@ -296,7 +326,8 @@ export class WebhookDispatcher {
       id,
       orderKey,
       body: bytes,
-      signature: signBody(this.secret, bytes),
+      // A per-attempt signer signs each attempt itself; the static signature would be wasted work.
+      signature: this.prepareAttempt ? '' : signBody(this.secret, bytes),
       meta,
       state: 'queued',
       attempt: 0,
@@ -457,14 +488,33 @@ export class WebhookDispatcher {
         // Aborting a request that is already gone is fine.
       }
     }, this.timeoutMs);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'content-length': String(d.body.length),
-      'user-agent': this.userAgent,
-      [this.signatureHeader]: d.signature,
-    };
+    let body = d.body;
+    let headers: Record<string, string>;
     try {
-      const abort = this.transport.send(target, headers, d.body, (o) => this.settle(d, token, o));
+      if (this.prepareAttempt) {
+        const p = this.prepareAttempt({ deliveryId: d.id, attempt: d.attempt, body: d.body, target });
+        body = p.body;
+        headers = {
+          'content-type': 'application/json',
+          'user-agent': this.userAgent,
+          ...p.headers,
+          'content-length': String(body.length),
+        };
+      } else {
+        headers = {
+          'content-type': 'application/json',
+          'content-length': String(body.length),
+          'user-agent': this.userAgent,
+          [this.signatureHeader]: d.signature,
+        };
+      }
+    } catch (err) {
+      // A broken preparer fails this attempt (and is retried), it never escapes into the caller.
+      this.settle(d, token, { error: `prepare failed: ${errorCode(err)}` });
+      return;
+    }
+    try {
+      const abort = this.transport.send(target, headers, body, (o) => this.settle(d, token, o));
       if (d.token === token && d.state === 'inFlight') d.abort = abort;
     } catch (err) {
       this.settle(d, token, { error: errorCode(err) });
@@ -493,9 +543,10 @@ export class WebhookDispatcher {
           ? { statusCode, error: `HTTP ${statusCode}` }
           : { error: 'error' in outcome ? outcome.error : 'unknown error' };
       const r = this.retry;
-      const backoffMs = Math.min(r.maxDelayMs, r.initialDelayMs * r.factor ** (d.attempt - 1));
+      const backoffMs =
+        Math.min(r.maxDelayMs, r.initialDelayMs * r.factor ** (d.attempt - 1)) * this.jitter();
       const ageMs = nowMs - d.firstAttemptAtMs;
-      if (ageMs + backoffMs > r.maxAgeMs) {
+      if (ageMs + backoffMs > r.maxAgeMs || (r.maxAttempts !== undefined && d.attempt >= r.maxAttempts)) {
         this.record('failed', { ...base, ...failure, latencyMs });
         this.abandoned++;
         this.record('abandoned', { ...base, ...failure, latencyMs, ageMs });
@@ -514,6 +565,17 @@ export class WebhookDispatcher {
       }
     }
     this.pump();
+  }
+
+  /** The backoff multiplier of this retry (1 without a jitter hook, or when the hook misbehaves). */
+  private jitter(): number {
+    if (!this.backoffJitter) return 1;
+    try {
+      const v = this.backoffJitter();
+      return Number.isFinite(v) && v > 0 ? v : 1;
+    } catch {
+      return 1;
+    }
   }
 
   /** The head of a key is done (delivered or abandoned): the next delivery of that key may go. */

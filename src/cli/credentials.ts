@@ -98,9 +98,12 @@ export const EXTERNAL_DEFAULTS: StackCredentials = MOCK_DEFAULT_CREDENTIALS;
 
 /**
  * The `.env` a connector is configured from by copy: the mocks' base URLs, the credentials and the
- * connector's own webhook URLs. Secrets are printed on purpose: they are mock credentials.
+ * connector's own webhook URLs. Secrets are printed on purpose: they are mock credentials. With the
+ * HubSpot dialect the CRM lines are the ones a HubSpot integration reads (docs/crm-hubspot.md).
  */
-export function renderEnvFile(stack: Pick<Stack, 'whatsappUrl' | 'crmUrl' | 'credentials'>): string {
+export function renderEnvFile(
+  stack: Pick<Stack, 'whatsappUrl' | 'crmUrl' | 'credentials'> & Partial<Pick<Stack, 'crmDialect'>>,
+): string {
   const c = stack.credentials;
   const lines = [
     '# wacrm mocks: configure your connector with these (docs/testing-your-connector.md)',
@@ -111,9 +114,20 @@ export function renderEnvFile(stack: Pick<Stack, 'whatsappUrl' | 'crmUrl' | 'cre
     `WHATSAPP_ACCESS_TOKEN=${c.accessToken}`,
     `WHATSAPP_APP_SECRET=${c.appSecret}`,
     `WHATSAPP_VERIFY_TOKEN=${c.verifyToken}`,
-    `CRM_BASE_URL=${stack.crmUrl}/api/v1`,
-    `CRM_TOKEN=${c.crmToken}`,
-    `CRM_WEBHOOK_SECRET=${c.crmWebhookSecret}`,
   ];
+  if (stack.crmDialect === 'hubspot') {
+    lines.push(
+      '# HubSpot dialect: the SDK basePath (no path), a private-app token, the app client secret (X-HubSpot-Signature-v3)',
+      `HUBSPOT_BASE_URL=${stack.crmUrl}`,
+      `HUBSPOT_ACCESS_TOKEN=${c.crmToken}`,
+      `HUBSPOT_CLIENT_SECRET=${c.crmWebhookSecret}`,
+    );
+  } else {
+    lines.push(
+      `CRM_BASE_URL=${stack.crmUrl}/api/v1`,
+      `CRM_TOKEN=${c.crmToken}`,
+      `CRM_WEBHOOK_SECRET=${c.crmWebhookSecret}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -2,13 +2,19 @@ import type { Command } from 'commander';
 import { RealClock } from '../../kernel/clock.js';
 import { type FaultRule, parseFaultSpec } from '../../kernel/fault-spec.js';
 import { buildCrmMock, type CrmMockOptions } from '../../mocks/crm/index.js';
+import { CRM_DIALECT_NAMES, HUBSPOT_TIER_LIMITS } from '../config/schema.js';
 import { WacrmError } from '../errors.js';
 import { MOCK_DEFAULT_CREDENTIALS } from '../run/stack.js';
 import { credentialFromEnv } from './credentials.js';
 import type { Io } from './io.js';
 
+/** A HubSpot account tier. */
+type HubSpotTierName = keyof typeof HUBSPOT_TIER_LIMITS;
+
 /** Raw flag values as commander hands them over. */
 interface RawFlags {
+  dialect: string;
+  tier: string;
   host: string;
   port: string;
   token: string;
@@ -25,6 +31,9 @@ interface RawFlags {
 
 /** `wacrm mock crm` flags, checked and converted. */
 export interface MockCrmFlags {
+  dialect: 'native' | 'hubspot';
+  /** HubSpot account tier (dialect hubspot). */
+  tier: HubSpotTierName;
   host: string;
   port: number;
   token: string;
@@ -55,6 +64,15 @@ export function parseMockCrmFlags(raw: RawFlags, nowMs: number): MockCrmFlags {
   if (!/^[A-Za-z0-9.:_-]+$/.test(raw.host))
     throw usage('--host', `not a host name or address: ${JSON.stringify(raw.host)}`);
   if (!/^\S{1,512}$/.test(raw.token)) throw usage('--token', 'must be 1-512 characters without spaces');
+  if (!(CRM_DIALECT_NAMES as readonly string[]).includes(raw.dialect)) {
+    throw usage('--dialect', `must be ${CRM_DIALECT_NAMES.join(' or ')}, got ${JSON.stringify(raw.dialect)}`);
+  }
+  if (!Object.hasOwn(HUBSPOT_TIER_LIMITS, raw.tier)) {
+    throw usage(
+      '--tier',
+      `must be one of ${Object.keys(HUBSPOT_TIER_LIMITS).join(', ')}, got ${JSON.stringify(raw.tier)}`,
+    );
+  }
   if (raw.plan !== 'standard' && raw.plan !== 'enterprise') {
     throw usage('--plan', `must be standard or enterprise, got ${JSON.stringify(raw.plan)}`);
   }
@@ -83,6 +101,8 @@ export function parseMockCrmFlags(raw: RawFlags, nowMs: number): MockCrmFlags {
     }
   }
   return {
+    dialect: raw.dialect as MockCrmFlags['dialect'],
+    tier: raw.tier as HubSpotTierName,
     host: raw.host,
     port: intFlag('--port', raw.port, 0, 65535),
     token: raw.token,
@@ -110,6 +130,10 @@ export async function runMockCrm(flags: MockCrmFlags, io: Io, clock = new RealCl
     seedContacts: { count: flags.contacts, dirtyShare: flags.dirtyShare },
     faults: flags.faults,
   };
+  if (flags.dialect === 'hubspot') {
+    opts.dialect = 'hubspot';
+    opts.dialectOptions = { hubspot: { tier: flags.tier } };
+  }
   if (flags.limitPerMin !== undefined) opts.planLimits = { [flags.plan]: flags.limitPerMin };
   if (flags.webhookUrl !== undefined) opts.webhookUrl = flags.webhookUrl;
   if (flags.store !== undefined) opts.store = { file: flags.store };
@@ -143,12 +167,23 @@ export async function runMockCrm(flags: MockCrmFlags, io: Io, clock = new RealCl
   }
   const stats = app.crm.stats();
   io.out(`wacrm mock crm listening on ${address}`);
-  io.out(`  API:            ${address}/api/v1`);
-  io.out(`  token:          ${flags.token}   (Authorization: Bearer <token>; a mock credential)`);
-  io.out(
-    `  plan:           ${flags.plan}, ${flags.limitPerMin ?? (flags.plan === 'standard' ? 300 : 1500)} requests/min`,
-  );
-  io.out(`  webhook secret: ${flags.webhookSecret}   (X-CRM-Signature: sha256=HMAC of the raw body)`);
+  if (flags.dialect === 'hubspot') {
+    const lim = HUBSPOT_TIER_LIMITS[flags.tier];
+    io.out(`  dialect:        hubspot (HubSpot CRM v3/v4; docs/crm-hubspot.md)`);
+    io.out(`  base URL:       ${address}   (the HubSpot SDK's basePath; paths /crm/v3/…)`);
+    io.out(`  token:          ${flags.token}   (private-app token, every scope; a mock credential)`);
+    io.out(
+      `  tier:           ${flags.tier}, ${lim.perTenSeconds} calls per 10 s, ${lim.perDay} a day, search ${lim.searchPerSecond}/s`,
+    );
+    io.out(`  client secret:  ${flags.webhookSecret}   (X-HubSpot-Signature-v3 on webhook calls)`);
+  } else {
+    io.out(`  API:            ${address}/api/v1`);
+    io.out(`  token:          ${flags.token}   (Authorization: Bearer <token>; a mock credential)`);
+    io.out(
+      `  plan:           ${flags.plan}, ${flags.limitPerMin ?? (flags.plan === 'standard' ? 300 : 1500)} requests/min`,
+    );
+    io.out(`  webhook secret: ${flags.webhookSecret}   (X-CRM-Signature: sha256=HMAC of the raw body)`);
+  }
   io.out(`  events go to:   ${flags.webhookUrl ?? '(nowhere yet: PUT /_mock/webhook {"url": …})'}`);
   io.out(`  store:          ${flags.store ?? 'memory'} (${stats['contacts']} contacts)`);
   io.out(`  admin:          ${address}/_mock/health · metrics: ${address}/metrics`);
@@ -168,7 +203,19 @@ export async function runMockCrm(flags: MockCrmFlags, io: Io, clock = new RealCl
 export function addMockCrmCommand(mock: Command, io: Io): void {
   mock
     .command('crm')
-    .description('start the mock CRM on its own (API in docs/crm-api.md)')
+    .description(
+      'start the mock CRM on its own (API in docs/crm-api.md; --dialect hubspot: docs/crm-hubspot.md)',
+    )
+    .option(
+      '--dialect <name>',
+      'CRM API to speak: native (docs/crm-api.md) or hubspot (docs/crm-hubspot.md)',
+      'native',
+    )
+    .option(
+      '--tier <tier>',
+      'HubSpot account tier for its API limits: free, starter, professional, enterprise, limit-increase',
+      'professional',
+    )
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free port and prints it)', '4020')
     .option(

@@ -115,12 +115,67 @@ const whatsappMockSchema = z
 /** The CRM plans and their request limits per minute (the seed's figures). */
 export const CRM_PLAN_LIMIT_PER_MIN = { standard: 300, enterprise: 1500 } as const;
 
+/** The CRM APIs the CRM mock speaks (mocks/crm/dialects; a test keeps the two lists equal). */
+export const CRM_DIALECT_NAMES = ['native', 'hubspot'] as const;
+
+/**
+ * HubSpot's API limits of privately distributed apps per account tier (docs/crm-hubspot.md): calls
+ * per rolling 10 s per app, calls per day per account, CRM search calls per second.
+ */
+export const HUBSPOT_TIER_LIMITS = {
+  free: { perTenSeconds: 100, perDay: 250_000, searchPerSecond: 5 },
+  starter: { perTenSeconds: 100, perDay: 250_000, searchPerSecond: 5 },
+  professional: { perTenSeconds: 190, perDay: 625_000, searchPerSecond: 5 },
+  enterprise: { perTenSeconds: 190, perDay: 1_000_000, searchPerSecond: 5 },
+  'limit-increase': { perTenSeconds: 250, perDay: 2_000_000, searchPerSecond: 5 },
+} as const;
+
+const hubspotSchema = z
+  .strictObject({
+    tier: z
+      .enum(['free', 'starter', 'professional', 'enterprise', 'limit-increase'])
+      .default('professional')
+      .describe(
+        'HubSpot account tier, which sets the API limits: free/starter (100 calls per 10 s, 250,000 a day), professional (190, 625,000), enterprise (190, 1,000,000), limit-increase (250, 2,000,000)',
+      ),
+    perTenSeconds: z
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        'Calls per rolling 10 s per app; null = the tier limit. Raise it so HubSpot is not the bottleneck',
+      ),
+    searchPerSecond: z
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("CRM search calls per second; null = HubSpot's 5. Raise it with perTenSeconds for a ramp"),
+  })
+  .transform((hs) => ({
+    ...hs,
+    perTenSeconds: hs.perTenSeconds ?? HUBSPOT_TIER_LIMITS[hs.tier].perTenSeconds,
+    perDay: HUBSPOT_TIER_LIMITS[hs.tier].perDay,
+    searchPerSecond: hs.searchPerSecond ?? HUBSPOT_TIER_LIMITS[hs.tier].searchPerSecond,
+  }))
+  .describe('The HubSpot account the CRM mock plays with dialect: hubspot');
+
 const crmMockSchema = z
   .strictObject({
+    dialect: z
+      .enum(CRM_DIALECT_NAMES)
+      .default('native')
+      .describe(
+        "The CRM API the mock speaks and the connector is graded against: native (wacrm's CRM API, docs/crm-api.md) or hubspot (HubSpot's CRM v3, docs/crm-hubspot.md)",
+      ),
+    hubspot: hubspotSchema.optional(),
     plan: z
       .enum(['standard', 'enterprise'])
       .default('enterprise')
-      .describe('CRM plan: standard (300 requests/min) or enterprise (1,500 requests/min)'),
+      .describe(
+        'CRM plan of the native dialect: standard (300 requests/min) or enterprise (1,500 requests/min)',
+      ),
     ratePerMin: z
       .int()
       .min(1)
@@ -138,7 +193,21 @@ const crmMockSchema = z
       .default(false)
       .describe('Keep CRM state in SQLite in the run directory (soak runs that may be resumed)'),
   })
-  .transform((crm) => ({ ...crm, ratePerMin: crm.ratePerMin ?? CRM_PLAN_LIMIT_PER_MIN[crm.plan] }))
+  .superRefine((crm, ctx) => {
+    // A HubSpot account for a mock that does not speak HubSpot would be a key nobody reads.
+    if (crm.hubspot !== undefined && crm.dialect !== 'hubspot') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hubspot'],
+        message: `applies only with dialect: hubspot (the dialect is ${crm.dialect})`,
+      });
+    }
+  })
+  .transform((crm) => ({
+    ...crm,
+    hubspot: crm.hubspot ?? hubspotSchema.parse({}),
+    ratePerMin: crm.ratePerMin ?? CRM_PLAN_LIMIT_PER_MIN[crm.plan],
+  }))
   .describe('The mock CRM');
 
 const urlPathSchema = z.string().regex(/^\/\S*$/, 'a URL path starting with /');

@@ -119,7 +119,7 @@ export async function preflight(stack: Stack, opts: PreflightOptions = {}): Prom
     );
     if (crmSeen === undefined) {
       return fail(
-        `the connector never called the CRM mock after a customer message (check CRM_BASE_URL: ${stack.crmUrl}/api/v1)`,
+        `the connector never called the CRM mock after a customer message (check CRM_BASE_URL: ${stack.crmApiUrl})`,
       );
     }
     if (crmSeen.startsWith('refused')) {
@@ -129,7 +129,7 @@ export async function preflight(stack: Stack, opts: PreflightOptions = {}): Prom
     }
     if (crmSeen.startsWith('unknown')) {
       return fail(
-        `wrong CRM base URL: the connector called ${crmSeen.slice(8)}, which the CRM mock does not serve (CRM_BASE_URL is ${stack.crmUrl}/api/v1)`,
+        `wrong CRM base URL: the connector called ${crmSeen.slice(8)}, which the CRM mock does not serve (CRM_BASE_URL is ${stack.crmApiUrl})`,
       );
     }
     steps.push('the CRM mock saw an authorised call');

@@ -18,6 +18,7 @@ import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
 import type { ExternalWiring, Measured, RunResult } from '../report/model.js';
 import { ConnectorWatch } from './connector-watch.js';
+import { crmBudgetArgs, crmMockOptions } from './crm-options.js';
 import { FlowWaiter } from './drive.js';
 import { preflight } from './preflight.js';
 import { MOCK_DEFAULT_CREDENTIALS, type Stack, type StackCredentials, startStack } from './stack.js';
@@ -221,11 +222,7 @@ export async function openRunSession(
         windowErrorMode: scenario.mocks.whatsapp.windowErrorMode,
         statusTiming: scenario.mocks.whatsapp.statusTiming,
       },
-      crm: {
-        plan: scenario.mocks.crm.plan,
-        planLimits: { [scenario.mocks.crm.plan]: scenario.mocks.crm.ratePerMin },
-        seedContacts: { count: scenario.mocks.crm.contacts, dirtyShare: scenario.mocks.crm.dirtyShare },
-      },
+      crm: crmMockOptions(scenario.mocks.crm),
       connector: externalUrl
         ? {
             kind: 'external',
@@ -236,7 +233,7 @@ export async function openRunSession(
         : {
             kind: 'reference',
             faults: scenario.connector.faults,
-            args: ['--crm-rate-per-min', String(scenario.mocks.crm.ratePerMin), ...scenario.connector.args],
+            args: [...crmBudgetArgs(scenario.mocks.crm), ...scenario.connector.args],
           },
     });
   } catch (err) {
@@ -439,7 +436,7 @@ function externalWiring(stack: Stack, scenario: Scenario): ExternalWiring {
   );
   return {
     whatsappBaseUrl: stack.whatsappUrl,
-    crmBaseUrl: `${stack.crmUrl}/api/v1`,
+    crmBaseUrl: stack.crmApiUrl,
     whatsappWebhookPath: scenario.connector.whatsappWebhookPath,
     crmWebhookPath: scenario.connector.crmWebhookPath,
     credentials: defaults ? 'documented defaults' : 'custom',

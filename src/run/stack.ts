@@ -54,6 +54,12 @@ export interface Stack {
   connectorUrl: string;
   connector?: ConnectorProcess;
   credentials: StackCredentials;
+  /** The CRM API the CRM mock speaks (and the reference connector was told to speak). */
+  crmDialect: 'native' | 'hubspot';
+  /** The base URL a connector is configured with: `…/api/v1` (native), the bare origin (HubSpot's SDK basePath). */
+  crmApiUrl: string;
+  /** Where the connector receives CRM events. */
+  crmWebhookUrl: string;
   /** Result of the webhook verification handshake against the connector. */
   handshake: { ok: boolean; statusCode?: number; error?: string };
   /** The connector's calls to each mock so far (reset by {@link Stack.resetCalls}). */
@@ -93,10 +99,11 @@ function newTally(): CallTally {
   return { ok: 0, refused: {}, unknownPaths: [] };
 }
 
-/** The error code in a mock's error body (Graph `{error:{code}}`, CRM `{error:{code}}` or `{code}`). */
+/** The error code in a mock's error body (Graph `{error:{code}}`, CRM `{error:{code}}` or `{code}`, HubSpot `{category}`). */
 function errorCodeOf(payload: unknown): string {
   if (typeof payload !== 'string') return '?';
-  const m = /"code"\s*:\s*"?([A-Za-z0-9_]+)"?/.exec(payload.slice(0, 2000));
+  const head = payload.slice(0, 2000);
+  const m = /"code"\s*:\s*"?([A-Za-z0-9_]+)"?/.exec(head) ?? /"category"\s*:\s*"([A-Za-z0-9_]+)"/.exec(head);
   return m?.[1] ?? '?';
 }
 
@@ -215,7 +222,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let connector: ConnectorProcess | undefined;
     let waHook: string;
     let crmHook: string;
+    const hubspot = opts.crm?.dialect === 'hubspot';
     if (opts.connector.kind === 'reference') {
+      // HubSpot's SDKs take the base URL without a path; the app's client secret signs its webhooks.
+      const crmArgs = hubspot
+        ? [
+            '--crm-dialect',
+            'hubspot',
+            '--crm-base-url',
+            crmUrl,
+            '--hubspot-client-secret',
+            credentials.crmWebhookSecret,
+          ]
+        : ['--crm-base-url', `${crmUrl}/api/v1`];
       connector = await spawnConnector([
         '--host',
         host,
@@ -231,8 +250,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         credentials.appSecret,
         '--wa-verify-token',
         credentials.verifyToken,
-        '--crm-base-url',
-        `${crmUrl}/api/v1`,
+        ...crmArgs,
         '--crm-token',
         credentials.crmToken,
         '--crm-webhook-secret',
@@ -244,7 +262,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       closers.push(() => proc.stop());
       connectorUrl = connector.url;
       waHook = `${connectorUrl}/webhooks/whatsapp`;
-      crmHook = `${connectorUrl}/webhooks/crm`;
+      crmHook = `${connectorUrl}/webhooks/${hubspot ? 'hubspot' : 'crm'}`;
     } else {
       connectorUrl = opts.connector.url.replace(/\/$/, '');
       waHook = connectorUrl + opts.connector.whatsappWebhookPath;
@@ -271,6 +289,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       whatsappUrl,
       crmUrl,
       connectorUrl,
+      crmDialect: hubspot ? 'hubspot' : 'native',
+      crmApiUrl: hubspot ? crmUrl : `${crmUrl}/api/v1`,
+      crmWebhookUrl: crmHook,
       credentials,
       handshake,
       calls: () => tallies,

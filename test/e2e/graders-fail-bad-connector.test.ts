@@ -1,56 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseAcceptanceText, parseScenarioText } from '../../src/config/index.js';
-import { type GradeSheet, grade } from '../../src/grading/index.js';
-import type { RunResult } from '../../src/report/model.js';
-import { runScenario } from '../../src/run/runner.js';
+import { band, check, gradedRun as run } from './grading-runs.js';
 
 // Every grader must be shown to fail a connector that is actually bad: the reference connector's
 // fault switches make it bad in one known way each, and the matching rows must turn `fail` and the
 // run exit 1. Small scenarios keep this to about a minute and a half.
-
-const table = (() => {
-  const parsed = parseAcceptanceText(readFileSync('scenarios/acceptance.yaml', 'utf8'), 'acceptance.yaml');
-  if (!parsed.ok) throw new Error('acceptance.yaml does not parse');
-  return parsed.value;
-})();
-
-const MOCKS = `
-mocks:
-  whatsapp:
-    throughputPerSec: 1000
-    statusTiming: { sent: 'uniform(20ms,100ms)', delivered: 'uniform(100ms,300ms)', read: 'uniform(300ms,800ms)', readProbability: 0.5, failureRate: 0 }
-  crm: { plan: enterprise, ratePerMin: 120000, contacts: 50 }
-`;
-
-async function run(
-  name: string,
-  faults: string[],
-  suites: string,
-): Promise<{ result: RunResult; sheet: GradeSheet }> {
-  const parsed = parseScenarioText(
-    `name: ${name}\nseed: 7\n${MOCKS}\nconnector:\n  faults: [${faults.map((f) => `'${f}'`).join(', ')}]\nsuites:\n${suites}`,
-    `${name}.yaml`,
-  );
-  if (!parsed.ok) throw new Error(`scenario ${name} does not parse: ${JSON.stringify(parsed.issues)}`);
-  const result = await runScenario({
-    scenario: parsed.value,
-    scenarioFile: `${name}.yaml`,
-    acceptance: table,
-    runId: name,
-    wacrmVersion: 'test',
-    nodeVersion: 'test',
-  });
-  return { result, sheet: grade(result, table) };
-}
-
-function band(sheet: GradeSheet, key: string): string | undefined {
-  return sheet.rows.find((r) => r.key === key)?.band;
-}
-
-function check(sheet: GradeSheet, key: string): boolean | null | undefined {
-  return sheet.checks.find((c) => c.key === key)?.passed;
-}
 
 const DELIVERY_AND_SYNC = `
   - { kind: template-delivery, templates: 5, sendsPerTemplate: 30, rate: 3000/min, deadline: 8s }

@@ -21,6 +21,8 @@ function captureIo(): Io & { lines: string[]; stop: (signal: string) => void } {
 }
 
 const DEFAULTS = {
+  dialect: 'native',
+  tier: 'professional',
   host: '127.0.0.1',
   port: '4020',
   token: 'wacrm-crm-token',
@@ -87,6 +89,8 @@ describe('wacrm mock crm', () => {
       [{ fault: ['explode=1'] }, '--fault'],
       [{ token: 'has space' }, '--token'],
       [{ host: 'bad host' }, '--host'],
+      [{ dialect: 'salesforce' }, '--dialect'],
+      [{ tier: 'gold' }, '--tier'],
     ];
     for (const [override, flag] of cases) {
       let caught: unknown;

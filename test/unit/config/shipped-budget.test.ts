@@ -19,6 +19,57 @@ const PER_MIXED_FLOW = 4.7;
 /** Headroom: a scenario may plan at most this share of the CRM limit (the connector paces below it). */
 const MAX_SHARE_OF_LIMIT = 0.8;
 
+// The HubSpot dialect (mocks.crm.dialect: hubspot), measured the same way by tallying the CRM
+// mock's api.request entries over a 200-send template run and two 200-message sync runs with 60
+// and 150 conversations (dirty share 0.35): 653, 560 and 783 calls, 0, 60 and 150 of them searches.
+// - a template send: communication + 2.3 status updates = 3.27; taken as 3.3;
+// - a customer message: 2.06 (communication, tags, handover, auto-reply); taken as 2.1;
+// - a conversation: 2.48 once (the search by phone, then the contact); taken as 2.5, 1 search;
+// - mixed traffic: a customer message that opens its conversation, 2.1 + 2.5 = 4.6, 1 search.
+// HubSpot counts calls per rolling 10 s and searches per second: both are compared per minute.
+const HS_PER_TEMPLATE_SEND = 3.3;
+const HS_PER_CUSTOMER_MESSAGE = 2.1;
+const HS_PER_CONVERSATION = 2.5;
+const HS_PER_MIXED_FLOW = 4.6;
+
+/** Peak HubSpot calls and searches per minute a correct connector needs for one suite. */
+function peakHubSpotPerMin(
+  suite: Scenario['suites'][number],
+): { perMin: number; searchesPerMin: number; why: string } | null {
+  const mixed = (ratePerMin: number, what: string) => ({
+    perMin: ratePerMin * HS_PER_MIXED_FLOW,
+    searchesPerMin: ratePerMin,
+    why: `${what} × ${HS_PER_MIXED_FLOW}`,
+  });
+  switch (suite.kind) {
+    case 'template-delivery':
+      return {
+        perMin: suite.ratePerMin * HS_PER_TEMPLATE_SEND,
+        searchesPerMin: 0,
+        why: `${suite.ratePerMin}/min × ${HS_PER_TEMPLATE_SEND}`,
+      };
+    case 'conversation-sync': {
+      const minutes = suite.messages / suite.ratePerMin;
+      return {
+        perMin:
+          suite.ratePerMin * HS_PER_CUSTOMER_MESSAGE + (suite.conversations * HS_PER_CONVERSATION) / minutes,
+        searchesPerMin: suite.conversations / minutes,
+        why: `${suite.ratePerMin}/min × ${HS_PER_CUSTOMER_MESSAGE} + ${suite.conversations} × ${HS_PER_CONVERSATION} over ${minutes.toFixed(2)} min`,
+      };
+    }
+    case 'fault-recovery':
+      return mixed(suite.ratePerMin, `${suite.ratePerMin}/min`);
+    case 'capacity':
+      return mixed(suite.maxPerMin, `max ${suite.maxPerMin}/min`);
+    case 'soak': {
+      const peak = suite.averageRatePerMin * suite.peakFactor;
+      return mixed(peak, `peak ${peak.toFixed(0)}/min`);
+    }
+    default:
+      return null;
+  }
+}
+
 /** Peak CRM requests per minute a correct connector needs for one suite, with the arithmetic. */
 function peakCrmPerMin(suite: Scenario['suites'][number]): { perMin: number; why: string } | null {
   switch (suite.kind) {
@@ -61,7 +112,12 @@ const files = readdirSync('scenarios').filter((f) => f.endsWith('.yaml') && f !=
 describe('shipped scenarios fit the CRM limits they set', () => {
   it('finds the shipped scenarios', () => {
     expect(files).toEqual(
-      expect.arrayContaining(['default.yaml', 'template-delivery.yaml', 'step-ramp.yaml']),
+      expect.arrayContaining([
+        'default.yaml',
+        'default-hubspot.yaml',
+        'template-delivery.yaml',
+        'step-ramp.yaml',
+      ]),
     );
   });
 
@@ -69,7 +125,26 @@ describe('shipped scenarios fit the CRM limits they set', () => {
     it(`${file}: every suite's CRM requests/min stay within ${MAX_SHARE_OF_LIMIT * 100} % of the plan limit`, () => {
       const parsed = parseScenarioText(readFileSync(join('scenarios', file), 'utf8'), file);
       if (!parsed.ok) throw new Error(`${file} does not parse: ${JSON.stringify(parsed.issues)}`);
-      const limit = parsed.value.mocks.crm.ratePerMin;
+      const crm = parsed.value.mocks.crm;
+      if (crm.dialect === 'hubspot') {
+        const limit = crm.hubspot.perTenSeconds * 6;
+        const searchLimit = crm.hubspot.searchPerSecond * 60;
+        for (const suite of parsed.value.suites) {
+          const need = peakHubSpotPerMin(suite);
+          if (!need) continue;
+          const what = `${file} ${suite.kind}: ${need.why} = ${need.perMin.toFixed(0)}/min`;
+          expect(
+            need.perMin,
+            `${what} vs ${limit}/min (${crm.hubspot.perTenSeconds} per 10 s)`,
+          ).toBeLessThanOrEqual(limit * MAX_SHARE_OF_LIMIT);
+          expect(
+            need.searchesPerMin,
+            `${file} ${suite.kind}: ${need.searchesPerMin.toFixed(0)} searches/min vs ${searchLimit}/min`,
+          ).toBeLessThanOrEqual(searchLimit * MAX_SHARE_OF_LIMIT);
+        }
+        return;
+      }
+      const limit = crm.ratePerMin;
       for (const suite of parsed.value.suites) {
         const need = peakCrmPerMin(suite);
         if (!need) continue;
@@ -83,5 +158,20 @@ describe('shipped scenarios fit the CRM limits they set', () => {
 
   it('would have caught template-delivery at 600/min on the enterprise plan', () => {
     expect(600 * PER_TEMPLATE_SEND).toBeGreaterThan(1500 * MAX_SHARE_OF_LIMIT);
+  });
+
+  it("would have caught default-hubspot's suites at HubSpot's real enterprise limits (190 per 10 s, 5 searches/s)", () => {
+    const parsed = parseScenarioText(readFileSync(join('scenarios', 'default-hubspot.yaml'), 'utf8'), 'x');
+    if (!parsed.ok) throw new Error('default-hubspot.yaml does not parse');
+    const over = parsed.value.suites.filter((suite) => {
+      const need = peakHubSpotPerMin(suite);
+      return (
+        need !== null &&
+        (need.perMin > 190 * 6 * MAX_SHARE_OF_LIMIT || need.searchesPerMin > 5 * 60 * MAX_SHARE_OF_LIMIT)
+      );
+    });
+    expect(over.map((s) => s.kind)).toEqual(
+      expect.arrayContaining(['template-delivery', 'conversation-sync', 'capacity']),
+    );
   });
 });

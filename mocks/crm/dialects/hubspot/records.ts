@@ -336,13 +336,14 @@ function journalWrite(
   ctx: HubSpotContext,
   c: Contact,
   created: boolean,
-  tags: { tags: string[]; added: string[] } | undefined,
+  tags: { tags: string[]; added: string[]; requested?: string[] } | undefined,
 ): void {
   ctx.crm.journal.append('contact.upserted', { contactId: c.id, phone: c.phone, created });
-  // A multi-value property is written whole: the tags this write asked for are the ones it added
-  // (the native API journals the tags of the call, and the tracer credits each to its message).
-  if (tags && tags.added.length > 0)
-    ctx.crm.journal.append('tags.added', { contactId: c.id, tags: tags.added, added: tags.added });
+  // The native API journals the tags a call asked for, and the tracer credits each to its message.
+  // An append (`;a;b`) names them; a whole-value write names only what it added beyond the old value.
+  const asked = tags?.requested ?? tags?.added ?? [];
+  if (tags && asked.length > 0)
+    ctx.crm.journal.append('tags.added', { contactId: c.id, tags: asked, added: tags.added });
 }
 
 /**
@@ -400,6 +401,17 @@ export function createContact(ctx: HubSpotContext, input: unknown): Contact {
   });
 }
 
+/** The tags an append to the tags property (`";a;b"`) names, or undefined for any other write. */
+function appendedTags(ctx: HubSpotContext, input: unknown): string[] | undefined {
+  // `input` is the request's `properties` object.
+  const v =
+    typeof input === 'object' && input !== null
+      ? (input as Record<string, unknown>)[ctx.tagsProperty]
+      : undefined;
+  if (typeof v !== 'string' || !v.startsWith(';')) return undefined;
+  return [...new Set(v.split(';').filter((t) => t !== ''))];
+}
+
 /** Updates a live contact from HubSpot properties. */
 export function updateContact(ctx: HubSpotContext, c: Contact, input: unknown): Contact {
   const { rec, isNew } = contactExtrasFor(ctx, c);
@@ -408,11 +420,17 @@ export function updateContact(ctx: HubSpotContext, c: Contact, input: unknown): 
   const { store } = ctx.crm;
   return store.transaction(() => {
     const tags = apply(ctx, c, rec, values);
+    const appended = appendedTags(ctx, input);
     c.updated_at = ctx.nowIso();
     rec.updatedAt = c.updated_at;
     store.contacts.update(c);
     saveRecord(ctx, rec, isNew);
-    journalWrite(ctx, c, false, tags);
+    journalWrite(
+      ctx,
+      c,
+      false,
+      appended ? { tags: c.tags, added: tags?.added ?? [], requested: appended } : tags,
+    );
     return c;
   });
 }

@@ -250,14 +250,12 @@ describe('HubSpotGateway', () => {
     const gw = new HubSpotGateway(client(), placement);
     expect(await gw.ensureProperties()).toEqual({ ok: true, created: [TAGS_PROPERTY] });
 
+    // HubSpot's append form: one call, no read, tags already there stay.
     nock(BASE)
-      .get('/crm/v3/objects/contacts/9')
-      .query({ properties: TAGS_PROPERTY })
-      .reply(200, { id: '9', properties: { [TAGS_PROPERTY]: 'pricing' } }, JSON_HDR);
-    nock(BASE)
-      .patch('/crm/v3/objects/contacts/9', { properties: { [TAGS_PROPERTY]: 'pricing;complaint' } })
+      .patch('/crm/v3/objects/contacts/9', { properties: { [TAGS_PROPERTY]: ';complaint;pricing' } })
       .reply(200, { id: '9', properties: {} }, JSON_HDR);
-    expect((await gw.addTags('9', ['complaint', 'pricing'])).ok).toBe(true);
+    expect((await gw.addTags('9', ['complaint', 'pricing', 'complaint'])).ok).toBe(true);
+    expect(nock.isDone()).toBe(true);
   });
 
   it('opens a handover ticket in the configured pipeline and stage, owned and associated (type 16)', async () => {

@@ -369,3 +369,71 @@ describe('WebhookDispatcher', () => {
     expect(kinds()).toEqual(['event.delivered']);
   });
 });
+
+describe('WebhookDispatcher per-attempt hooks', () => {
+  it('prepareAttempt builds every attempt, replacing the static signature', () => {
+    const seen: Array<{ attempt: number; href: string }> = [];
+    const { d, transport, clock } = setup({
+      retry: { initialDelayMs: 100, factor: 2, maxDelayMs: 1000, maxAgeMs: 60_000 },
+      prepareAttempt: ({ attempt, body, target }) => {
+        seen.push({ attempt, href: target.href });
+        return { body: Buffer.from(`${body.toString()}#${attempt}`), headers: { 'x-stamp': `t${attempt}` } };
+      },
+    });
+    d.enqueue('k', 'body');
+    transport.sent[0]?.done({ statusCode: 500 });
+    clock.advance(100);
+    transport.sent[1]?.done({ statusCode: 200 });
+    expect(transport.bodies()).toEqual(['body#1', 'body#2']);
+    expect(transport.sent.map((s) => s.headers['x-stamp'])).toEqual(['t1', 't2']);
+    expect(transport.sent[1]?.headers['content-length']).toBe('6');
+    expect(transport.sent[0]?.headers['x-hub-signature-256']).toBeUndefined();
+    expect(seen).toEqual([
+      { attempt: 1, href: 'http://127.0.0.1:9/webhook' },
+      { attempt: 2, href: 'http://127.0.0.1:9/webhook' },
+    ]);
+    expect(d.stats().delivered).toBe(1);
+  });
+
+  it('a throwing prepareAttempt fails that attempt and is retried, never thrown', () => {
+    let calls = 0;
+    const { d, transport, clock, kinds } = setup({
+      retry: { initialDelayMs: 10, factor: 1, maxDelayMs: 10, maxAgeMs: 60_000 },
+      prepareAttempt: ({ body }) => {
+        calls++;
+        if (calls === 1) throw new Error('boom');
+        return { body, headers: {} };
+      },
+    });
+    expect(() => d.enqueue('k', 'x')).not.toThrow();
+    expect(transport.sent).toHaveLength(0);
+    expect(kinds()).toEqual(['webhook.failed']);
+    clock.advance(10);
+    expect(transport.sent).toHaveLength(1);
+  });
+
+  it('maxAttempts ends the retries, and the jitter multiplies each delay', () => {
+    const { d, transport, clock, kinds } = setup({
+      retry: { initialDelayMs: 100, factor: 2, maxDelayMs: 10_000, maxAgeMs: 3_600_000, maxAttempts: 3 },
+      backoffJitter: () => 1.5,
+    });
+    d.enqueue('k', 'x');
+    transport.sent[0]?.done({ statusCode: 503 });
+    clock.advance(149);
+    expect(transport.sent).toHaveLength(1);
+    clock.advance(1);
+    expect(transport.sent).toHaveLength(2);
+    transport.sent[1]?.done({ statusCode: 503 });
+    clock.advance(300);
+    expect(transport.sent).toHaveLength(3);
+    transport.sent[2]?.done({ statusCode: 503 });
+    clock.advance(100_000);
+    expect(transport.sent).toHaveLength(3);
+    expect(kinds().slice(-2)).toEqual(['webhook.failed', 'webhook.abandoned']);
+    expect(d.stats().abandoned).toBe(1);
+  });
+
+  it('refuses a maxAttempts that is not a positive integer', () => {
+    expect(() => setup({ retry: { maxAttempts: 0 } })).toThrow(/maxAttempts/);
+  });
+});

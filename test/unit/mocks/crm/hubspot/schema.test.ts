@@ -79,8 +79,16 @@ describe('HubSpot properties', () => {
     expect(t.store.contacts.get(id)?.tags).toEqual(['vip', 'support', 'order']);
     expect(entries(t.journal, 'tags.added')).toEqual([
       { contactId: id, tags: ['vip', 'support'], added: ['vip', 'support'] },
+      // An append names the tags it asks for: order.
       { contactId: id, tags: ['order'], added: ['order'] },
     ]);
+    // An append of a tag already there still names it (the message asked for it); a whole-value
+    // write that re-states old tags names only what it added.
+    await hs(t.app, 'PATCH', `/crm/v3/objects/contacts/${id}`, { properties: { wa_tags: ';vip' } });
+    await hs(t.app, 'PATCH', `/crm/v3/objects/contacts/${id}`, {
+      properties: { wa_tags: 'vip;support;order' },
+    });
+    expect(entries(t.journal, 'tags.added').slice(2)).toEqual([{ contactId: id, tags: ['vip'], added: [] }]);
     const bad = await hs(t.app, 'PATCH', `/crm/v3/objects/contacts/${id}`, {
       properties: { wa_tags: 'vip;gold' },
     });
