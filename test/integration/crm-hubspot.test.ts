@@ -9,9 +9,6 @@ import { HubSpotClient } from '../../connector/hubspot/client.js';
 import { HubSpotCrmGateway } from '../../connector/hubspot/crm-gateway.js';
 import { HubSpotGateway, TAG_OPTIONS } from '../../connector/hubspot/gateway.js';
 import { RealClock } from '../../kernel/clock.js';
-
-const realClock = new RealClock();
-
 import { createRng } from '../../kernel/random.js';
 import { makeWamid } from '../../mocks/whatsapp/wamid.js';
 import { entries, type TestHubSpot, TOKEN, testHubSpotOn } from '../unit/mocks/crm/hubspot/helpers.js';
