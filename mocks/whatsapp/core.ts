@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
 import { WebhookDispatcher } from '../shared/dispatcher.js';
 import type { DelaySpec } from '../shared/distributions.js';
@@ -31,6 +32,7 @@ import {
   type TemplateBinding,
 } from './render.js';
 import { SEED_TEMPLATES } from './seed-templates.js';
+import { NumberSetup, newAppId } from './setup.js';
 import {
   type NextStatus,
   type OutboundMessage,
@@ -45,6 +47,7 @@ import {
   TemplateStore,
 } from './templates.js';
 import { validateSend } from './validate.js';
+import { CLAIMED_VERSIONS, type VersionRange, versionMajor } from './versions.js';
 import { makeNumericId, makeTraceId, makeWamid } from './wamid.js';
 import {
   type EnvelopeConfig,
@@ -62,6 +65,8 @@ import {
 export interface ResolvedConfig {
   clock: Clock;
   seed: number;
+  /** Ids (wamids, template and media ids) drawn from `seed` too, rather than fresh per start. */
+  reproducibleIds: boolean;
   accessToken: string;
   appSecret: string;
   verifyToken: string;
@@ -70,6 +75,8 @@ export interface ResolvedConfig {
   displayPhoneNumber: string;
   wabaId: string;
   apiVersion: string;
+  /** The Graph versions served (older ones are served at `oldest`, newer ones refused). */
+  versions: VersionRange;
   errorProfile: ErrorProfile;
   throughputPerSec: number;
   pairRate: { perSec: number; burst: number };
@@ -120,8 +127,22 @@ export function resolveConfig(opts: WhatsAppMockOptions): ResolvedConfig {
     }
   }
   const apiVersion = opts.apiVersion ?? DEFAULT_API_VERSION;
-  if (!/^v\d+\.\d+$/.test(apiVersion))
+  const apiMajor = versionMajor(apiVersion);
+  if (apiMajor === undefined)
     throw new RangeError(`WhatsApp mock option apiVersion must look like v23.0, got ${apiVersion}`);
+  const claimed = opts.versions ?? CLAIMED_VERSIONS;
+  const oldest = versionMajor(claimed.oldest);
+  const newest = versionMajor(claimed.newest);
+  if (oldest === undefined || newest === undefined || oldest > newest) {
+    throw new RangeError(
+      `WhatsApp mock option versions must be two v{N}.0 versions, oldest first; got ${claimed.oldest}..${claimed.newest}`,
+    );
+  }
+  // The default version is always served: the range stretches to take it in.
+  const versions: VersionRange = {
+    oldest: apiMajor < oldest ? apiVersion : claimed.oldest,
+    newest: apiMajor > newest ? apiVersion : claimed.newest,
+  };
   const tier = opts.messagingTier ?? 'unlimited';
   if (![250, 2000, 10000, 100000, 'unlimited'].includes(tier)) {
     throw new RangeError(
@@ -139,6 +160,8 @@ export function resolveConfig(opts: WhatsAppMockOptions): ResolvedConfig {
   const cfg: ResolvedConfig = {
     clock: opts.clock ?? new RealClock(),
     seed: opts.seed ?? 1,
+    versions,
+    reproducibleIds: opts.reproducibleIds ?? false,
     accessToken: opts.accessToken,
     appSecret: opts.appSecret,
     verifyToken: opts.verifyToken,
@@ -288,6 +311,8 @@ const STREAM = {
   faults: 0x27d4,
   trace: 0x1656,
   inbound: 0x5bd1,
+  templateIds: 0x3c6e,
+  mediaIds: 0xa54f,
 };
 
 /** Recipients are spread over this many ordered webhook streams when statuses are batched. */
@@ -378,6 +403,8 @@ export class WhatsAppCore {
   readonly faults: FaultController;
   readonly metrics = new MetricsRegistry();
   readonly templates: TemplateStore;
+  /** Registration, PIN, profile and webhook subscriptions (the setup calls). */
+  readonly setup: NumberSetup;
   readonly limits: SendLimits;
   readonly statuses: StatusSimulator;
   readonly env: EnvelopeConfig;
@@ -391,6 +418,9 @@ export class WhatsAppCore {
   /** wa_id → the newest message sent to that user (what a button tap replies to). */
   private readonly lastOutbound = new RecencyMap<string, string>(200_000);
   private readonly rngWamid: Rng;
+  private readonly rngMediaIds: Rng;
+  /** What the id streams are seeded with: `seed` with `reproducibleIds`, else fresh random bits per start. */
+  readonly idSeed: number;
   private readonly rngInbound: Rng;
   private readonly rngTrace: Rng;
   private readonly startedAtMs: number;
@@ -450,10 +480,15 @@ export class WhatsAppCore {
       const msg = ref as OutboundMessage;
       return { wamid: msg.wamid, phone: msg.waId };
     });
-    this.rngWamid = createRng(cfg.seed ^ STREAM.wamid);
+    // A connector keeps a dedupe store across runs: ids repeating after a restart would make it drop
+    // real messages. Content stays reproducible (its streams use `seed`); ids do only when asked.
+    this.idSeed = cfg.reproducibleIds ? cfg.seed : randomBytes(4).readUInt32LE(0);
+    this.rngWamid = createRng(this.idSeed ^ STREAM.wamid);
+    this.rngMediaIds = createRng(this.idSeed ^ STREAM.mediaIds);
     this.rngInbound = createRng(cfg.seed ^ STREAM.inbound);
     this.rngTrace = createRng(cfg.seed ^ STREAM.trace);
     this.faults = new FaultController(this.clock, createRng(cfg.seed ^ STREAM.faults), this.journal);
+    this.setup = new NumberSetup(this.clock, cfg.seed, newAppId(cfg.seed));
     for (const rule of cfg.faults) this.faults.add(rule);
     this.env = {
       wabaId: cfg.wabaId,
@@ -473,6 +508,7 @@ export class WhatsAppCore {
     this.templates = new TemplateStore({
       clock: this.clock,
       rng: createRng(cfg.seed ^ STREAM.template),
+      idRng: createRng(this.idSeed ^ STREAM.templateIds),
       seeds: SEED_TEMPLATES,
       approval: cfg.templateApproval,
       onStatus: (rec, event, reason) => this.onTemplateStatus(rec, event, reason),
@@ -590,6 +626,11 @@ export class WhatsAppCore {
     return new WebhookDispatcher(opts);
   }
 
+  /** A new media id (16 digits, like Meta's), unique across starts unless `reproducibleIds`. */
+  newMediaId(): string {
+    return makeNumericId(this.rngMediaIds, 16);
+  }
+
   /** A new Graph trace id (`fbtrace_id`, `x-fb-trace-id`). */
   traceId(): string {
     return makeTraceId(this.rngTrace);
@@ -614,6 +655,17 @@ export class WhatsAppCore {
       this.usageTexts[pct] = text;
     }
     return text;
+  }
+
+  /**
+   * `x-business-use-case-usage` while a call is throttled: the budget is spent (`call_count` 100)
+   * and `estimated_time_to_regain_access` says when calls are accepted again. Graph gives that
+   * field in whole minutes, so it is the wait rounded up: never 0 while throttled, and a client
+   * that waits that long finds its next call accepted.
+   */
+  throttledUsageHeader(regainMs: number): string {
+    const minutes = Math.max(1, Math.ceil(regainMs / 60_000));
+    return `{"${this.cfg.wabaId}":[{"type":"whatsapp","call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":${minutes}}]}`;
   }
 
   /** Counts a Graph request for /metrics. */
@@ -646,6 +698,8 @@ export class WhatsAppCore {
   /** `POST /{version}/{phone-number-id}/messages` after auth: validates, applies limits, accepts. Throws GraphError. */
   send(phoneNumberId: string, body: unknown, note: RequestNote): SendResult {
     if (phoneNumberId !== this.cfg.phoneNumberId) throw this.unknownObject('post', phoneNumberId);
+    // A deregistered number sends nothing until it registers again (`POST …/register`).
+    if (!this.setup.registered) throw new GraphError(133010);
     const req = validateSend(body);
     if (req.kind === 'read') return this.markRead(req.messageId, req.typing);
     note.to = req.to;
@@ -672,7 +726,13 @@ export class WhatsAppCore {
     const windowOpen = this.limits.windowOpen(waId);
     // A sync 131047 is a validation answer: it comes before the rate limits and spends none of them.
     if (!template && !windowOpen && this.cfg.windowErrorMode === 'sync') throw new GraphError(131047);
-    if (!this.limits.takeThroughput()) throw new GraphError(130429);
+    if (!this.limits.takeThroughput()) {
+      throw new GraphError(130429, {
+        headers: {
+          'x-business-use-case-usage': this.throttledUsageHeader(this.limits.throughputRetryAfterMs()),
+        },
+      });
+    }
     if (!this.limits.takePair(waId)) throw new GraphError(131056);
 
     let plan: StatusPlan = NORMAL_PLAN;
@@ -983,9 +1043,13 @@ export class WhatsAppCore {
     return this.webhookUrl;
   }
 
-  /** Meta's verification handshake against the webhook URL: GET with hub.mode/verify_token/challenge; ok when the challenge is echoed. */
-  async verifyWebhook(): Promise<VerifyResult> {
-    const url = this.webhookUrl;
+  /**
+   * Meta's verification handshake against the webhook URL (or `other`, e.g. a subscription's
+   * override callback with its own verify token): GET with hub.mode/verify_token/challenge; ok
+   * when the challenge is echoed.
+   */
+  async verifyWebhook(other?: { url: string; verifyToken: string }): Promise<VerifyResult> {
+    const url = other ? other.url : this.webhookUrl;
     if (url === undefined) return { ok: false, error: 'no webhook URL is set' };
     const challenge = makeNumericId(this.rngTrace, 10);
     let target: URL;
@@ -996,7 +1060,7 @@ export class WhatsAppCore {
     }
     target.searchParams.set('hub.mode', 'subscribe');
     target.searchParams.set('hub.challenge', challenge);
-    target.searchParams.set('hub.verify_token', this.cfg.verifyToken);
+    target.searchParams.set('hub.verify_token', other ? other.verifyToken : this.cfg.verifyToken);
     let result: VerifyResult;
     try {
       const res = await fetch(target, {
@@ -1032,6 +1096,8 @@ export class WhatsAppCore {
     this.lastOutbound.clear();
     this.rendered.clear();
     this.templates.reset();
+    this.restoreSubscription();
+    this.setup.reset();
     const old = this.dispatcherImpl;
     this.dispatcherImpl = this.makeDispatcher();
     void old.close();
@@ -1045,6 +1111,14 @@ export class WhatsAppCore {
       statusWebhooks: 0,
       templatesCreated: 0,
     };
+  }
+
+  /** Undoes an override callback or an unsubscribe: webhooks go to the URL they went to before. */
+  private restoreSubscription(): void {
+    const saved = this.setup.savedWebhookUrl;
+    if (saved !== undefined || this.setup.subscriptions.length === 0) {
+      this.webhookUrl = saved;
+    }
   }
 
   /** Counters for /_mock/stats and the harness. */
