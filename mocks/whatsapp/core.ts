@@ -940,7 +940,7 @@ export class WhatsAppCore {
 
   /** A customer sends a message (`POST /_mock/inbound`): opens the 24 h window, enqueues the webhook. Throws InboundError. */
   sendInbound(input: InboundInput | unknown): { wamid: string } {
-    const m = buildInbound(input, this.rngInbound);
+    const m = buildInbound(input, this.rngInbound, () => this.newMediaId());
     const wamid = makeWamid(this.rngWamid, m.waId, 'inbound');
     const timestamp = String(Math.floor(this.clock.epochMs() / 1000));
     const { from, ...rest } = m.message;

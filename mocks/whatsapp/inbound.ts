@@ -85,7 +85,11 @@ function defaultName(waId: string): string {
  * and completes it: media get an id, mime_type and sha256 when missing, `unsupported` gets its
  * 131051 error, `contacts` gets the profile. Throws InboundError naming the bad field.
  */
-export function buildInbound(input: unknown, rng: Rng): InboundMessage {
+export function buildInbound(
+  input: unknown,
+  rng: Rng,
+  newMediaId: () => string = () => makeNumericId(rng, 16),
+): InboundMessage {
   const body = obj(input, 'body');
   for (const k of Object.keys(body)) {
     if (!TOP_KEYS.has(k)) throw new InboundError(k, `unknown field ${JSON.stringify(k.slice(0, 40))}`);
@@ -122,7 +126,7 @@ export function buildInbound(input: unknown, rng: Rng): InboundMessage {
       const media: Record<string, unknown> = {
         mime_type: m['mime_type'] === undefined ? MIME[type] : str(m['mime_type'], `${type}.mime_type`, 100),
         sha256: m['sha256'] === undefined ? makeHex(rng, 64) : str(m['sha256'], `${type}.sha256`, 128),
-        id: m['id'] === undefined ? makeNumericId(rng, 16) : str(m['id'], `${type}.id`, 64),
+        id: m['id'] === undefined ? newMediaId() : str(m['id'], `${type}.id`, 64),
       };
       if (m['caption'] !== undefined && type !== 'audio' && type !== 'sticker') {
         text = str(m['caption'], `${type}.caption`, 1024);
