@@ -1,5 +1,6 @@
-import { type Clock, sleep } from './clock.js';
-import { type HttpAnswer, requestJson, TransportError, transportFailure } from './http.js';
+import type { Clock } from './clock.js';
+import { type CrmCallContext, sendCrmCall, waitForCrmTurn } from './crm-call.js';
+import type { HttpAnswer } from './http.js';
 import { PauseGate, SlidingWindowLimiter } from './rate-limit.js';
 import { type Failure, isRetryableCrm, parseRetryAfterMs } from './retry.js';
 
@@ -71,16 +72,15 @@ export class CrmClient implements CrmApi {
     return this.call<T>('PATCH', path, body, idempotencyKey);
   }
 
-  private async waitForTurn(): Promise<void> {
-    for (;;) {
-      if (!this.opts.ignoreRetryAfter) {
-        const pauseMs = this.gate.remainingMs();
-        if (pauseMs > 0) await sleep(this.clock, pauseMs);
-      }
-      await this.limiter.acquire();
-      // A 429 may have arrived while waiting for the slot: then wait again.
-      if (this.opts.ignoreRetryAfter || this.gate.remainingMs() === 0) return;
-    }
+  private get callContext(): CrmCallContext {
+    return {
+      clock: this.clock,
+      gate: this.gate,
+      counters: this.counters,
+      timeoutMs: this.opts.timeoutMs,
+      slowMs: this.opts.slowMs,
+      ignoreRetryAfter: this.opts.ignoreRetryAfter,
+    };
   }
 
   private async call<T>(
@@ -89,33 +89,19 @@ export class CrmClient implements CrmApi {
     body?: unknown,
     idempotencyKey?: string,
   ): Promise<CrmResult<T>> {
-    await this.waitForTurn();
-    if (this.opts.slowMs) await sleep(this.clock, this.opts.slowMs);
+    const ctx = this.callContext;
+    await waitForCrmTurn(ctx, () => this.limiter.acquire());
     const headers: Record<string, string> = { authorization: `Bearer ${this.opts.token}` };
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey.slice(0, 255);
-    this.counters.requests++;
-    let answer: HttpAnswer;
-    try {
-      answer = await requestJson(this.opts.baseUrl + path, {
-        method,
-        headers,
-        body,
-        timeoutMs: this.opts.timeoutMs,
-      });
-    } catch (err) {
-      this.counters.failures++;
-      if (err instanceof TransportError) return { ok: false, failure: transportFailure('crm', err) };
-      throw err;
-    }
-    if (answer.status >= 200 && answer.status < 300)
-      return { ok: true, status: answer.status, data: answer.json as T };
-    this.counters.failures++;
-    const failure = this.failureOf(answer, `${method} ${path.split('?')[0]}`);
-    if (answer.status === 429) {
-      this.counters.rateLimited++;
-      if (!this.opts.ignoreRetryAfter) this.gate.pauseFor(failure.retryAfterMs ?? 1000);
-    }
-    return { ok: false, failure };
+    const what = `${method} ${path.split('?')[0]}`;
+    return sendCrmCall<T>(
+      ctx,
+      { failureOf: (answer) => this.failureOf(answer, what), default429WaitMs: 1000 },
+      this.opts.baseUrl + path,
+      method,
+      headers,
+      body,
+    );
   }
 
   private failureOf(answer: HttpAnswer, what: string): Failure {

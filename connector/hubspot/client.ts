@@ -1,6 +1,7 @@
 import { type Clock, sleep } from '../clock.js';
+import { type CrmCallContext, sendCrmCall, waitForCrmTurn } from '../crm-call.js';
 import type { CrmCounters, CrmResult } from '../crm-client.js';
-import { type HttpAnswer, requestJson, TransportError, transportFailure } from '../http.js';
+import type { HttpAnswer } from '../http.js';
 import { PauseGate, SlidingWindowLimiter } from '../rate-limit.js';
 import { type Failure, isRetryableCrm, parseRetryAfterMs } from '../retry.js';
 
@@ -101,48 +102,36 @@ export class HubSpotClient {
     };
   }
 
-  private async waitForTurn(isSearch: boolean): Promise<void> {
-    for (;;) {
-      if (!this.opts.ignoreRetryAfter) {
-        const pauseMs = this.gate.remainingMs();
-        if (pauseMs > 0) await sleep(this.clock, pauseMs);
-      }
-      await this.burst.acquire();
-      if (isSearch) await this.search.acquire();
-      if (this.opts.ignoreRetryAfter || this.gate.remainingMs() === 0) return;
-    }
-  }
-
   private async once<T>(method: string, path: string, body: unknown, what: string): Promise<CrmResult<T>> {
     const exhausted = this.dailyExhausted();
     if (exhausted) return { ok: false, failure: exhausted };
-    await this.waitForTurn(/\/search(\?|$)/.test(path));
-    if (this.opts.slowMs) await sleep(this.clock, this.opts.slowMs);
-    this.counters.requests++;
+    const ctx: CrmCallContext = {
+      clock: this.clock,
+      gate: this.gate,
+      counters: this.counters,
+      timeoutMs: this.opts.timeoutMs,
+      slowMs: this.opts.slowMs,
+      ignoreRetryAfter: this.opts.ignoreRetryAfter,
+    };
+    const isSearch = /\/search(\?|$)/.test(path);
+    await waitForCrmTurn(ctx, async () => {
+      await this.burst.acquire();
+      if (isSearch) await this.search.acquire();
+    });
+    // Counted when sent: a call refused at HubSpot still used the day's budget.
     this.usedToday++;
-    let answer: HttpAnswer;
-    try {
-      answer = await requestJson(this.opts.baseUrl + path, {
-        method,
-        headers: { authorization: `Bearer ${this.opts.token}` },
-        body,
-        timeoutMs: this.opts.timeoutMs,
-      });
-    } catch (err) {
-      this.counters.failures++;
-      if (err instanceof TransportError) return { ok: false, failure: transportFailure('crm', err) };
-      throw err;
-    }
-    this.readBudgetHeaders(answer.headers);
-    if (answer.status >= 200 && answer.status < 300)
-      return { ok: true, status: answer.status, data: answer.json as T };
-    this.counters.failures++;
-    const failure = this.failureOf(answer, what);
-    if (answer.status === 429) {
-      this.counters.rateLimited++;
-      if (!this.opts.ignoreRetryAfter) this.gate.pauseFor(failure.retryAfterMs ?? SECONDLY_WAIT_MS);
-    }
-    return { ok: false, failure };
+    return sendCrmCall<T>(
+      ctx,
+      {
+        failureOf: (answer) => this.failureOf(answer, what),
+        onAnswer: (answer) => this.readBudgetHeaders(answer.headers),
+        default429WaitMs: SECONDLY_WAIT_MS,
+      },
+      this.opts.baseUrl + path,
+      method,
+      { authorization: `Bearer ${this.opts.token}` },
+      body,
+    );
   }
 
   /** `X-HubSpot-RateLimit-Remaining: 0` means the next call would be a 429: pause for the interval. */

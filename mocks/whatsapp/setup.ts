@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Clock } from '../shared/clock.js';
-import { createRng, type Rng } from '../shared/random.js';
+import type { Clock } from '../../kernel/clock.js';
+import { createRng, type Rng } from '../../kernel/random.js';
 import type { WhatsAppCore } from './core.js';
 import { GraphError, invalidParam } from './errors.js';
 import { publicTemplate } from './templates.js';
