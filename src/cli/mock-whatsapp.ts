@@ -274,7 +274,10 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
       'seed of the content (status delays, template reviews, inbound content); ids stay fresh per start',
       String(d.seed),
     )
-    .option('--reproducible-ids', 'draw message, template and media ids from --seed too (same ids every start)')
+    .option(
+      '--reproducible-ids',
+      'draw message, template and media ids from --seed too (same ids every start)',
+    )
     .option(
       '--status-batch <n|auto>',
       `statuses per webhook: 1 = always one (as Meta usually sends), n = up to n collected for 50 ms, auto = one each up to ${AUTO_ABOVE} statuses/s, up to ${AUTO_STATUS_BATCH} above`,
