@@ -14,6 +14,7 @@ import { resolveConfig, type VerifyResult, WhatsAppCore } from './core.js';
 import { GraphError, graphErrorResponse } from './errors.js';
 import { registerGraphRoutes } from './graph.js';
 import { InboundError } from './inbound.js';
+import { MEDIA_DOWNLOAD_PATH, registerMediaRoutes } from './media.js';
 import type { InboundInput, WhatsAppMockOptions } from './options.js';
 import type { RenderedTemplate } from './render.js';
 import { registerSetupRoutes, unmatchedGraphPath } from './setup.js';
@@ -184,7 +185,7 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
     // routing sees the version a call is served at (see versions.ts).
     rewriteUrl: (req) => {
       const url = req.url ?? '/';
-      return isAdminPath(urlPath(url)) ? url : versions.rewrite(url);
+      return isAdminPath(urlPath(url)) || url.startsWith(MEDIA_DOWNLOAD_PATH) ? url : versions.rewrite(url);
     },
     bodyLimit: cfg.bodyLimitBytes,
     forceCloseConnections: true,
@@ -288,7 +289,8 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
       expires: STATIC_GRAPH_HEADERS.expires,
       'access-control-allow-origin': STATIC_GRAPH_HEADERS['access-control-allow-origin'],
     });
-    const version = firstSegment(path);
+    // Media downloads live on their own unversioned path, as Meta's lookaside URLs do.
+    const version = path.startsWith(MEDIA_DOWNLOAD_PATH) ? '' : firstSegment(path);
     const bad = version === '' ? undefined : versions.versionError(version);
     if (bad) {
       reply.header('facebook-api-version', cfg.apiVersion);
@@ -406,6 +408,7 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
 
   registerGraphRoutes(app, core);
   registerSetupRoutes(app, core);
+  registerMediaRoutes(app, core);
   registerAdminRoutes(app, core);
 
   app.addHook('onClose', async () => {

@@ -12,6 +12,8 @@ import { MetricsRegistry } from '../shared/metrics.js';
 import { type ErrorProfile, GraphError, invalidValue } from './errors.js';
 import { buildInbound } from './inbound.js';
 import { SendLimits } from './limits.js';
+import { checkMediaId, inboundMediaResolver } from './media.js';
+import { DEFAULT_MEDIA_LIMITS, MediaStore, type MediaStoreLimits } from './media-store.js';
 import {
   DEFAULT_API_VERSION,
   DEFAULT_PAIR_RATE,
@@ -93,6 +95,7 @@ export interface ResolvedConfig {
   marketingOptOut: ReadonlySet<string>;
   renderedCapacity: number;
   bodyLimitBytes: number;
+  media: MediaStoreLimits;
 }
 
 function digits(n: string): string {
@@ -186,6 +189,11 @@ export function resolveConfig(opts: WhatsAppMockOptions): ResolvedConfig {
     marketingOptOut: new Set((opts.marketingOptOut ?? []).map(digits)),
     renderedCapacity: positive('renderedCapacity', opts.renderedCapacity ?? 100_000),
     bodyLimitBytes: positive('bodyLimitBytes', opts.bodyLimitBytes ?? 256 * 1024),
+    media: {
+      maxBytes: positive('media.maxBytes', opts.media?.maxBytes ?? DEFAULT_MEDIA_LIMITS.maxBytes),
+      maxEntries: positive('media.maxEntries', opts.media?.maxEntries ?? DEFAULT_MEDIA_LIMITS.maxEntries),
+      urlTtlMs: positive('media.urlTtlMs', opts.media?.urlTtlMs ?? DEFAULT_MEDIA_LIMITS.urlTtlMs),
+    },
   };
   if (cfg.errorProfile !== '2026' && cfg.errorProfile !== 'legacy') {
     throw new RangeError(
@@ -312,7 +320,8 @@ const STREAM = {
   faults: 0x27d4,
   trace: 0x1656,
   inbound: 0x5bd1,
-  templateIds: 0x3c6e,
+  media: 0x3c6e,
+  templateIds: 0x6d2b,
   mediaIds: 0xa54f,
 };
 
@@ -409,6 +418,8 @@ export class WhatsAppCore {
   readonly limits: SendLimits;
   readonly statuses: StatusSimulator;
   readonly env: EnvelopeConfig;
+  /** Uploaded media and the media customers sent (bounded, see MediaStore). */
+  readonly media: MediaStore;
   private dispatcherImpl: WebhookDispatcher;
   private webhookUrl: string | undefined;
   private readonly recipients = new RecipientCache();
@@ -419,7 +430,6 @@ export class WhatsAppCore {
   /** wa_id → the newest message sent to that user (what a button tap replies to). */
   private readonly lastOutbound = new RecencyMap<string, string>(200_000);
   private readonly rngWamid: Rng;
-  private readonly rngMediaIds: Rng;
   /** What the id streams are seeded with: `seed` with `reproducibleIds`, else fresh random bits per start. */
   readonly idSeed: number;
   private readonly rngInbound: Rng;
@@ -485,9 +495,16 @@ export class WhatsAppCore {
     // real messages. Content stays reproducible (its streams use `seed`); ids do only when asked.
     this.idSeed = cfg.reproducibleIds ? cfg.seed : randomBytes(4).readUInt32LE(0);
     this.rngWamid = createRng(this.idSeed ^ STREAM.wamid);
-    this.rngMediaIds = createRng(this.idSeed ^ STREAM.mediaIds);
     this.rngInbound = createRng(cfg.seed ^ STREAM.inbound);
     this.rngTrace = createRng(cfg.seed ^ STREAM.trace);
+    this.media = new MediaStore(
+      this.clock,
+      createRng(cfg.seed ^ STREAM.media),
+      cfg.phoneNumberId,
+      cfg.appSecret,
+      cfg.media,
+      createRng(this.idSeed ^ STREAM.mediaIds),
+    );
     this.faults = new FaultController(this.clock, createRng(cfg.seed ^ STREAM.faults), this.journal);
     this.setup = new NumberSetup(this.clock, cfg.seed, newAppId(cfg.seed));
     for (const rule of cfg.faults) this.faults.add(rule);
@@ -627,11 +644,6 @@ export class WhatsAppCore {
     return new WebhookDispatcher(opts);
   }
 
-  /** A new media id (16 digits, like Meta's), unique across starts unless `reproducibleIds`. */
-  newMediaId(): string {
-    return makeNumericId(this.rngMediaIds, 16);
-  }
-
   /** A new Graph trace id (`fbtrace_id`, `x-fb-trace-id`). */
   traceId(): string {
     return makeTraceId(this.rngTrace);
@@ -703,6 +715,7 @@ export class WhatsAppCore {
     if (!this.setup.registered) throw new GraphError(133010);
     const req = validateSend(body);
     if (req.kind === 'read') return this.markRead(req.messageId, req.typing);
+    checkMediaId(this.media, req.type, req.content);
     note.to = req.to;
     note.type = req.type;
     if (req.bizOpaque !== undefined) note.bizOpaque = req.bizOpaque;
@@ -941,7 +954,7 @@ export class WhatsAppCore {
 
   /** A customer sends a message (`POST /_mock/inbound`): opens the 24 h window, enqueues the webhook. Throws InboundError. */
   sendInbound(input: InboundInput | unknown): { wamid: string } {
-    const m = buildInbound(input, this.rngInbound, () => this.newMediaId());
+    const m = buildInbound(input, this.rngInbound, inboundMediaResolver(this.media));
     const wamid = makeWamid(this.rngWamid, m.waId, 'inbound');
     const timestamp = String(Math.floor(this.clock.epochMs() / 1000));
     const { from, ...rest } = m.message;
@@ -974,6 +987,8 @@ export class WhatsAppCore {
     this.counters.inbound.inc(m.type, typeLabels);
     const entry: Record<string, unknown> = { wamid, from: m.waId, phone: m.waId, type: m.type };
     if (m.text !== undefined) entry['text'] = m.text;
+    const mediaId = (rest[m.type] as { id?: unknown } | undefined)?.id;
+    if (typeof mediaId === 'string') entry['mediaId'] = mediaId;
     this.journal.append('inbound.created', entry);
     return { wamid };
   }
@@ -1097,6 +1112,7 @@ export class WhatsAppCore {
     this.lastOutbound.clear();
     this.rendered.clear();
     this.templates.reset();
+    this.media.reset();
     this.restoreSubscription();
     this.setup.reset();
     const old = this.dispatcherImpl;
@@ -1132,6 +1148,9 @@ export class WhatsAppCore {
       openWindows: this.limits.openWindows(),
       tierUsers24h: this.limits.tierCount(),
       renderedKept: this.rendered.size,
+      mediaKept: this.media.size.entries,
+      mediaBytes: this.media.size.bytes,
+      mediaEvicted: this.media.evicted,
       journalSize: this.journal.size(),
       journalDropped: this.journal.droppedCount,
       webhooksQueued: d.queued,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestNote, WhatsAppCore } from './core.js';
 import { GraphError, invalidParam } from './errors.js';
+import { mediaNode } from './media.js';
 import { nonexistingField, readNode, TEMPLATE_FIELDS } from './setup.js';
 import { publicTemplate, type TemplateListQuery } from './templates.js';
 import { CLAIMED_VERSIONS, versionError, versionMajor } from './versions.js';
@@ -191,6 +192,8 @@ export function registerGraphRoutes(app: FastifyInstance, core: WhatsAppCore): v
       const { nodeId } = request.params;
       const node = readNode(core, nodeId, request.query);
       if (node) return node;
+      const media = mediaNode(core, request, nodeId);
+      if (media) return media;
       throw core.unknownObject('get', nodeId);
     },
   );
