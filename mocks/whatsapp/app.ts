@@ -14,10 +14,12 @@ import { resolveConfig, type VerifyResult, WhatsAppCore } from './core.js';
 import { GraphError, graphErrorResponse } from './errors.js';
 import { registerGraphRoutes } from './graph.js';
 import { InboundError } from './inbound.js';
-import { registerMediaRoutes } from './media.js';
+import { MEDIA_DOWNLOAD_PATH, registerMediaRoutes } from './media.js';
 import type { InboundInput, WhatsAppMockOptions } from './options.js';
 import type { RenderedTemplate } from './render.js';
+import { registerSetupRoutes, unmatchedGraphPath } from './setup.js';
 import type { TemplateRecord } from './templates.js';
+import { VersionRouter } from './versions.js';
 
 /** What the harness, the conformance kit and tests reach through `app.whatsapp`. */
 export interface WhatsAppMockHandle {
@@ -98,6 +100,12 @@ function isEmpty(o: object): boolean {
   return true;
 }
 
+/** The first segment of a path (`v23.0` of `/v23.0/123/messages`), '' for `/`. */
+function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end < 0 ? path.slice(1) : path.slice(1, end);
+}
+
 function urlPath(url: string): string {
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
@@ -157,7 +165,7 @@ function toGraphError(err: unknown, bodyLimitBytes: number): GraphError {
   }
   return new GraphError(1, {
     message: 'An unknown error occurred',
-    details: 'An unexpected error happened in the mock.',
+    details: 'An unexpected error has occurred. Please retry your request later.',
   });
 }
 
@@ -170,8 +178,15 @@ function toGraphError(err: unknown, bodyLimitBytes: number): GraphError {
 export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
   const cfg = resolveConfig(opts);
   const core = new WhatsAppCore(cfg);
+  const versions = new VersionRouter(cfg.versions, cfg.apiVersion);
   const app = Fastify({
     logger: false,
+    // Graph serves calls without a version at the default one and expired versions at the oldest:
+    // routing sees the version a call is served at (see versions.ts).
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      return isAdminPath(urlPath(url)) || url.startsWith(MEDIA_DOWNLOAD_PATH) ? url : versions.rewrite(url);
+    },
     bodyLimit: cfg.bodyLimitBytes,
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
@@ -274,6 +289,13 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
       expires: STATIC_GRAPH_HEADERS.expires,
       'access-control-allow-origin': STATIC_GRAPH_HEADERS['access-control-allow-origin'],
     });
+    // Media downloads live on their own unversioned path, as Meta's lookaside URLs do.
+    const version = path.startsWith(MEDIA_DOWNLOAD_PATH) ? '' : firstSegment(path);
+    const bad = version === '' ? undefined : versions.versionError(version);
+    if (bad) {
+      reply.header('facebook-api-version', cfg.apiVersion);
+      return done(bad);
+    }
     done();
   });
 
@@ -287,7 +309,10 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
     rateLimited: (reply, retryAfterS) => {
       const isSend = reply.request.wa?.isSend ?? false;
       const err = new GraphError(isSend ? 130429 : 80007, {
-        headers: { 'retry-after': String(retryAfterS) },
+        headers: {
+          'retry-after': String(retryAfterS),
+          'x-business-use-case-usage': core.throttledUsageHeader(retryAfterS * 1000),
+        },
       });
       // A 429 storm is a 429 whatever the profile says about the code.
       return sendGraphError(reply.request, reply, err, 429);
@@ -358,31 +383,7 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
         error: { code: 'not_found', message: `no admin route ${request.method} ${path.slice(0, 200)}` },
       });
     }
-    const parts = path.split('/').filter((p) => p.length > 0);
-    const [version, nodeId, edge] = parts;
-    if (version !== undefined && !/^v\d{1,3}\.0$/.test(version)) {
-      return sendGraphError(
-        request,
-        reply,
-        new GraphError(2500, {
-          message: `Unknown path components: /${version.slice(0, 40)}`,
-          noErrorData: true,
-        }),
-      );
-    }
-    if (
-      nodeId !== undefined &&
-      parts.length <= 3 &&
-      (edge === undefined || edge === 'messages' || edge === 'message_templates')
-    ) {
-      return sendGraphError(request, reply, core.unknownObject(request.method, nodeId));
-    }
-    const rest = parts.slice(2).join('/');
-    return sendGraphError(
-      request,
-      reply,
-      new GraphError(2500, { message: `Unknown path components: /${rest.slice(0, 100)}`, noErrorData: true }),
-    );
+    return sendGraphError(request, reply, unmatchedGraphPath(core, request.method, path));
   });
 
   // Journal and metrics for every Graph call; a failed send also becomes `message.rejected`.
@@ -406,6 +407,7 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
   });
 
   registerGraphRoutes(app, core);
+  registerSetupRoutes(app, core);
   registerMediaRoutes(app, core);
   registerAdminRoutes(app, core);
 

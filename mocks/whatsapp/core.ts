@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Clock, RealClock, type TimerHandle } from '../../kernel/clock.js';
 import type { DelaySpec } from '../../kernel/distributions.js';
 import type { FaultRule } from '../../kernel/fault-spec.js';
@@ -34,6 +35,7 @@ import {
   type TemplateBinding,
 } from './render.js';
 import { SEED_TEMPLATES } from './seed-templates.js';
+import { NumberSetup, newAppId } from './setup.js';
 import {
   type NextStatus,
   type OutboundMessage,
@@ -48,6 +50,7 @@ import {
   TemplateStore,
 } from './templates.js';
 import { validateSend } from './validate.js';
+import { CLAIMED_VERSIONS, type VersionRange, versionMajor } from './versions.js';
 import { makeNumericId, makeTraceId, makeWamid } from './wamid.js';
 import {
   type EnvelopeConfig,
@@ -65,6 +68,8 @@ import {
 export interface ResolvedConfig {
   clock: Clock;
   seed: number;
+  /** Ids (wamids, template and media ids) drawn from `seed` too, rather than fresh per start. */
+  reproducibleIds: boolean;
   accessToken: string;
   appSecret: string;
   verifyToken: string;
@@ -73,6 +78,8 @@ export interface ResolvedConfig {
   displayPhoneNumber: string;
   wabaId: string;
   apiVersion: string;
+  /** The Graph versions served (older ones are served at `oldest`, newer ones refused). */
+  versions: VersionRange;
   errorProfile: ErrorProfile;
   throughputPerSec: number;
   pairRate: { perSec: number; burst: number };
@@ -124,8 +131,22 @@ export function resolveConfig(opts: WhatsAppMockOptions): ResolvedConfig {
     }
   }
   const apiVersion = opts.apiVersion ?? DEFAULT_API_VERSION;
-  if (!/^v\d+\.\d+$/.test(apiVersion))
+  const apiMajor = versionMajor(apiVersion);
+  if (apiMajor === undefined)
     throw new RangeError(`WhatsApp mock option apiVersion must look like v23.0, got ${apiVersion}`);
+  const claimed = opts.versions ?? CLAIMED_VERSIONS;
+  const oldest = versionMajor(claimed.oldest);
+  const newest = versionMajor(claimed.newest);
+  if (oldest === undefined || newest === undefined || oldest > newest) {
+    throw new RangeError(
+      `WhatsApp mock option versions must be two v{N}.0 versions, oldest first; got ${claimed.oldest}..${claimed.newest}`,
+    );
+  }
+  // The default version is always served: the range stretches to take it in.
+  const versions: VersionRange = {
+    oldest: apiMajor < oldest ? apiVersion : claimed.oldest,
+    newest: apiMajor > newest ? apiVersion : claimed.newest,
+  };
   const tier = opts.messagingTier ?? 'unlimited';
   if (![250, 2000, 10000, 100000, 'unlimited'].includes(tier)) {
     throw new RangeError(
@@ -143,6 +164,8 @@ export function resolveConfig(opts: WhatsAppMockOptions): ResolvedConfig {
   const cfg: ResolvedConfig = {
     clock: opts.clock ?? new RealClock(),
     seed: opts.seed ?? 1,
+    versions,
+    reproducibleIds: opts.reproducibleIds ?? false,
     accessToken: opts.accessToken,
     appSecret: opts.appSecret,
     verifyToken: opts.verifyToken,
@@ -298,6 +321,8 @@ const STREAM = {
   trace: 0x1656,
   inbound: 0x5bd1,
   mediaContent: 0x6d1b,
+  templateIds: 0x6d2b,
+  mediaIds: 0xa54f,
 };
 
 /** Recipients are spread over this many ordered webhook streams when statuses are batched. */
@@ -388,6 +413,8 @@ export class WhatsAppCore {
   readonly faults: FaultController;
   readonly metrics = new MetricsRegistry();
   readonly templates: TemplateStore;
+  /** Registration, PIN, profile and webhook subscriptions (the setup calls). */
+  readonly setup: NumberSetup;
   readonly limits: SendLimits;
   readonly statuses: StatusSimulator;
   readonly env: EnvelopeConfig;
@@ -403,6 +430,8 @@ export class WhatsAppCore {
   /** wa_id → the newest message sent to that user (what a button tap replies to). */
   private readonly lastOutbound = new RecencyMap<string, string>(200_000);
   private readonly rngWamid: Rng;
+  /** What the id streams are seeded with: `seed` with `reproducibleIds`, else fresh random bits per start. */
+  readonly idSeed: number;
   private readonly rngInbound: Rng;
   private readonly rngTrace: Rng;
   private readonly startedAtMs: number;
@@ -462,7 +491,10 @@ export class WhatsAppCore {
       const msg = ref as OutboundMessage;
       return { wamid: msg.wamid, phone: msg.waId };
     });
-    this.rngWamid = createRng(cfg.seed ^ STREAM.wamid);
+    // A connector keeps a dedupe store across runs: ids repeating after a restart would make it drop
+    // real messages. Content stays reproducible (its streams use `seed`); ids do only when asked.
+    this.idSeed = cfg.reproducibleIds ? cfg.seed : randomBytes(4).readUInt32LE(0);
+    this.rngWamid = createRng(this.idSeed ^ STREAM.wamid);
     this.rngInbound = createRng(cfg.seed ^ STREAM.inbound);
     this.rngTrace = createRng(cfg.seed ^ STREAM.trace);
     this.media = new MediaStore(
@@ -471,8 +503,10 @@ export class WhatsAppCore {
       cfg.phoneNumberId,
       cfg.appSecret,
       cfg.media,
+      createRng(this.idSeed ^ STREAM.mediaIds),
     );
     this.faults = new FaultController(this.clock, createRng(cfg.seed ^ STREAM.faults), this.journal);
+    this.setup = new NumberSetup(this.clock, cfg.seed, newAppId(cfg.seed));
     for (const rule of cfg.faults) this.faults.add(rule);
     this.env = {
       wabaId: cfg.wabaId,
@@ -492,6 +526,7 @@ export class WhatsAppCore {
     this.templates = new TemplateStore({
       clock: this.clock,
       rng: createRng(cfg.seed ^ STREAM.template),
+      idRng: createRng(this.idSeed ^ STREAM.templateIds),
       seeds: SEED_TEMPLATES,
       approval: cfg.templateApproval,
       onStatus: (rec, event, reason) => this.onTemplateStatus(rec, event, reason),
@@ -635,6 +670,17 @@ export class WhatsAppCore {
     return text;
   }
 
+  /**
+   * `x-business-use-case-usage` while a call is throttled: the budget is spent (`call_count` 100)
+   * and `estimated_time_to_regain_access` says when calls are accepted again. Graph gives that
+   * field in whole minutes, so it is the wait rounded up: never 0 while throttled, and a client
+   * that waits that long finds its next call accepted.
+   */
+  throttledUsageHeader(regainMs: number): string {
+    const minutes = Math.max(1, Math.ceil(regainMs / 60_000));
+    return `{"${this.cfg.wabaId}":[{"type":"whatsapp","call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":${minutes}}]}`;
+  }
+
   /** Counts a Graph request for /metrics. */
   countRequest(route: string, statusCode: number, errorCode: number | undefined): void {
     // Calls come in long runs of one series (accepted sends): its key is worked out once per run.
@@ -665,6 +711,8 @@ export class WhatsAppCore {
   /** `POST /{version}/{phone-number-id}/messages` after auth: validates, applies limits, accepts. Throws GraphError. */
   send(phoneNumberId: string, body: unknown, note: RequestNote): SendResult {
     if (phoneNumberId !== this.cfg.phoneNumberId) throw this.unknownObject('post', phoneNumberId);
+    // A deregistered number sends nothing until it registers again (`POST …/register`).
+    if (!this.setup.registered) throw new GraphError(133010);
     const req = validateSend(body);
     if (req.kind === 'read') return this.markRead(req.messageId, req.typing);
     checkMediaId(this.media, req.type, req.content);
@@ -692,7 +740,13 @@ export class WhatsAppCore {
     const windowOpen = this.limits.windowOpen(waId);
     // A sync 131047 is a validation answer: it comes before the rate limits and spends none of them.
     if (!template && !windowOpen && this.cfg.windowErrorMode === 'sync') throw new GraphError(131047);
-    if (!this.limits.takeThroughput()) throw new GraphError(130429);
+    if (!this.limits.takeThroughput()) {
+      throw new GraphError(130429, {
+        headers: {
+          'x-business-use-case-usage': this.throttledUsageHeader(this.limits.throughputRetryAfterMs()),
+        },
+      });
+    }
     if (!this.limits.takePair(waId)) throw new GraphError(131056);
 
     let plan: StatusPlan = NORMAL_PLAN;
@@ -1005,9 +1059,13 @@ export class WhatsAppCore {
     return this.webhookUrl;
   }
 
-  /** Meta's verification handshake against the webhook URL: GET with hub.mode/verify_token/challenge; ok when the challenge is echoed. */
-  async verifyWebhook(): Promise<VerifyResult> {
-    const url = this.webhookUrl;
+  /**
+   * Meta's verification handshake against the webhook URL (or `other`, e.g. a subscription's
+   * override callback with its own verify token): GET with hub.mode/verify_token/challenge; ok
+   * when the challenge is echoed.
+   */
+  async verifyWebhook(other?: { url: string; verifyToken: string }): Promise<VerifyResult> {
+    const url = other ? other.url : this.webhookUrl;
     if (url === undefined) return { ok: false, error: 'no webhook URL is set' };
     const challenge = makeNumericId(this.rngTrace, 10);
     let target: URL;
@@ -1018,7 +1076,7 @@ export class WhatsAppCore {
     }
     target.searchParams.set('hub.mode', 'subscribe');
     target.searchParams.set('hub.challenge', challenge);
-    target.searchParams.set('hub.verify_token', this.cfg.verifyToken);
+    target.searchParams.set('hub.verify_token', other ? other.verifyToken : this.cfg.verifyToken);
     let result: VerifyResult;
     try {
       const res = await fetch(target, {
@@ -1055,6 +1113,8 @@ export class WhatsAppCore {
     this.rendered.clear();
     this.templates.reset();
     this.media.reset();
+    this.restoreSubscription();
+    this.setup.reset();
     const old = this.dispatcherImpl;
     this.dispatcherImpl = this.makeDispatcher();
     void old.close();
@@ -1068,6 +1128,14 @@ export class WhatsAppCore {
       statusWebhooks: 0,
       templatesCreated: 0,
     };
+  }
+
+  /** Undoes an override callback or an unsubscribe: webhooks go to the URL they went to before. */
+  private restoreSubscription(): void {
+    const saved = this.setup.savedWebhookUrl;
+    if (saved !== undefined || this.setup.subscriptions.length === 0) {
+      this.webhookUrl = saved;
+    }
   }
 
   /** Counters for /_mock/stats and the harness. */

@@ -2,27 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestNote, WhatsAppCore } from './core.js';
 import { GraphError, invalidParam } from './errors.js';
 import { mediaNode } from './media.js';
+import { nonexistingField, readNode, TEMPLATE_FIELDS } from './setup.js';
 import { publicTemplate, type TemplateListQuery } from './templates.js';
-
-const VERSION_RE = /^v\d{1,3}\.0$/;
-const TEMPLATE_FIELDS = new Set([
-  'id',
-  'name',
-  'status',
-  'category',
-  'language',
-  'components',
-  'parameter_format',
-  'rejected_reason',
-  'previous_category',
-]);
-const TIER_LABEL: Record<string, string> = {
-  '250': 'TIER_250',
-  '2000': 'TIER_2K',
-  '10000': 'TIER_10K',
-  '100000': 'TIER_100K',
-  unlimited: 'TIER_UNLIMITED',
-};
+import { CLAIMED_VERSIONS, versionError, versionMajor } from './versions.js';
 
 interface NodeParams {
   version: string;
@@ -44,14 +26,12 @@ declare module 'fastify' {
   }
 }
 
-/** Rejects a path version that is not `v{N}.0` the way Graph rejects unknown path components. */
+/**
+ * Rejects a path version that is not `v{N}.0` as Graph does. Versions outside the claimed range
+ * never get this far: the app's first hook answers them (see versions.ts).
+ */
 export function checkVersion(version: string): void {
-  if (!VERSION_RE.test(version)) {
-    throw new GraphError(2500, {
-      message: `Unknown path components: /${version.slice(0, 40)}`,
-      noErrorData: true,
-    });
-  }
+  if (versionMajor(version) === undefined) throw versionError(version, CLAIMED_VERSIONS);
 }
 
 function queryString(q: Record<string, unknown>, key: string): string | undefined {
@@ -147,10 +127,7 @@ export function registerGraphRoutes(app: FastifyInstance, core: WhatsAppCore): v
         .map((f) => f.trim())
         .filter((f) => f.length > 0);
       for (const f of fields ?? []) {
-        if (!TEMPLATE_FIELDS.has(f))
-          throw invalidParam(
-            `Tried accessing nonexisting field (${f.slice(0, 40)}) on node type (WhatsAppBusinessHSM)`,
-          );
+        if (!TEMPLATE_FIELDS.has(f)) throw nonexistingField(f, 'WhatsAppBusinessHSM');
       }
       const page = core.templates.list(query);
       const data = page.data.map((t) => {
@@ -207,36 +184,17 @@ export function registerGraphRoutes(app: FastifyInstance, core: WhatsAppCore): v
     },
   );
 
-  app.get<{ Params: NodeParams }>('/:version/:nodeId', async (request, reply) => {
-    if (!request.wa) return reply.callNotFound();
-    checkVersion(request.params.version);
-    const { nodeId } = request.params;
-    const cfg = core.cfg;
-    if (nodeId === cfg.phoneNumberId) {
-      return {
-        verified_name: 'wacrm Mock Business',
-        code_verification_status: 'VERIFIED',
-        display_phone_number: cfg.displayPhoneNumber,
-        quality_rating: 'GREEN',
-        platform_type: 'CLOUD_API',
-        throughput: { level: cfg.throughputPerSec > 80 ? 'HIGH' : 'STANDARD' },
-        messaging_limit_tier: TIER_LABEL[String(cfg.messagingTier)],
-        id: cfg.phoneNumberId,
-      };
-    }
-    if (nodeId === cfg.wabaId) {
-      return {
-        id: cfg.wabaId,
-        name: 'wacrm Mock WABA',
-        currency: 'USD',
-        timezone_id: '1',
-        message_template_namespace: 'c8ae5f90_307a_ca4c_b8f6_d1e2a2573574',
-      };
-    }
-    const tpl = core.templates.get(nodeId);
-    if (tpl) return publicTemplate(tpl);
-    const media = mediaNode(core, request, nodeId);
-    if (media) return media;
-    throw core.unknownObject('get', nodeId);
-  });
+  app.get<{ Params: NodeParams; Querystring: Record<string, unknown> }>(
+    '/:version/:nodeId',
+    async (request, reply) => {
+      if (!request.wa) return reply.callNotFound();
+      checkVersion(request.params.version);
+      const { nodeId } = request.params;
+      const node = readNode(core, nodeId, request.query);
+      if (node) return node;
+      const media = mediaNode(core, request, nodeId);
+      if (media) return media;
+      throw core.unknownObject('get', nodeId);
+    },
+  );
 }

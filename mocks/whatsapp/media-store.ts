@@ -119,8 +119,8 @@ export class MediaStore {
     private readonly phoneNumberId: string,
     private readonly urlSecret: string,
     readonly limits: MediaStoreLimits,
-    /** Where ids come from (the mock's id stream); default: 16 digits from `rng`. */
-    private readonly makeId: () => string = () => makeNumericId(rng, 16),
+    /** Media ids: fresh per start unless the mock's ids are reproducible (content uses `rng`). */
+    private readonly idRng: Rng = rng,
   ) {}
 
   /** Entries and uploaded bytes held now. */
@@ -214,7 +214,7 @@ export class MediaStore {
 
   private newId(): string {
     for (;;) {
-      const id = this.makeId();
+      const id = makeNumericId(this.idRng, 16);
       if (!this.records.has(id)) return id;
     }
   }

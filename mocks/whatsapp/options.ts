@@ -22,8 +22,13 @@ export interface StatusTiming {
 export interface WhatsAppMockOptions {
   /** Default RealClock. */
   clock?: Clock;
-  /** Seeds all randomness (status delays, approvals, wamids); default 1. */
+  /** Seeds the content's randomness (status delays, approvals, inbound content); default 1. */
   seed?: number;
+  /**
+   * Draw message, template and media ids from `seed` as well, so two starts give the same ids.
+   * Default false: ids are fresh per start (as at Meta, an id never comes back after a restart).
+   */
+  reproducibleIds?: boolean;
   accessToken: string;
   appSecret: string;
   verifyToken: string;
@@ -32,8 +37,13 @@ export interface WhatsAppMockOptions {
   phoneNumberId: string;
   displayPhoneNumber: string;
   wabaId: string;
-  /** Version written in webhooks and docs; requests may use any `v{N}.0`. Default 'v23.0'. */
+  /** Version of calls without one, and of webhooks. Default 'v23.0'. */
   apiVersion?: string;
+  /**
+   * The Graph versions served, oldest first (default v21.0..v26.0). A call at an older version is
+   * served at `oldest`, as Graph serves expired versions; a newer one is refused (code 100).
+   */
+  versions?: { oldest: string; newest: string };
   /** HTTP status per error code: '2026' (default) or 'legacy'. */
   errorProfile?: ErrorProfile;
   /** Messages per second per number (Meta: 80 default, up to 1,000) → 130429. */

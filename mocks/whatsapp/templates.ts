@@ -96,7 +96,12 @@ export interface StoredTemplate extends TemplateRecord {
   compiled: CompiledTemplate;
   /** Creation order, for stable paging. */
   seq: number;
+  /** When an APPROVED version of it was edited (clock ms, last 30 days), for Meta's edit limits. */
+  editsMs?: number[];
 }
+
+const DAY_MS = 24 * 3_600_000;
+const EDIT_KEYS = new Set(['components', 'category', 'parameter_format', 'message_send_ttl_seconds']);
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 
@@ -340,7 +345,10 @@ export class TemplateStore {
   constructor(
     private readonly deps: {
       clock: Clock;
+      /** Review decisions and delays (content: follows the seed). */
       rng: Rng;
+      /** Template ids (follow the seed only with reproducible ids). */
+      idRng: Rng;
       seeds: readonly TemplateDefinition[];
       approval: { approveProbability: number; delay: DelaySpec };
       onStatus: TemplateStatusListener;
@@ -357,7 +365,7 @@ export class TemplateStore {
   private insert(def: TemplateDefinition, status: TemplateStatus, seeded: boolean): StoredTemplate {
     const compiled = compileTemplate(def);
     const rec: StoredTemplate = {
-      id: makeNumericId(this.deps.rng, 15),
+      id: makeNumericId(this.deps.idRng, 15),
       name: def.name,
       language: def.language,
       category: def.category,
@@ -448,6 +456,61 @@ export class TemplateStore {
     return rec;
   }
 
+  /**
+   * `POST /{template-id}`: replaces the components (and, unless approved, the category) and sends
+   * the template back to review, as Meta does. Only APPROVED, REJECTED and PAUSED templates may be
+   * edited; an APPROVED one once per 24 h and 10 times per 30 days, its category fixed (Meta's
+   * template-editing rules; the error wording is a documented guess). Throws GraphError.
+   */
+  edit(id: string, body: unknown): StoredTemplate {
+    const rec = this.byId.get(id);
+    if (!rec) throw new RangeError(`no template ${id}`);
+    if (!isObject(body)) throw creationError('The request body must be a JSON object.');
+    for (const k of Object.keys(body)) {
+      if (!EDIT_KEYS.has(k))
+        throw creationError(`Unexpected key "${k.slice(0, 40)}" on param "message_template".`);
+    }
+    if (body['components'] === undefined && body['category'] === undefined) {
+      throw creationError('Provide components or category to edit the template.');
+    }
+    if (rec.status !== 'APPROVED' && rec.status !== 'REJECTED' && rec.status !== 'PAUSED') {
+      throw creationError(
+        `A template with status ${rec.status} cannot be edited: only APPROVED, REJECTED or PAUSED templates can.`,
+      );
+    }
+    const category = typeof body['category'] === 'string' ? body['category'].toUpperCase() : rec.category;
+    if (rec.status === 'APPROVED' && category !== rec.category) {
+      throw creationError('The category of an approved template cannot be changed.');
+    }
+    const nowMs = this.deps.clock.nowMs();
+    const edits = (rec.editsMs ?? []).filter((t) => nowMs - t < 30 * DAY_MS);
+    if (rec.status === 'APPROVED') {
+      const last = edits[edits.length - 1];
+      if (last !== undefined && nowMs - last < DAY_MS) {
+        throw creationError('An approved template can be edited once every 24 hours.');
+      }
+      if (edits.length >= 10) throw creationError('An approved template can be edited 10 times in 30 days.');
+    }
+    const def = parseCreation({
+      name: rec.name,
+      language: rec.language,
+      category,
+      parameter_format: body['parameter_format'] ?? rec.parameter_format,
+      components: body['components'] ?? rec.components,
+    });
+    const compiled = compileTemplate(def);
+    if (rec.status === 'APPROVED') edits.push(nowMs);
+    rec.editsMs = edits;
+    rec.category = def.category;
+    rec.parameter_format = def.parameter_format ?? 'POSITIONAL';
+    rec.components = structuredClone(def.components);
+    rec.compiled = compiled;
+    rec.status = 'PENDING';
+    delete rec.rejected_reason;
+    this.scheduleReview(rec);
+    return rec;
+  }
+
   private scheduleReview(rec: StoredTemplate): void {
     const delayMs = sampleDelayMs(this.deps.approval.delay, this.deps.rng);
     const approve = chance(this.deps.rng, this.deps.approval.approveProbability);
@@ -506,6 +569,14 @@ export class TemplateStore {
       const t = this.seedRecords[i];
       if (!t) return;
       t.status = def.status ?? 'APPROVED';
+      if (t.editsMs !== undefined) {
+        // An edited seed goes back to its seeded content too.
+        t.category = def.category;
+        t.parameter_format = def.parameter_format ?? 'POSITIONAL';
+        t.components = structuredClone(def.components);
+        t.compiled = compileTemplate(def);
+        delete t.editsMs;
+      }
       if (t.status === 'REJECTED') t.rejected_reason = 'INVALID_FORMAT';
       else delete t.rejected_reason;
       this.byId.set(t.id, t);

@@ -141,9 +141,9 @@ export function validateSend(body: unknown): MessageSend | ReadReceipt {
 
   const rt = body['recipient_type'];
   if (rt !== undefined && rt !== 'individual') {
-    if (rt === 'group')
-      throw invalidValue('Param recipient_type "group" is not supported by this mock (individual only).');
-    throw invalidValue('Param recipient_type must be "individual".');
+    // Group messaging needs an eligible business; this number is not one, and Graph answers an
+    // ineligible feature the way it answers any parameter value it does not accept.
+    throw invalidParam(`Invalid value ${JSON.stringify(String(rt).slice(0, 40))} for param recipient_type.`);
   }
   const toRaw = body['to'];
   if (Array.isArray(toRaw))
@@ -265,9 +265,8 @@ function validateInteractive(ia: Record<string, unknown>, out: MessageSend): voi
   onlyKeys(ia, INTERACTIVE_KEYS, 'interactive');
   const type = reqString(ia['type'], "interactive['type']", 40);
   if (UNSUPPORTED_INTERACTIVE.has(type)) {
-    throw invalidValue(
-      `Param interactive['type'] "${type}" is not supported by this mock (button, list, cta_url).`,
-    );
+    // Flows and catalogue messages need assets (a published flow, a catalogue) this number has none of.
+    throw invalidParam(`Invalid value "${type.slice(0, 40)}" for param interactive['type'].`);
   }
   if (type !== 'button' && type !== 'list' && type !== 'cta_url') {
     throw invalidValue(`Param interactive['type'] has an unsupported value "${type.slice(0, 40)}".`);

@@ -59,6 +59,7 @@ interface RawFlags {
   windowErrorMode: string;
   statusBatch?: string;
   verifyWebhook?: boolean;
+  reproducibleIds?: boolean;
 }
 
 /** Flags after checking: what the mock is built and started with. */
@@ -182,6 +183,7 @@ export function resolveMockWhatsAppFlags(raw: RawFlags, nowMs: number): MockWhat
     seed,
     messagingTier: tier,
     windowErrorMode: raw.windowErrorMode,
+    reproducibleIds: raw.reproducibleIds === true,
   };
   if (statusBatch !== 'auto') options.webhook = { statusBatch };
   if (raw.webhookUrl !== undefined) {
@@ -267,7 +269,15 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
       '131047 outside the 24 h window: sync (error) or async (failed status)',
       d.windowErrorMode,
     )
-    .option('--seed <n>', 'seed for all randomness (wamids, status delays, template reviews)', String(d.seed))
+    .option(
+      '--seed <n>',
+      'seed of the content (status delays, template reviews, inbound content); ids stay fresh per start',
+      String(d.seed),
+    )
+    .option(
+      '--reproducible-ids',
+      'draw message, template and media ids from --seed too (same ids every start)',
+    )
     .option(
       '--status-batch <n|auto>',
       `statuses per webhook: 1 = always one (as Meta usually sends), n = up to n collected for 50 ms, auto = one each up to ${AUTO_ABOVE} statuses/s, up to ${AUTO_STATUS_BATCH} above`,
@@ -316,7 +326,7 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
       );
       const batch = o.webhook?.statusBatch ?? 'auto';
       io.out(
-        `  seed:              ${o.seed}; statuses per webhook: ${batch === 'auto' ? `one each, batched above ${AUTO_ABOVE}/s` : `up to ${batch}`}`,
+        `  seed:              ${o.seed} (ids ${o.reproducibleIds ? 'from the seed' : 'fresh per start'}); statuses per webhook: ${batch === 'auto' ? `one each, batched above ${AUTO_ABOVE}/s` : `up to ${batch}`}`,
       );
       io.out(
         `  faults:            ${settings.faultSpecs.length === 0 ? '(none)' : settings.faultSpecs.join(', ')}`,

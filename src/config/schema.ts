@@ -110,6 +110,12 @@ const whatsappMockSchema = z
         'How a free-form send outside the 24 h window fails (131047): async (accepted, then a failed status) or sync (an error answer)',
       ),
     statusTiming: statusTimingSchema.prefault({}),
+    reproducibleIds: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Draw message, template and media ids from the seed too, so two runs give the same ids (default: fresh ids per run, as at Meta; content follows the seed either way)',
+      ),
   })
   .describe('The mock WhatsApp Cloud API');
 

@@ -238,6 +238,7 @@ export async function openRunSession(
         messagingTier: scenario.mocks.whatsapp.messagingTier,
         windowErrorMode: scenario.mocks.whatsapp.windowErrorMode,
         statusTiming: scenario.mocks.whatsapp.statusTiming,
+        reproducibleIds: scenario.mocks.whatsapp.reproducibleIds,
       },
       crm: crmMockOptions(scenario.mocks.crm),
       connector: externalUrl

@@ -212,6 +212,23 @@ export async function sendMessage(
   return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, LooseJson> };
 }
 
+/** A Graph call with the bearer token: JSON body (if any), JSON answer. */
+export async function graphCall(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Headers; json: Record<string, LooseJson> }> {
+  const headers: Record<string, string> = { authorization: `Bearer ${W.token}` };
+  const init: RequestInit = { method, headers };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(`${base}${path}`, init);
+  return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, LooseJson> };
+}
+
 /** JSON request to the admin API. */
 export async function admin(
   base: string,

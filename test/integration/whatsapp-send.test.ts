@@ -4,6 +4,7 @@ import { ERROR_CATALOGUE, type ErrorProfile, httpStatusFor } from '../../mocks/w
 import { VALID_BODIES } from '../unit/mocks/whatsapp/helpers.js';
 import {
   admin,
+  graphCall,
   type LooseJson,
   orderConfirmation,
   type Receiver,
@@ -118,7 +119,7 @@ describe('every error code in the catalogue is reachable with its envelope', () 
   const syncTriggers: Record<number, () => Promise<Sync>> = {
     100: () => sendMessage(base, { ...textMessage(), surprise: true }),
     190: () => sendMessage(base, textMessage(), { token: 'wrong' }),
-    2500: () => sendMessage(base, textMessage(), { version: 'v23' }),
+    2500: () => graphCall(base, 'POST', `/v23.0/${W.phoneId}/settingz`, {}),
     131008: () => sendMessage(base, { messaging_product: 'whatsapp', to: W.user, type: 'text', text: {} }),
     131009: () => sendMessage(base, { ...textMessage(), text: { body: 'x'.repeat(5000) } }),
     131021: () => sendMessage(base, textMessage(W.display)),
@@ -181,6 +182,24 @@ describe('every error code in the catalogue is reachable with its envelope', () 
     expectEnvelope(await sendMessage(limited.base, orderConfirmation('16505550002')), 130429);
     for (const c of [130429, 131056, 131030, 131047]) reached.add(c);
     await limited.app.close();
+  });
+
+  it('setup codes: 133006 unverified, 133005 PIN mismatch, 133010 deregistered, 133016 register limit', async () => {
+    const setup = await mock();
+    const ph = `/v23.0/${W.phoneId}`;
+    const register = (pin: string) =>
+      graphCall(setup.base, 'POST', `${ph}/register`, { messaging_product: 'whatsapp', pin });
+    await graphCall(setup.base, 'POST', `${ph}/request_code`, { code_method: 'SMS', language: 'en_US' });
+    expectEnvelope(await register('123456'), 133006);
+    const code = (await admin(setup.base, 'GET', '/_mock/verification-code')).json.code;
+    expect((await graphCall(setup.base, 'POST', `${ph}/verify_code`, { code })).status).toBe(200);
+    expect((await register('123456')).status).toBe(200);
+    expectEnvelope(await register('654321'), 133005);
+    expect((await graphCall(setup.base, 'POST', `${ph}/deregister`)).status).toBe(200);
+    expectEnvelope(await sendMessage(setup.base, textMessage()), 133010);
+    for (let i = 0; i < 7; i++) expect((await register('123456')).status).toBe(200);
+    expectEnvelope(await register('123456'), 133016);
+    for (const c of [133005, 133006, 133010, 133016]) reached.add(c);
   });
 
   it('async codes arrive as failed statuses with webhook error objects', async () => {

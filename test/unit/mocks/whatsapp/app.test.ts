@@ -56,12 +56,12 @@ describe('Graph auth, paths and headers', () => {
     expect(graphError(t)).toMatchObject({ code: 100, error_subcode: 33 });
   });
 
-  it('accepts any v{N}.0 and echoes it in facebook-api-version, with Graph headers', async () => {
+  it('serves each claimed version and echoes it in facebook-api-version, with Graph headers', async () => {
     ({ app } = makeMock());
     inbound(app);
-    const r = await send(app, text(), 'v19.0');
+    const r = await send(app, text(), 'v24.0');
     expect(r.statusCode).toBe(200);
-    expect(r.headers['facebook-api-version']).toBe('v19.0');
+    expect(r.headers['facebook-api-version']).toBe('v24.0');
     expect(r.headers['x-fb-trace-id']).toMatch(/^A[\w-]{10}$/);
     const usage = JSON.parse(String(r.headers['x-business-use-case-usage']));
     expect(usage[T.waba][0]).toMatchObject({ type: 'whatsapp', estimated_time_to_regain_access: 0 });
@@ -78,7 +78,8 @@ describe('Graph auth, paths and headers', () => {
     expect(r.headers).toMatchObject(graphHeaders);
     // The version of each call, not of the call before it.
     expect((await send(app, text(), 'v23.0')).headers['facebook-api-version']).toBe('v23.0');
-    expect((await send(app, text(), 'v19.0')).headers['facebook-api-version']).toBe('v19.0');
+    // An expired version is served at the oldest one, as Graph does.
+    expect((await send(app, text(), 'v19.0')).headers['facebook-api-version']).toBe('v21.0');
     const bad = await send(app, text(), 'latest');
     expect(graphError(bad)).toMatchObject({ code: 2500 });
     // Errors carry the Graph headers too, and the trace id of their body.

@@ -9,6 +9,7 @@ import { TemplateStore } from '../../../../mocks/whatsapp/templates.js';
 const store = new TemplateStore({
   clock: new VirtualClock(),
   rng: createRng(1),
+  idRng: createRng(2),
   seeds: SEED_TEMPLATES,
   approval: { approveProbability: 1, delay: { kind: 'fixed', ms: 1 } },
   onStatus: () => undefined,

@@ -19,6 +19,7 @@ function store(approveProbability = 1, delayMs = 3_600_000) {
   const s = new TemplateStore({
     clock,
     rng: createRng(5),
+    idRng: createRng(6),
     seeds: SEED_TEMPLATES,
     approval: { approveProbability, delay: { kind: 'fixed', ms: delayMs } },
     onStatus: (rec: TemplateRecord, event, reason) => events.push({ name: rec.name, event, reason }),
@@ -207,6 +208,7 @@ describe('template creation', () => {
     const s = new TemplateStore({
       clock,
       rng: createRng(11),
+      idRng: createRng(12),
       seeds: [],
       approval: {
         approveProbability: 0.95,

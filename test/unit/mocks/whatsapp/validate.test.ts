@@ -137,9 +137,10 @@ describe('send validation: errors as Meta gives them', () => {
         }),
       ).details,
     ).toMatch(/at most 10 rows/);
-    expect(failure(ia({ type: 'flow', body: { text: 'x' }, action: {} })).details).toMatch(
-      /not supported by this mock/,
-    );
+    // A feature this number has no assets for is an invalid parameter, as Graph answers it.
+    const flow = failure(ia({ type: 'flow', body: { text: 'x' }, action: {} }));
+    expect(flow.code).toBe(100);
+    expect(flow.details).toBe(`Invalid value "flow" for param interactive['type'].`);
   });
 
   it('contacts: 1-5 cards with name.formatted_name', () => {
