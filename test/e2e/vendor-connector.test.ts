@@ -11,33 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
-import { buildProgram } from '../../src/cli/program.js';
 import { WacrmError } from '../../src/errors.js';
 import { freePort } from '../integration/conformance-proxy.js';
-
-function captureIo(): Io & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-    isTty: false,
-    nodeVersion: process.version,
-    env: {},
-    onStop() {},
-  };
-}
-
-async function wacrm(args: string[]): Promise<{ lines: string[]; error?: unknown }> {
-  const io = captureIo();
-  try {
-    await buildProgram(io, '0.0.0-test').parseAsync(['node', 'wacrm', ...args]);
-    return { lines: io.lines };
-  } catch (error) {
-    return { lines: io.lines, error };
-  }
-}
+import { type CliRun, wacrm } from './cli.js';
 
 /** KEY=value lines of an .env file. */
 function parseEnv(text: string): Record<string, string> {
@@ -49,9 +25,11 @@ function parseEnv(text: string): Record<string, string> {
   return env;
 }
 
-function signedBy(secret: string, raw: Buffer, header: string | undefined): boolean {
+/** True when the request's `header` carries the sha256 HMAC of `raw` under `secret`, as both mocks sign. */
+function signedBy(secret: string, raw: Buffer, req: http.IncomingMessage, header: string): boolean {
+  const sent = req.headers[header];
   const want = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);
-  const got = Buffer.from(header ?? '');
+  const got = Buffer.from(typeof sent === 'string' ? sent : '');
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
@@ -88,14 +66,7 @@ async function startVendorConnector(
         return;
       }
       if (req.method === 'POST' && url.pathname === '/webhooks/whatsapp') {
-        const header = req.headers['x-hub-signature-256'];
-        if (
-          !signedBy(
-            env['WHATSAPP_APP_SECRET'] as string,
-            raw,
-            typeof header === 'string' ? header : undefined,
-          )
-        ) {
+        if (!signedBy(env['WHATSAPP_APP_SECRET'] as string, raw, req, 'x-hub-signature-256')) {
           res.writeHead(401).end('bad signature');
           return;
         }
@@ -129,10 +100,7 @@ async function startVendorConnector(
         return;
       }
       if (req.method === 'POST' && url.pathname === '/webhooks/crm') {
-        const header = req.headers['x-crm-signature'];
-        if (
-          !signedBy(env['CRM_WEBHOOK_SECRET'] as string, raw, typeof header === 'string' ? header : undefined)
-        ) {
+        if (!signedBy(env['CRM_WEBHOOK_SECRET'] as string, raw, req, 'x-crm-signature')) {
           res.writeHead(401).end('bad signature');
           return;
         }
@@ -211,6 +179,30 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Step 2 of the docs: `wacrm run --connector-url URL scenario`, on the test's ports, reports in `out`. */
+function gradeRun(connectorUrl: string, out: string): Promise<CliRun> {
+  return wacrm([
+    'run',
+    '--connector-url',
+    connectorUrl,
+    ...ports,
+    '--quiet',
+    '--out',
+    out,
+    join(dir, 'vendor-e2e.yaml'),
+  ]);
+}
+
+/** The run stopped at preflight: exit 3, WACRM_PREFLIGHT_FAILED, and one line matching `reason`. */
+function expectPreflightStop(run: CliRun, reason: RegExp): void {
+  expect(run.error).toBeInstanceOf(WacrmError);
+  const err = run.error as WacrmError;
+  expect(err.code).toBe('WACRM_PREFLIGHT_FAILED');
+  expect(err.exitCode).toBe(3);
+  expect(err.message).toMatch(reason);
+  expect(err.message).not.toContain('\n');
+}
+
 describe('a vendor connector configured from `wacrm up --print-env`', () => {
   it('is graded by `wacrm run --connector-url` with no restart', async () => {
     expect(Object.keys(env)).toEqual(
@@ -220,16 +212,7 @@ describe('a vendor connector configured from `wacrm up --print-env`', () => {
     try {
       const out = join(dir, 'graded');
       // Step 2 of the docs: `wacrm run --connector-url http://127.0.0.1:8080 scenarios/vendor.yaml`.
-      const run = await wacrm([
-        'run',
-        '--connector-url',
-        connector.url,
-        ...ports,
-        '--quiet',
-        '--out',
-        out,
-        join(dir, 'vendor-e2e.yaml'),
-      ]);
+      const run = await gradeRun(connector.url, out);
       // Graded: a pass (0) or a failed threshold (1), never a wiring stop (3).
       if (run.error !== undefined) {
         expect(run.error).toBeInstanceOf(WacrmError);
@@ -261,37 +244,36 @@ describe('a vendor connector configured from `wacrm up --print-env`', () => {
     }
   }, 60_000);
 
-  const miswired: Array<[string, Record<string, string>, RegExp]> = [
-    ['a wrong verify token', { WHATSAPP_VERIFY_TOKEN: 'not-the-token' }, /^preflight: wrong verify token/],
-    ['a wrong app secret', { WHATSAPP_APP_SECRET: 'not-the-secret' }, /^preflight: wrong app secret/],
-    ['a wrong CRM token', { CRM_TOKEN: 'not-the-token' }, /^preflight: CRM token refused/],
+  const miswired: Array<[string, (e: Record<string, string>) => Record<string, string>, RegExp]> = [
+    [
+      'a wrong verify token',
+      () => ({ WHATSAPP_VERIFY_TOKEN: 'not-the-token' }),
+      /^preflight: wrong verify token/,
+    ],
+    ['a wrong app secret', () => ({ WHATSAPP_APP_SECRET: 'not-the-secret' }), /^preflight: wrong app secret/],
+    ['a wrong CRM token', () => ({ CRM_TOKEN: 'not-the-token' }), /^preflight: CRM token refused/],
+    [
+      'a wrong WhatsApp access token',
+      () => ({ WHATSAPP_ACCESS_TOKEN: 'not-the-token' }),
+      /^preflight: access token refused/,
+    ],
     [
       'a wrong WhatsApp base URL',
-      { WHATSAPP_API_VERSION: 'graph/v23.0' },
+      () => ({ WHATSAPP_API_VERSION: 'graph/v23.0' }),
       /^preflight: wrong WhatsApp base URL or version/,
+    ],
+    [
+      'a wrong CRM base URL',
+      (e) => ({ CRM_BASE_URL: `${e['CRM_BASE_URL']}/v2` }),
+      /^preflight: wrong CRM base URL/,
     ],
   ];
   for (const [what, override, reason] of miswired) {
     it(`stops at preflight with exit 3 on ${what}`, async () => {
-      const connector = await startVendorConnector({ ...env, ...override });
+      const connector = await startVendorConnector({ ...env, ...override(env) });
       try {
         const out = join(dir, what.replace(/\W+/g, '-'));
-        const run = await wacrm([
-          'run',
-          '--connector-url',
-          connector.url,
-          ...ports,
-          '--quiet',
-          '--out',
-          out,
-          join(dir, 'vendor-e2e.yaml'),
-        ]);
-        expect(run.error).toBeInstanceOf(WacrmError);
-        const err = run.error as WacrmError;
-        expect(err.code).toBe('WACRM_PREFLIGHT_FAILED');
-        expect(err.exitCode).toBe(3);
-        expect(err.message).toMatch(reason);
-        expect(err.message).not.toContain('\n');
+        expectPreflightStop(await gradeRun(connector.url, out), reason);
       } finally {
         await connector.close();
       }
