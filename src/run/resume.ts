@@ -38,6 +38,8 @@ export interface ResumeRunOptions {
   nodeVersion: string;
   onProgress?: RunScenarioOptions['onProgress'];
   onLog?: RunScenarioOptions['onLog'];
+  /** Environment the scenario's `connector.credentials` are read from (the resumed stack is wired alike). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What {@link resumeRun} hands back. */
@@ -194,7 +196,10 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
   const state = await inspectRunDir(opts.runDir);
   const { checkpoint } = state;
   const info = checkpoint.run;
-  const { scenario, acceptance, file } = await loadScenario(info.scenarioFile);
+  const { scenario, acceptance, file, credentials } = await loadScenario(
+    info.scenarioFile,
+    opts.env ? { env: opts.env } : {},
+  );
   const suiteIndex = checkpoint.soak.suiteIndex;
   const suite = scenario.suites[suiteIndex];
   if (suite?.kind !== 'soak') {
@@ -208,6 +213,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
     {
       scenario,
       runDir: state.runDir,
+      credentials,
       ...(info.connectorUrl !== undefined ? { connectorUrl: info.connectorUrl } : {}),
       ...(info.whatsappPort !== undefined ? { whatsappPort: info.whatsappPort } : {}),
       ...(info.crmPort !== undefined ? { crmPort: info.crmPort } : {}),
