@@ -20,6 +20,7 @@ const SHIPPED = [
   'template-delivery',
   'conversation-sync',
   'fault-recovery',
+  'vendor',
 ] as const;
 
 let dir: string;
