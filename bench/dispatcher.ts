@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { RealClock } from '../mocks/shared/clock.js';
+import { RealClock } from '../kernel/clock.js';
 import { WebhookDispatcher } from '../mocks/shared/dispatcher.js';
 import { Journal, type JournalEntry } from '../mocks/shared/journal.js';
 

@@ -2,14 +2,14 @@
 //
 // What keeping a Map bounded costs once it is full, with the plain-Map idiom the mocks and the
 // connector used before (`map.keys().next()` to find the oldest, delete + set to refresh) next to
-// RecencyMap (mocks/shared/recency-map.ts), in the same run. Two workloads, each `--rounds` rounds of
+// RecencyMap (kernel/recency-map.ts), in the same run. Two workloads, each `--rounds` rounds of
 // `--capacity` operations after the map is full:
 //   insert: every set is a new key and drops the oldest (message and rendered-text stores)
 //   touch:  half the calls refresh one of the newest keys, half insert a new one (rate buckets, windows)
 // Prints µs per operation for each round: the plain Map's cost grows with the deleted slots V8
 // keeps at the front of its table; RecencyMap's stays flat.
 import { parseArgs } from 'node:util';
-import { RecencyMap } from '../mocks/shared/recency-map.js';
+import { RecencyMap } from '../kernel/recency-map.js';
 
 const { values: args } = parseArgs({
   options: { capacity: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } },

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { RealClock } from '../mocks/shared/clock.js';
+import { RealClock } from '../kernel/clock.js';
 import { runOpenModel } from '../src/load/driver.js';
 import { arrivalOffsets, totalArrivals } from '../src/load/schedule.js';
 import { Histogram, type HistogramSummary } from '../src/metrics/histogram.js';

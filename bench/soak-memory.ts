@@ -12,8 +12,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VirtualClock } from '../mocks/shared/clock.js';
-import { createRng } from '../mocks/shared/random.js';
+import { VirtualClock } from '../kernel/clock.js';
+import { createRng } from '../kernel/random.js';
 import { openJournal, readJournal } from '../src/journal/journal.js';
 import { runOpenModel } from '../src/load/driver.js';
 import { diurnalSoakStages } from '../src/load/profiles.js';

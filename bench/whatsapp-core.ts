@@ -11,7 +11,7 @@
 // end (with --expose-gc). This is the figure to watch when changing the core; `whatsapp-send.ts`
 // measures the whole mock over sockets.
 import { parseArgs } from 'node:util';
-import { VirtualClock } from '../mocks/shared/clock.js';
+import { VirtualClock } from '../kernel/clock.js';
 import { resolveConfig, WhatsAppCore } from '../mocks/whatsapp/core.js';
 import { templateSendBody } from './send-body.js';
 

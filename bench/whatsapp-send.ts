@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
 import Fastify from 'fastify';
-import { RealClock } from '../mocks/shared/clock.js';
+import { RealClock } from '../kernel/clock.js';
 import { buildWhatsAppMock } from '../mocks/whatsapp/index.js';
 import { templateSendBody } from './send-body.js';
 

@@ -1,4 +1,4 @@
-import { FaultSpecError, type Faults, parseFaults } from './faults.js';
+import { FaultSpecError, type Faults, parseFaults } from '../kernel/connector-faults.js';
 
 /** Everything the connector runs with, parsed once at the boundary (units in the names). */
 export interface ConnectorConfig {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { faultWarnings } from '../kernel/connector-faults.js';
 /**
  * The reference connector as a program: flags/env → config → listen → one JSON line on stdout
  * (`{"event":"listening","url":…,"pid":…}`) that the harness waits for. Human logs go to stderr.
@@ -6,7 +7,6 @@
  * with an IPC channel (as the harness does), it also drains and exits when that channel closes.
  */
 import { ConfigError, type ParsedArgs, parseArgs, usage } from './config.js';
-import { faultWarnings } from './faults.js';
 import { createLogger } from './log.js';
 import { buildConnector } from './server.js';
 

@@ -1,10 +1,10 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { activeFaults } from '../kernel/connector-faults.js';
 import { type Clock, realClock, sleep } from './clock.js';
 import type { ConnectorConfig } from './config.js';
 import { CrmClient } from './crm-client.js';
 import { type CrmGateway, NativeCrmGateway } from './crm-gateway.js';
 import { Engine } from './engine.js';
-import { activeFaults } from './faults.js';
 import { HubSpotClient } from './hubspot/client.js';
 import { HubSpotCrmGateway } from './hubspot/crm-gateway.js';
 import { HubSpotGateway } from './hubspot/gateway.js';

@@ -3,8 +3,8 @@
  * call them directly.
  */
 
+export { type Clock, RealClock, ScaledClock, VirtualClock } from '../kernel/clock.js';
 export { buildCrmMock } from '../mocks/crm/index.js';
-export { type Clock, RealClock, ScaledClock, VirtualClock } from '../mocks/shared/clock.js';
 export { Journal, type JournalEntry } from '../mocks/shared/journal.js';
 export { buildWhatsAppMock } from '../mocks/whatsapp/index.js';
 export { hopBreakdown, timeline } from './checks/breakdown.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SpecError } from '../shared/distributions.js';
-import { type FaultRule, parseFaultSpec } from '../shared/faults.js';
+import { SpecError } from '../../kernel/distributions.js';
+import { type FaultRule, parseFaultSpec } from '../../kernel/fault-spec.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../shared/metrics.js';
 import type { CrmContext, Plan } from './context.js';
 import { ApiError, notFound, sendApiError, validationError } from './errors.js';

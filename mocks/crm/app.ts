@@ -5,13 +5,14 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { type Clock, RealClock, ScaledClock } from '../shared/clock.js';
+import { type Clock, RealClock, ScaledClock } from '../../kernel/clock.js';
+import type { FaultRule } from '../../kernel/fault-spec.js';
+import { createRng } from '../../kernel/random.js';
 import { type RetryPolicy, WebhookDispatcher } from '../shared/dispatcher.js';
-import { FaultController, type FaultResponder, type FaultRule, registerFaults } from '../shared/faults.js';
+import { FaultController, type FaultResponder, registerFaults } from '../shared/faults.js';
 import { Journal, type JournalEntry } from '../shared/journal.js';
 import { SlidingWindowCounter } from '../shared/limits.js';
 import { MetricsRegistry } from '../shared/metrics.js';
-import { createRng } from '../shared/random.js';
 import { ADMIN, registerAdminRoutes } from './admin.js';
 import { type CrmContext, DEFAULT_PLAN_LIMITS, type Plan } from './context.js';
 import { ApiError, faultError, sendApiError } from './errors.js';

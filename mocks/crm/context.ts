@@ -1,4 +1,4 @@
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../../kernel/clock.js';
 import type { WebhookDispatcher } from '../shared/dispatcher.js';
 import type { FaultController } from '../shared/faults.js';
 import type { Journal } from '../shared/journal.js';

@@ -22,7 +22,7 @@ import {
 } from '@faker-js/faker';
 import { type CountryCode, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
-import { chance, createRng, pick, type Rng } from '../shared/random.js';
+import { chance, createRng, pick, type Rng } from '../../kernel/random.js';
 import { deriveE164 } from './phone.js';
 import type { Consent, LifecycleStage } from './types.js';
 

@@ -1,6 +1,6 @@
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { Rng } from '../../kernel/random.js';
 import type { Journal } from '../shared/journal.js';
-import type { Rng } from '../shared/random.js';
 import { ApiError, notFound, validationError } from './errors.js';
 import { searchKeys } from './phone.js';
 import type { CrmStore } from './store.js';

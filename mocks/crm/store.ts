@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { RecencyMap } from '../shared/recency-map.js';
+import { RecencyMap } from '../../kernel/recency-map.js';
 import { phoneKeys } from './phone.js';
 import type {
   Contact,

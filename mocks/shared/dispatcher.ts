@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
+import { signBody } from '../../kernel/signing.js';
 import type { Journal } from './journal.js';
-import { signBody } from './signing.js';
 
 /** When to retry a failed delivery: initialDelayMs · factor^(attempt−1), capped at maxDelayMs, given up after maxAgeMs. */
 export interface RetryPolicy {

@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
-import { RecencyMap } from './recency-map.js';
+import type { Clock } from '../../kernel/clock.js';
+import { RecencyMap } from '../../kernel/recency-map.js';
 
 // Floating-point refills leave tokens like 0.9999999999; treat anything this close to a whole token as one.
 const EPSILON = 1e-9;

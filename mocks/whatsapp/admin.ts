@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { SpecError } from '../shared/distributions.js';
-import { parseFaultSpec } from '../shared/faults.js';
+import { SpecError } from '../../kernel/distributions.js';
+import { parseFaultSpec } from '../../kernel/fault-spec.js';
 import type { JournalQuery } from '../shared/journal.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../shared/metrics.js';
 import type { WhatsAppCore } from './core.js';

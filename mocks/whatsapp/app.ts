@@ -5,7 +5,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../../kernel/clock.js';
 import type { WebhookDispatcher } from '../shared/dispatcher.js';
 import { type FaultController, type FaultResponder, registerFaults } from '../shared/faults.js';
 import type { Journal } from '../shared/journal.js';

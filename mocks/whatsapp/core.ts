@@ -1,12 +1,13 @@
-import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
+import { type Clock, RealClock, type TimerHandle } from '../../kernel/clock.js';
+import type { DelaySpec } from '../../kernel/distributions.js';
+import type { FaultRule } from '../../kernel/fault-spec.js';
+import { createRng, type Rng } from '../../kernel/random.js';
+import { BoundedRing, FifoMap, RecencyMap } from '../../kernel/recency-map.js';
 import { WebhookDispatcher } from '../shared/dispatcher.js';
-import type { DelaySpec } from '../shared/distributions.js';
-import { FaultController, type FaultRule } from '../shared/faults.js';
+import { FaultController } from '../shared/faults.js';
 import { Journal, type PackedDecoder } from '../shared/journal.js';
 import { metaJson } from '../shared/meta-json.js';
 import { MetricsRegistry } from '../shared/metrics.js';
-import { createRng, type Rng } from '../shared/random.js';
-import { BoundedRing, FifoMap, RecencyMap } from '../shared/recency-map.js';
 import { type ErrorProfile, GraphError, invalidValue } from './errors.js';
 import { buildInbound } from './inbound.js';
 import { SendLimits } from './limits.js';

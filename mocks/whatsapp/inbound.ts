@@ -1,4 +1,4 @@
-import type { Rng } from '../shared/random.js';
+import type { Rng } from '../../kernel/random.js';
 import { webhookError } from './errors.js';
 import { makeHex, makeNumericId } from './wamid.js';
 

@@ -1,6 +1,6 @@
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../../kernel/clock.js';
+import { RecencyMap } from '../../kernel/recency-map.js';
 import { KeyedTokenBuckets, TokenBucket, UniqueKeysWindow } from '../shared/limits.js';
-import { RecencyMap } from '../shared/recency-map.js';
 import type { MessagingTier } from './options.js';
 
 const DAY_MS = 24 * 3_600_000;

@@ -1,7 +1,7 @@
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { DelaySpec } from '../../kernel/distributions.js';
+import type { FaultRule } from '../../kernel/fault-spec.js';
 import type { RetryPolicy, WebhookTransport } from '../shared/dispatcher.js';
-import type { DelaySpec } from '../shared/distributions.js';
-import type { FaultRule } from '../shared/faults.js';
 import type { ErrorProfile } from './errors.js';
 
 /** Messaging-limit tiers: unique business-initiated users per rolling 24 h. */

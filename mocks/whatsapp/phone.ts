@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { RecencyMap } from '../shared/recency-map.js';
+import { RecencyMap } from '../../kernel/recency-map.js';
 
 /** What the mock makes of a `to` field. */
 export interface RecipientInfo {

@@ -1,7 +1,7 @@
-import type { Clock, TimerHandle } from '../shared/clock.js';
-import { sampleDelayMs } from '../shared/distributions.js';
-import { chance, type Rng } from '../shared/random.js';
-import { RecencyMap } from '../shared/recency-map.js';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
+import { sampleDelayMs } from '../../kernel/distributions.js';
+import { chance, type Rng } from '../../kernel/random.js';
+import { RecencyMap } from '../../kernel/recency-map.js';
 import { webhookError } from './errors.js';
 import type { StatusTiming } from './options.js';
 import { makeHex } from './wamid.js';

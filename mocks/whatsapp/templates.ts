@@ -1,6 +1,6 @@
-import type { Clock, TimerHandle } from '../shared/clock.js';
-import { type DelaySpec, sampleDelayMs } from '../shared/distributions.js';
-import { chance, type Rng } from '../shared/random.js';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
+import { type DelaySpec, sampleDelayMs } from '../../kernel/distributions.js';
+import { chance, type Rng } from '../../kernel/random.js';
 import { GraphError } from './errors.js';
 import { makeNumericId } from './wamid.js';
 

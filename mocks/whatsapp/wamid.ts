@@ -1,4 +1,4 @@
-import type { Rng } from '../shared/random.js';
+import type { Rng } from '../../kernel/random.js';
 
 const HEX = '0123456789ABCDEF';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';

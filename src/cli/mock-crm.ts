@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { RealClock } from '../../kernel/clock.js';
+import { type FaultRule, parseFaultSpec } from '../../kernel/fault-spec.js';
 import { buildCrmMock, type CrmMockOptions } from '../../mocks/crm/index.js';
-import { RealClock } from '../../mocks/shared/clock.js';
-import { type FaultRule, parseFaultSpec } from '../../mocks/shared/faults.js';
 import { WacrmError } from '../errors.js';
 import { MOCK_DEFAULT_CREDENTIALS } from '../run/stack.js';
 import { credentialFromEnv } from './credentials.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { RealClock } from '../../mocks/shared/clock.js';
-import { SpecError } from '../../mocks/shared/distributions.js';
-import { type FaultRule, formatFaultSpec, parseFaultSpec } from '../../mocks/shared/faults.js';
+import { RealClock } from '../../kernel/clock.js';
+import { SpecError } from '../../kernel/distributions.js';
+import { type FaultRule, formatFaultSpec, parseFaultSpec } from '../../kernel/fault-spec.js';
 import {
   AUTO_STATUS_BATCH,
   buildWhatsAppMock,

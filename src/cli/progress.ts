@@ -1,4 +1,4 @@
-import { type Clock, RealClock } from '../../mocks/shared/clock.js';
+import { type Clock, RealClock } from '../../kernel/clock.js';
 import type { Io } from './io.js';
 
 /** What the run knows right now; every field is optional and shown only when present. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { RealClock } from '../../mocks/shared/clock.js';
+import { RealClock } from '../../kernel/clock.js';
 import { WacrmError } from '../errors.js';
 import { MOCK_DEFAULT_CREDENTIALS, startStack } from '../run/stack.js';
 import {

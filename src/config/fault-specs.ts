@@ -1,6 +1,6 @@
-import { FaultSpecError, parseFaults } from '../../connector/faults.js';
-import { SpecError } from '../../mocks/shared/distributions.js';
-import { parseFaultSpec } from '../../mocks/shared/faults.js';
+import { FaultSpecError, parseFaults } from '../../kernel/connector-faults.js';
+import { SpecError } from '../../kernel/distributions.js';
+import { parseFaultSpec } from '../../kernel/fault-spec.js';
 
 /**
  * Fault specs checked with the very grammars that will run them (the mocks' fault parser, the

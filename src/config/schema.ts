@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { DELAY_FORMS, type DelaySpec, parseDelaySpec } from '../../mocks/shared/distributions.js';
-import { connectorFaultProblem, mockFaultProblem } from './fault-specs.js';
+import { DELAY_FORMS, type DelaySpec, parseDelaySpec } from '../../kernel/distributions.js';
 import {
   type DayRangeMs,
   isKnownTimeZone,
@@ -9,7 +8,8 @@ import {
   parseScenarioDurationMs,
   RATE_FORMS,
   UnitError,
-} from './units.js';
+} from '../../kernel/units.js';
+import { connectorFaultProblem, mockFaultProblem } from './fault-specs.js';
 
 /**
  * The scenario schema: the one source of the scenario's TypeScript types, its defaults, the editor

@@ -1,6 +1,6 @@
+import type { Clock } from '../../kernel/clock.js';
+import type { FaultRule } from '../../kernel/fault-spec.js';
 import type { Contact } from '../../mocks/crm/index.js';
-import type { Clock } from '../../mocks/shared/clock.js';
-import type { FaultRule } from '../../mocks/shared/faults.js';
 import type { JournalEntry } from '../../mocks/shared/journal.js';
 import type { Stack } from '../run/stack.js';
 import type { Customer, Customers } from './customers.js';

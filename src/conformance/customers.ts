@@ -1,4 +1,4 @@
-import type { Rng } from '../../mocks/shared/random.js';
+import type { Rng } from '../../kernel/random.js';
 
 /** A customer a case messages or is messaged by: a valid Taiwanese mobile number nobody else in the run uses. */
 export interface Customer {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Clock } from '../../mocks/shared/clock.js';
+import type { Clock } from '../../kernel/clock.js';
 
 /** What one request to the connector came to: its status and body, or why there was none. */
 export interface HttpOutcome {

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { type Clock, RealClock } from '../../kernel/clock.js';
+import { createRng } from '../../kernel/random.js';
 import { DEFAULT_PLAN_LIMITS } from '../../mocks/crm/index.js';
-import { type Clock, RealClock } from '../../mocks/shared/clock.js';
-import { createRng } from '../../mocks/shared/random.js';
 import { WacrmError } from '../errors.js';
 import type { ConformanceCase } from '../report/model.js';
 import { type Stack, type StackCredentials, startStack } from '../run/stack.js';

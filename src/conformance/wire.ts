@@ -1,6 +1,6 @@
+import type { Rng } from '../../kernel/random.js';
+import { signBody } from '../../kernel/signing.js';
 import { metaJson } from '../../mocks/shared/meta-json.js';
-import type { Rng } from '../../mocks/shared/random.js';
-import { signBody } from '../../mocks/shared/signing.js';
 import { webhookError } from '../../mocks/whatsapp/errors.js';
 import { makeWamid } from '../../mocks/whatsapp/wamid.js';
 import {

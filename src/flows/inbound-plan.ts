@@ -1,6 +1,6 @@
 import { getExampleNumber } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
-import { chance, pick, type Rng } from '../../mocks/shared/random.js';
+import { chance, pick, type Rng } from '../../kernel/random.js';
 import { type KeywordTag, type MessageLanguage, NEUTRAL_PHRASES, TAG_PHRASES, tagsFor } from './keywords.js';
 import type { InboundExpectation } from './types.js';
 

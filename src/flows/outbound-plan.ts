@@ -1,5 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { pick, type Rng } from '../../mocks/shared/random.js';
+import { pick, type Rng } from '../../kernel/random.js';
 import type { OutboundExpectation } from './types.js';
 
 /** A WhatsApp template as `GET message_templates` lists it (the fields the planner reads). */
@@ -119,17 +119,56 @@ const NAMES = [
 ];
 
 /**
+ * The seed's consent tiers: a first-time contact may receive transactional notifications only, a
+ * contact who agreed to transactional messages likewise, only an opted-in contact receives
+ * marketing, and one who opted out (after agreeing) receives nothing promotional.
+ */
+export type ConsentTier = 'first-time' | 'transactional' | 'opted-in' | 'opted-out';
+
+/** What the CRM stores for each tier (`consent`, `opted_out`). */
+const TIER_FIELDS: Record<ConsentTier, Pick<PlannedContact, 'consent' | 'opted_out'>> = {
+  'first-time': { consent: 'none', opted_out: false },
+  transactional: { consent: 'transactional', opted_out: false },
+  'opted-in': { consent: 'marketing', opted_out: false },
+  'opted-out': { consent: 'marketing', opted_out: true },
+};
+
+/**
+ * The tier of contact i cycles through this list, so even a small pool holds every tier: half
+ * opted in, a quarter first-time contacts, an eighth transactional-only, an eighth opted out.
+ */
+export const SEED_CONSENT_TIERS: readonly ConsentTier[] = [
+  'opted-in',
+  'first-time',
+  'opted-in',
+  'transactional',
+  'opted-in',
+  'opted-out',
+  'opted-in',
+  'first-time',
+];
+
+/** The tier a planned contact's stored fields put it in. */
+export function tierOf(contact: Pick<PlannedContact, 'consent' | 'opted_out'>): ConsentTier {
+  if (contact.consent === 'marketing') return contact.opted_out ? 'opted-out' : 'opted-in';
+  return contact.consent === 'transactional' ? 'transactional' : 'first-time';
+}
+
+/**
  * Makes `count` distinct customers. A share of them is stored the way dirty CRMs store numbers
- * (Taiwan `09XX-XXX-XXX`, a missing `+`): the connector must normalise those to E.164.
+ * (Taiwan `09XX-XXX-XXX`, a missing `+`): the connector must normalise those to E.164. Their
+ * consent follows `tiers` cyclically (default: the seed's tiers, {@link SEED_CONSENT_TIERS}).
  */
 export function planContacts(
   count: number,
   rng: Rng,
-  opts: { localShare?: number; salt?: number } = {},
+  opts: { localShare?: number; tiers?: readonly ConsentTier[] } = {},
 ): Array<PlannedContact & { e164: string }> {
   const out: Array<PlannedContact & { e164: string }> = [];
   const used = new Set<string>();
   const localShare = opts.localShare ?? 0.25;
+  const tiers = opts.tiers ?? SEED_CONSENT_TIERS;
+  if (tiers.length === 0) throw new RangeError('planContacts needs at least one consent tier');
   for (let i = 0; out.length < count && i < count * 50; i++) {
     const place = pick(rng, CUSTOMER_PLACES);
     const tail = digitsOf(rng, place.digits);
@@ -151,8 +190,7 @@ export function planContacts(
       phone,
       country: place.country,
       language: place.language,
-      consent: 'marketing',
-      opted_out: false,
+      ...TIER_FIELDS[tiers[out.length % tiers.length] as ConsentTier],
       e164,
     });
   }
@@ -329,10 +367,71 @@ export function planTemplateSend(
   };
 }
 
-/** Templates a delivery suite may use: approved, seeded ones, first `count` by name and language. */
+/** The order categories are taken in when templates are picked (every category early). */
+const CATEGORY_ORDER: ReadonlyArray<TemplateInfo['category']> = ['UTILITY', 'MARKETING', 'AUTHENTICATION'];
+
+/**
+ * Templates a delivery suite may use: approved ones, taken round-robin over the categories
+ * (utility, marketing, authentication; by name and language within each), so that any pick of
+ * three or more holds every category the mock has.
+ */
 export function pickTemplates(all: TemplateInfo[], count: number): TemplateInfo[] {
-  return all
-    .filter((t) => t.status === 'APPROVED')
-    .sort((a, b) => `${a.name}/${a.language}`.localeCompare(`${b.name}/${b.language}`))
-    .slice(0, count);
+  const byCategory = CATEGORY_ORDER.map((category) =>
+    all
+      .filter((t) => t.status === 'APPROVED' && t.category === category)
+      .sort((a, b) => `${a.name}/${a.language}`.localeCompare(`${b.name}/${b.language}`)),
+  );
+  const out: TemplateInfo[] = [];
+  for (let round = 0; out.length < count; round++) {
+    const before = out.length;
+    for (const group of byCategory) {
+      const t = group[round];
+      if (t !== undefined && out.length < count) out.push(t);
+    }
+    if (out.length === before) break;
+  }
+  return out;
+}
+
+/**
+ * Plans a template-delivery suite: `sendsPerTemplate` sends of each template, interleaved (send i
+ * uses template i mod T). The k-th send of a template goes to a contact of tier
+ * `tiers[k mod tiers.length]` (round-robin within the tier), so every template, marketing ones
+ * included, reaches every consent tier: the sends the tiers forbid are the ground truth of the
+ * consent check.
+ */
+export function planDeliverySends(
+  templates: readonly TemplateInfo[],
+  sendsPerTemplate: number,
+  contacts: ReadonlyArray<PlannedContact & { e164: string }>,
+  rng: Rng,
+  tiers: readonly ConsentTier[] = SEED_CONSENT_TIERS,
+): PlannedOutbound[] {
+  const pools = new Map<ConsentTier, Array<PlannedContact & { e164: string }>>();
+  for (const c of contacts) {
+    const tier = tierOf(c);
+    const pool = pools.get(tier) ?? [];
+    pool.push(c);
+    pools.set(tier, pool);
+  }
+  const next = new Map<ConsentTier, number>();
+  const out: PlannedOutbound[] = [];
+  const total = templates.length * sendsPerTemplate;
+  for (let i = 0; i < total; i++) {
+    const template = templates[i % templates.length] as TemplateInfo;
+    const k = Math.floor(i / templates.length);
+    // A tier with no contact in the pool falls back to the next tier that has one.
+    let contact: (PlannedContact & { e164: string }) | undefined;
+    for (let step = 0; step < tiers.length && contact === undefined; step++) {
+      const tier = tiers[(k + step) % tiers.length] as ConsentTier;
+      const pool = pools.get(tier);
+      if (!pool || pool.length === 0) continue;
+      const n = next.get(tier) ?? 0;
+      next.set(tier, n + 1);
+      contact = pool[n % pool.length];
+    }
+    if (contact === undefined) throw new RangeError('planDeliverySends needs at least one contact');
+    out.push(planTemplateSend(template, contact, rng));
+  }
+  return out;
 }

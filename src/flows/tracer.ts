@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { RecencyMap } from '../../mocks/shared/recency-map.js';
+import { RecencyMap } from '../../kernel/recency-map.js';
 import type { FlowTrace, Hop, HopName, InboundExpectation, OutboundExpectation } from './types.js';
 
 /** The part of a mock's journal entry the tracer reads (mocks/shared/journal.ts JournalEntry). */

@@ -11,7 +11,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { type Clock, RealClock, type TimerHandle } from '../../mocks/shared/clock.js';
+import { type Clock, RealClock, type TimerHandle } from '../../kernel/clock.js';
 import { WacrmError } from '../errors.js';
 import { takeWriterLock } from './lock.js';
 import {

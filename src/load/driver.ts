@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../mocks/shared/clock.js';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import { Histogram } from '../metrics/histogram.js';
 
 /** One arrival handed to `launch`: its position in the schedule and the time it was meant to start. */

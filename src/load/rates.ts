@@ -1,4 +1,4 @@
-import { parseDurationMs, quoteInput, SpecError } from '../../mocks/shared/distributions.js';
+import { parseDurationMs, quoteInput, SpecError } from '../../kernel/distributions.js';
 
 // Durations come from the one parser the mocks use too, so '30s' means the same thing everywhere.
 export { parseDurationMs, SpecError };

@@ -1,5 +1,5 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Clock, TimerHandle } from '../../mocks/shared/clock.js';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import { Histogram } from './histogram.js';
 import { WindowedMetrics } from './windows.js';
 

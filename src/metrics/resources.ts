@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import type { Clock, TimerHandle } from '../../mocks/shared/clock.js';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
 
 /** Cumulative CPU time and current resident memory of one process. */
 export interface UsageReading {

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../mocks/shared/clock.js';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import type { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
 import { type Arrival, type DriverStats, type LagSink, runOpenModel } from '../load/driver.js';

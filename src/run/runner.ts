@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RealClock } from '../../mocks/shared/clock.js';
+import { RealClock } from '../../kernel/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
 import { censoredP95Measure } from '../checks/censored.js';
 import { fmt } from '../checks/measures.js';

@@ -1,4 +1,4 @@
-import { createRng, type Rng } from '../../mocks/shared/random.js';
+import { createRng, type Rng } from '../../kernel/random.js';
 import { type PlannedInbound, planConversations } from '../flows/inbound-plan.js';
 import {
   type PlannedContact,
@@ -34,7 +34,9 @@ export class MixedSource {
       (t) => t.category !== 'AUTHENTICATION',
     );
     if (this.templates.length === 0) throw new Error('the WhatsApp mock has no approved templates to send');
-    this.contacts = planContacts(opts.contactPool ?? 600, this.rng, { localShare: 0.2 });
+    // Load suites measure throughput, so every planned send must be made: opted-in customers only
+    // (the template-delivery suite is where consent is judged).
+    this.contacts = planContacts(opts.contactPool ?? 600, this.rng, { localShare: 0.2, tiers: ['opted-in'] });
   }
 
   /** Every customer the outbound flows may go to (create them in the CRM before the load). */

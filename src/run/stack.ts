@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../kernel/clock.js';
 import { buildCrmMock, type CrmMockHandle, type CrmMockOptions } from '../../mocks/crm/index.js';
-import type { Clock } from '../../mocks/shared/clock.js';
 import {
   buildWhatsAppMock,
   DEFAULT_BUSINESS_IDS,

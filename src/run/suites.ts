@@ -1,6 +1,6 @@
-import type { Clock } from '../../mocks/shared/clock.js';
-import { parseFaultSpec } from '../../mocks/shared/faults.js';
-import { createRng } from '../../mocks/shared/random.js';
+import type { Clock } from '../../kernel/clock.js';
+import { parseFaultSpec } from '../../kernel/fault-spec.js';
+import { createRng } from '../../kernel/random.js';
 import { fmt, hop, percentile } from '../checks/measures.js';
 import { type SyncErrorLimit, syncErrorRule } from '../checks/soak-sync-error.js';
 import {
@@ -13,7 +13,7 @@ import {
 } from '../checks/suites.js';
 import type { SuiteOf } from '../config/schema.js';
 import { planConversations } from '../flows/inbound-plan.js';
-import { pickTemplates, planContacts, planTemplateSend } from '../flows/outbound-plan.js';
+import { pickTemplates, planContacts, planDeliverySends } from '../flows/outbound-plan.js';
 import type { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
 import { type CheckpointState, type JournalRecord, recordTypes } from '../journal/records.js';
@@ -155,9 +155,7 @@ export async function runTemplateDelivery(
   const total = templates.length * suite.sendsPerTemplate;
   const contacts = planContacts(Math.min(total, 500), rng);
   ctx.traffic.ensureContacts(contacts);
-  const plans = Array.from({ length: total }, (_, i) =>
-    planTemplateSend(templates[i % templates.length]!, contacts[i % contacts.length]!, rng),
-  );
+  const plans = planDeliverySends(templates, suite.sendsPerTemplate, contacts, rng);
   const all: FlowTrace[] = [];
   const stop = ticker(ctx, 'template-delivery', 'template sends', () => all, total);
   const { flows } = await drive({

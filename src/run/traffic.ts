@@ -1,4 +1,4 @@
-import type { Clock } from '../../mocks/shared/clock.js';
+import type { Clock } from '../../kernel/clock.js';
 import type { PlannedInbound } from '../flows/inbound-plan.js';
 import type { PlannedContact, PlannedOutbound } from '../flows/outbound-plan.js';
 import type { FlowTracer } from '../flows/tracer.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealClock } from '../../mocks/shared/clock.js';
-import { createRng } from '../../mocks/shared/random.js';
+import { RealClock } from '../../kernel/clock.js';
+import { createRng } from '../../kernel/random.js';
 import { planConversations } from '../../src/flows/inbound-plan.js';
 import { pickTemplates, planContacts, planTemplateSend } from '../../src/flows/outbound-plan.js';
 import { FlowTracer } from '../../src/flows/tracer.js';
@@ -49,7 +49,7 @@ async function run(
   const traffic = new Traffic(stack, tracer, clock);
   const rng = createRng(5);
   const templates = pickTemplates(stack.whatsapp.templates(), 20);
-  const contacts = planContacts(outboundCount, rng);
+  const contacts = planContacts(outboundCount, rng, { tiers: ['opted-in'] }); // every send must complete
   const outbound = contacts.map((c, i) => planTemplateSend(templates[i % templates.length]!, c, rng));
   const inbound = planConversations(
     { messages: inboundCount, conversations: Math.ceil(inboundCount / 2) },

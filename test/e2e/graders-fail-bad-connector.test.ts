@@ -70,6 +70,57 @@ describe('graders fail a bad connector', () => {
     expect(sheet.exitCode).toBe(1);
   }, 120_000);
 
+  it('a connector that ignores consent fails the consent check', async () => {
+    // 5 templates (utility, marketing, authentication, utility, marketing) × 16 sends over the
+    // seed's consent tiers: 16 of the 32 marketing sends go to contacts that forbid them.
+    const { sheet, result } = await run(
+      'ignore-consent',
+      ['ignore-consent'],
+      `
+  - { kind: template-delivery, templates: 5, sendsPerTemplate: 16, rate: 3000/min, deadline: 8s }
+`,
+    );
+    expect(result.valid).toBe(true);
+    const consent = result.checks.find((c) => c.key === 'consent_violations');
+    expect(consent?.value).toBe(16);
+    expect(consent?.evidence).toContain('of 16 such events');
+    expect(check(sheet, 'consent_violations')).toBe(false);
+    // Only consent is wrong: the allowed sends still render right.
+    expect(check(sheet, 'content_accuracy')).toBe(true);
+    expect(sheet.exitCode).toBe(1);
+  }, 60_000);
+
+  it('a connector that mangles template parameters fails content accuracy, and respects consent', async () => {
+    const { sheet, result } = await run(
+      'wrong-params',
+      ['wrong-params'],
+      `
+  - { kind: template-delivery, templates: 5, sendsPerTemplate: 16, rate: 3000/min, deadline: 8s }
+`,
+    );
+    expect(result.valid).toBe(true);
+    expect(check(sheet, 'content_accuracy')).toBe(false);
+    // The same plan as above, with a connector whose consent rules are intact: no violation.
+    expect(result.checks.find((c) => c.key === 'consent_violations')?.value).toBe(0);
+    expect(check(sheet, 'consent_violations')).toBe(true);
+    expect(sheet.exitCode).toBe(1);
+  }, 60_000);
+
+  it('a connector that never tags contacts fails tag accuracy', async () => {
+    const { sheet, result } = await run(
+      'no-tags',
+      ['no-tags'],
+      `
+  - { kind: conversation-sync, messages: 80, conversations: 40, rate: 3000/min, deadline: 8s }
+`,
+    );
+    expect(result.valid).toBe(true);
+    expect(check(sheet, 'tag_accuracy')).toBe(false);
+    // Messages still reach the CRM: only the tagging is missing.
+    expect(band(sheet, 'record_completeness')).not.toBe('fail');
+    expect(sheet.exitCode).toBe(1);
+  }, 60_000);
+
   it('a slow connector fails sync latency', async () => {
     const { sheet } = await run(
       'slow-crm',

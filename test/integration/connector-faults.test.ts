@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAULT_SWITCHES, type FaultName } from '../../connector/faults.js';
+import { FAULT_SWITCHES, type FaultName } from '../../kernel/connector-faults.js';
 import {
   inbound,
   orderEvent,

@@ -6,9 +6,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../connector/config.js';
-import { parseFaults } from '../../connector/faults.js';
 import { hubspotSignatureV3 } from '../../connector/hubspot/signature.js';
 import { buildConnector, type ConnectorApp } from '../../connector/server.js';
+import { parseFaults } from '../../kernel/connector-faults.js';
 import { inbound, orderEvent, postWhatsApp, until, WhatsAppStandIn } from './connector-standins.js';
 
 const TOKEN = 'pat-na1-test';

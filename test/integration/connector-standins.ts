@@ -7,8 +7,8 @@
 import { createHmac } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type ConnectorConfig, defaultConfig } from '../../connector/config.js';
-import { parseFaults } from '../../connector/faults.js';
 import { buildConnector, type ConnectorApp } from '../../connector/server.js';
+import { parseFaults } from '../../kernel/connector-faults.js';
 import { inboundPayload, statusPayload } from '../unit/connector/helpers.js';
 
 /** One request a stand-in received. */

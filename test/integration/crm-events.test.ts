@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RealClock } from '../../kernel/clock.js';
+import { verifySignature } from '../../kernel/signing.js';
 import { buildCrmMock } from '../../mocks/crm/index.js';
-import { RealClock } from '../../mocks/shared/clock.js';
-import { verifySignature } from '../../mocks/shared/signing.js';
 
 const SECRET = 'crm-events-secret';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RealClock } from '../../kernel/clock.js';
 import { buildCrmMock, type CrmMockOptions } from '../../mocks/crm/index.js';
-import { RealClock } from '../../mocks/shared/clock.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wacrm-crm-persist-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

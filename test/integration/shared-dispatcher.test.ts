@@ -2,10 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RealClock, VirtualClock } from '../../mocks/shared/clock.js';
+import { RealClock, VirtualClock } from '../../kernel/clock.js';
+import { verifySignature } from '../../kernel/signing.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../mocks/shared/dispatcher.js';
 import { Journal } from '../../mocks/shared/journal.js';
-import { verifySignature } from '../../mocks/shared/signing.js';
 
 const SECRET = 'integration-secret';
 const unhandled: unknown[] = [];

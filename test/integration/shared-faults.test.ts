@@ -2,15 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealClock } from '../../mocks/shared/clock.js';
-import {
-  FaultController,
-  type FaultResponder,
-  parseFaultSpec,
-  registerFaults,
-} from '../../mocks/shared/faults.js';
+import { RealClock } from '../../kernel/clock.js';
+import { parseFaultSpec } from '../../kernel/fault-spec.js';
+import { createRng } from '../../kernel/random.js';
+import { FaultController, type FaultResponder, registerFaults } from '../../mocks/shared/faults.js';
 import { Journal } from '../../mocks/shared/journal.js';
-import { createRng } from '../../mocks/shared/random.js';
 
 const responder: FaultResponder = {
   error: (reply, code) => reply.code(400).send({ error: { code } }),

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { verifySignature } from '../../mocks/shared/signing.js';
+import { verifySignature } from '../../kernel/signing.js';
 import { buildWhatsAppMock, type WhatsAppMockOptions } from '../../mocks/whatsapp/index.js';
 
 /** A parsed JSON response read loosely by assertions (shapes are what the tests check). */

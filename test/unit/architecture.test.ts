@@ -18,9 +18,9 @@ function files(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map(
-    (m) => m[1] as string,
-  );
+  const statics = [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm)];
+  const dynamics = [...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)];
+  return [...statics, ...dynamics].map((m) => m[1] as string);
 }
 
 function resolved(file: string, spec: string): string {
@@ -28,18 +28,19 @@ function resolved(file: string, spec: string): string {
 }
 
 describe('dependency direction', () => {
-  it('mocks import only fastify, their own libraries, node:* and mocks/ — never src/ or connector/', () => {
+  it('mocks import only fastify, their own libraries, node:*, kernel/ and mocks/ — never src/ or connector/', () => {
     const allowed = /^(node:|fastify$|@faker-js\/faker$|better-sqlite3$|libphonenumber-js(\/.*)?$)/;
     for (const file of files('mocks')) {
       for (const spec of imports(file)) {
         const target = resolved(file, spec);
-        if (spec.startsWith('.')) expect(target.startsWith('mocks/'), `${file} imports ${spec}`).toBe(true);
+        if (spec.startsWith('.'))
+          expect(/^(mocks|kernel)\//.test(target), `${file} imports ${spec}`).toBe(true);
         else expect(allowed.test(spec), `${file} imports ${spec}`).toBe(true);
       }
     }
   });
 
-  it('the connector imports nothing from src/ or mocks/: it speaks HTTP like a vendor would', () => {
+  it('the connector imports nothing from src/ or mocks/ (kernel/ is allowed): it speaks HTTP like a vendor would', () => {
     for (const file of files('connector')) {
       for (const spec of imports(file)) {
         const target = resolved(file, spec);
@@ -48,6 +49,39 @@ describe('dependency direction', () => {
         );
       }
     }
+  });
+
+  it('the kernel imports nothing but node builtins and its own files', () => {
+    const kernel = files('kernel');
+    expect(kernel.length).toBeGreaterThan(5);
+    for (const file of kernel) {
+      for (const spec of imports(file)) {
+        if (spec.startsWith('.'))
+          expect(resolved(file, spec).startsWith('kernel/'), `${file} imports ${spec}`).toBe(true);
+        else expect(spec.startsWith('node:'), `${file} imports ${spec}`).toBe(true);
+      }
+    }
+  });
+
+  it('the judging rooms of src/ never import mocks/: they share only kernel/ with what they judge', () => {
+    const rooms = ['flows', 'config', 'load', 'metrics', 'checks', 'grading', 'report', 'journal'];
+    let scanned = 0;
+    for (const room of rooms) {
+      for (const file of files(`src/${room}`)) {
+        scanned++;
+        for (const spec of imports(file)) {
+          expect(resolved(file, spec).startsWith('mocks/'), `${file} imports ${spec}`).toBe(false);
+        }
+      }
+    }
+    expect(scanned).toBeGreaterThan(20);
+  });
+
+  it('src/config/fault-specs.ts checks fault specs with kernel grammars only', () => {
+    const file = 'src/config/fault-specs.ts';
+    const specs = imports(file);
+    expect(specs.length).toBeGreaterThan(0);
+    for (const spec of specs) expect(resolved(file, spec).startsWith('kernel/'), spec).toBe(true);
   });
 
   it('checks, grading, flows and the schedule do no network or process I/O', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../mocks/shared/clock.js';
+import { VirtualClock } from '../../../kernel/clock.js';
 import type { Io } from '../../../src/cli/io.js';
 import { createProgress, formatDurationShort, formatProgressLine } from '../../../src/cli/progress.js';
 

@@ -1,8 +1,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../mocks/shared/clock.js';
-import { createRng } from '../../../mocks/shared/random.js';
-import { verifySignature } from '../../../mocks/shared/signing.js';
+import { VirtualClock } from '../../../kernel/clock.js';
+import { createRng } from '../../../kernel/random.js';
+import { verifySignature } from '../../../kernel/signing.js';
 import { CONFORMANCE_CASE_IDS, CONFORMANCE_CASES } from '../../../src/conformance/cases/index.js';
 import { Customers } from '../../../src/conformance/customers.js';
 import { HttpClient } from '../../../src/conformance/http.js';

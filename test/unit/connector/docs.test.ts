@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FLAGS } from '../../../connector/config.js';
-import { FAULT_SWITCHES } from '../../../connector/faults.js';
 import { KEYWORD_TABLE } from '../../../connector/keywords.js';
+import { FAULT_SWITCHES } from '../../../kernel/connector-faults.js';
 
 const DOC = join(import.meta.dirname, '..', '..', '..', 'docs', 'connector.md');
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type ConnectorConfig, defaultConfig } from '../../../connector/config.js';
 import { Engine, STATUS_LOOKUP_DELAYS_MS } from '../../../connector/engine.js';
-import { parseFaults } from '../../../connector/faults.js';
 import { silentLogger } from '../../../connector/log.js';
 import { IMMEDIATE_RETRY_MS } from '../../../connector/retry.js';
+import { parseFaults } from '../../../kernel/connector-faults.js';
 import { FakeCrm, FakeWa, inboundPayload, ManualClock, statusPayload } from './helpers.js';
 
 function setup(overrides: Partial<ConnectorConfig> = {}, faults: string[] = [], random?: () => number) {

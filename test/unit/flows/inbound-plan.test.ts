@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../mocks/shared/random.js';
+import { createRng } from '../../../kernel/random.js';
 import { LONG_CONVERSATION_MESSAGES, planConversations } from '../../../src/flows/inbound-plan.js';
 import { tagsFor } from '../../../src/flows/keywords.js';
 

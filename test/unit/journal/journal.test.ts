@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../mocks/shared/clock.js';
+import { VirtualClock } from '../../../kernel/clock.js';
 import { WacrmError } from '../../../src/errors.js';
 import {
   type CheckpointState,

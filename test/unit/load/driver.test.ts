@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Clock, type TimerHandle, VirtualClock } from '../../../mocks/shared/clock.js';
+import { type Clock, type TimerHandle, VirtualClock } from '../../../kernel/clock.js';
 import { type Arrival, runOpenModel } from '../../../src/load/driver.js';
 import { arrivalOffsets } from '../../../src/load/schedule.js';
 import { HarnessHealth } from '../../../src/metrics/loop.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../mocks/shared/clock.js';
+import { VirtualClock } from '../../../kernel/clock.js';
 import {
   harnessSource,
   nodeProcessSource,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { VirtualClock } from '../../../../mocks/shared/clock.js';
+import type { VirtualClock } from '../../../../kernel/clock.js';
 import { api, testCrm } from './helpers.js';
 
 let app: FastifyInstance;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { VirtualClock } from '../../../../kernel/clock.js';
 import { buildCrmMock, type CrmMockOptions } from '../../../../mocks/crm/index.js';
-import { VirtualClock } from '../../../../mocks/shared/clock.js';
 
 /** The token every test CRM uses. */
 export const TOKEN = 'test-token';

@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../../../kernel/random.js';
 import { DIRTY_KINDS, dirtyPhone, generateSeedContacts, randomMobile } from '../../../../mocks/crm/seed.js';
-import { createRng } from '../../../../mocks/shared/random.js';
 import { api, testCrm } from './helpers.js';
 
 const EPOCH = Date.UTC(2026, 0, 5);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../../mocks/shared/clock.js';
+import { VirtualClock } from '../../../../kernel/clock.js';
+import { verifySignature } from '../../../../kernel/signing.js';
 import {
   type AttemptOutcome,
   WebhookDispatcher,
@@ -7,7 +8,6 @@ import {
   type WebhookTransport,
 } from '../../../../mocks/shared/dispatcher.js';
 import { Journal } from '../../../../mocks/shared/journal.js';
-import { verifySignature } from '../../../../mocks/shared/signing.js';
 
 interface Sent {
   target: URL;

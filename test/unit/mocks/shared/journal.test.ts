@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../../mocks/shared/clock.js';
+import { VirtualClock } from '../../../../kernel/clock.js';
 import { Journal, type JournalEntry } from '../../../../mocks/shared/journal.js';
 
 describe('Journal', () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signBody } from '../../../../mocks/shared/signing.js';
+import { signBody } from '../../../../kernel/signing.js';
 import {
   clockOf,
   entries,

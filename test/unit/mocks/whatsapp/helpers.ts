@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { VirtualClock } from '../../../../mocks/shared/clock.js';
+import { VirtualClock } from '../../../../kernel/clock.js';
 import type { JournalEntry } from '../../../../mocks/shared/journal.js';
 import {
   buildWhatsAppMock,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../../mocks/shared/random.js';
+import { createRng } from '../../../../kernel/random.js';
 import { buildInbound, INBOUND_TYPES, InboundError } from '../../../../mocks/whatsapp/inbound.js';
 
 /** One valid inbound body per type (CONTRACT §3). */

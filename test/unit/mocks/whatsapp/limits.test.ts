@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../../mocks/shared/clock.js';
+import { VirtualClock } from '../../../../kernel/clock.js';
 import { SendLimits } from '../../../../mocks/whatsapp/limits.js';
 import type { MessagingTier } from '../../../../mocks/whatsapp/options.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../../mocks/shared/clock.js';
-import { createRng } from '../../../../mocks/shared/random.js';
+import { VirtualClock } from '../../../../kernel/clock.js';
+import { createRng } from '../../../../kernel/random.js';
 import { GraphError } from '../../../../mocks/whatsapp/errors.js';
 import { renderTemplate, resolveTemplate } from '../../../../mocks/whatsapp/render.js';
 import { SEED_TEMPLATES } from '../../../../mocks/whatsapp/seed-templates.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../../mocks/shared/clock.js';
-import { createRng } from '../../../../mocks/shared/random.js';
+import { VirtualClock } from '../../../../kernel/clock.js';
+import { createRng } from '../../../../kernel/random.js';
 import type { StatusTiming } from '../../../../mocks/whatsapp/options.js';
 import {
   DueHeap,

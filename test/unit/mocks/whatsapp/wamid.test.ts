@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../../mocks/shared/random.js';
+import { createRng } from '../../../../kernel/random.js';
 import { decodeWamid, makeTraceId, makeWamid } from '../../../../mocks/whatsapp/wamid.js';
 
 describe('wamid', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { signBody } from '../../../../kernel/signing.js';
 import { metaJson } from '../../../../mocks/shared/meta-json.js';
-import { signBody } from '../../../../mocks/shared/signing.js';
 import { webhookError } from '../../../../mocks/whatsapp/errors.js';
 import { pricingFor } from '../../../../mocks/whatsapp/statuses.js';
 import {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundedRing, FifoMap, RecencyMap } from '../../../../mocks/shared/recency-map.js';
+import { BoundedRing, FifoMap, RecencyMap } from '../../../kernel/recency-map.js';
 
 /** The obvious model: an array of [key, value], oldest first. */
 class Model {

@@ -1,4 +1,4 @@
-import { DURATION_FORMS, parseDurationMs, quoteInput } from '../../mocks/shared/distributions.js';
+import { DURATION_FORMS, parseDurationMs, quoteInput } from './distributions.js';
 
 /**
  * Unit parsing for scenario files. Durations and rates are written with their unit (`30s`,

@@ -1,3 +1,5 @@
+import { parseDurationMs } from './distributions.js';
+
 /**
  * Fault switches: deliberate defects that exist only so tests can prove that a grader or a
  * conformance case catches a bad connector. All are off by default; each one switched on prints a
@@ -78,16 +80,6 @@ export class FaultSpecError extends Error {
   override readonly name = 'FaultSpecError';
 }
 
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** '250ms' | '2s' | '1.5m' | '1h' | '300' (bare number = ms) → milliseconds; throws on anything else. */
-export function parseDurationMs(text: string): number {
-  const m = DURATION_RE.exec(text.trim());
-  if (!m) throw new FaultSpecError(`'${text}' is not a duration (e.g. 250ms, 2s, 1m)`);
-  return Math.round(Number(m[1]) * (UNIT_MS[m[2] ?? 'ms'] ?? 1));
-}
-
 function parseValue(name: FaultName, kind: FaultValueKind, raw: string | undefined): number | boolean {
   if (kind === 'none') {
     if (raw !== undefined) throw new FaultSpecError(`fault '${name}' takes no value (got '${raw}')`);
@@ -106,9 +98,10 @@ function parseValue(name: FaultName, kind: FaultValueKind, raw: string | undefin
   }
   if (kind === 'duration') {
     try {
-      return parseDurationMs(raw);
-    } catch (err) {
-      throw new FaultSpecError(`fault '${name}': ${(err as Error).message}`);
+      // Whole ms: the connector's timers and its /stats print integers.
+      return Math.round(parseDurationMs(raw));
+    } catch {
+      throw new FaultSpecError(`fault '${name}': '${raw}' is not a duration (e.g. 250ms, 2s, 1m)`);
     }
   }
   const n = Number(raw);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chance, createRng, pick } from '../../../../mocks/shared/random.js';
+import { chance, createRng, pick } from '../../../kernel/random.js';
 
 describe('createRng', () => {
   it('is reproducible for a seed and differs between seeds', () => {

@@ -9,8 +9,8 @@ import {
   parseRate,
   SpecError,
   sampleDelayMs,
-} from '../../../../mocks/shared/distributions.js';
-import { createRng } from '../../../../mocks/shared/random.js';
+} from '../../../kernel/distributions.js';
+import { createRng } from '../../../kernel/random.js';
 
 /** Runs `fn`; passes if it returns or throws a SpecError, fails on any other exception. */
 function onlySpecErrors(fn: () => unknown): void {

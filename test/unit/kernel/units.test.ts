@@ -8,7 +8,7 @@ import {
   parseRatePerMin,
   parseScenarioDurationMs,
   UnitError,
-} from '../../../src/config/units.js';
+} from '../../../kernel/units.js';
 
 describe('parseRatePerMin', () => {
   it('converts every unit to messages per minute', () => {

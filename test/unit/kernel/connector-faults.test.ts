@@ -4,9 +4,8 @@ import {
   FAULT_SWITCHES,
   FaultSpecError,
   faultWarnings,
-  parseDurationMs,
   parseFaults,
-} from '../../../connector/faults.js';
+} from '../../../kernel/connector-faults.js';
 
 describe('fault switches', () => {
   it('parses every switch with its value type', () => {
@@ -76,10 +75,12 @@ describe('fault switches', () => {
     expect(lines[1]).toMatch(/no-tags.*never tags/);
   });
 
-  it('parses durations', () => {
-    expect(parseDurationMs('250ms')).toBe(250);
-    expect(parseDurationMs('1.5s')).toBe(1500);
-    expect(parseDurationMs('2m')).toBe(120_000);
-    expect(parseDurationMs('40')).toBe(40);
+  it('reads durations with the kernel duration grammar, in whole ms', () => {
+    expect(parseFaults(['slow-crm=250ms']).slowCrmMs).toBe(250);
+    expect(parseFaults(['slow-crm=1.5s']).slowCrmMs).toBe(1500);
+    expect(parseFaults(['slow-crm=2m']).slowCrmMs).toBe(120_000);
+    expect(parseFaults(['slow-crm=40']).slowCrmMs).toBe(40);
+    expect(parseFaults(['slow-crm=0.4ms']).slowCrmMs).toBe(0);
+    expect(() => parseFaults(['slow-crm=soon'])).toThrow(/'soon' is not a duration/);
   });
 });
