@@ -59,7 +59,10 @@ describe('wacrm certify', () => {
         conformance: Array<{ id: string; passed: boolean }>;
         suites: Array<{ kind: string }>;
       };
-      expect(summary.conformance.map((c) => c.id)).toEqual(['verify-handshake', 'idempotent-duplicate-message']);
+      expect(summary.conformance.map((c) => c.id)).toEqual([
+        'verify-handshake',
+        'idempotent-duplicate-message',
+      ]);
       expect(summary.conformance[0]?.passed).toBe(true);
       expect(summary.suites.map((s) => s.kind)).toContain('template-delivery');
       // The exit code comes from both halves: a failed case fails the certification.
