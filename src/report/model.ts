@@ -342,6 +342,7 @@ export const runResultSchema = z.object({
       answers: z.array(
         z.object({
           suite: z.string(),
+          stage: z.string().optional(),
           byCode: z.record(z.string(), count),
           attempts: count,
           accepted: count,

@@ -18,7 +18,7 @@ import { Histogram } from '../metrics/histogram.js';
 import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
 import type { ExternalWiring, Measured, RunResult } from '../report/model.js';
-import { ConnectorWatch } from './connector-watch.js';
+import { ConnectorWatch, stageOf } from './connector-watch.js';
 import { FlowWaiter } from './drive.js';
 import { preflight } from './preflight.js';
 import { MOCK_DEFAULT_CREDENTIALS, type Stack, type StackCredentials, startStack } from './stack.js';
@@ -334,7 +334,11 @@ export async function openRunSession(
     health,
     connectorSamples: () => samples,
     connectorUnanswered: () => watch.unanswered(),
-    progress: opts.onProgress ?? (() => {}),
+    progress: (p) => {
+      // The progress line knows the suite's stage; the connector's answers are counted under it.
+      watch.setStage(stageOf(p));
+      opts.onProgress?.(p);
+    },
     log,
   };
   return {

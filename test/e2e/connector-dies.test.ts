@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/report/summary.js';
 
 // Full `wacrm run`s against connectors that go wrong the ways vendors' connectors do: killed
-// mid-run, hung after the handshake (a connector refusing every webhook is judged in
-// test/unit/checks/connector-health.test.ts; an external one is stopped by the preflight). Each must be named in the terminal,
+// mid-run, hung after the handshake (a connector refusing every webhook after the preflight is
+// in connector-refuses.test.ts). Each must be named in the terminal,
 // summary.json and report.html, and none may grade its latency BEST (lost flows count at the
 // deadline). Each run is about 20 s.
 

@@ -1,12 +1,17 @@
 /**
  * A vendor's connector as the e2e tests write one: from docs/testing-your-connector.md alone (plain
  * node:http + fetch, no import of connector/), configured from the .env `wacrm up --print-env`
- * prints. `refuseWebhooks` makes it answer every webhook POST with that status (a connector whose
- * signature check broke after it was wired).
+ * prints. `refuseAfterPreflight` makes it answer every webhook POST with that status except the
+ * preflight's (about the reserved wiring-check customer +15550100999): a connector that passes the
+ * wiring check and then refuses the load, as one behind a WAF or whose secret rotated mid-run does.
+ * (A connector refusing everything is stopped by the preflight, rightly, before any report.)
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** The customer `wacrm run`'s preflight plays (docs/testing-your-connector.md). */
+const PREFLIGHT_CUSTOMER = '15550100999';
 
 /** KEY=value lines of an .env file. */
 export function parseEnv(text: string): Record<string, string> {
@@ -41,7 +46,7 @@ function refValue(event: Record<string, unknown>, ref: unknown): string {
  */
 export async function startVendorConnector(
   env: Record<string, string>,
-  opts: { refuseWebhooks?: number } = {},
+  opts: { refuseAfterPreflight?: number } = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const wa = `${env['WHATSAPP_BASE_URL']}/${env['WHATSAPP_API_VERSION']}/${env['WHATSAPP_PHONE_NUMBER_ID']}`;
   const crm = env['CRM_BASE_URL'] as string;
@@ -59,8 +64,12 @@ export async function startVendorConnector(
         res.writeHead(ok ? 200 : 403).end(ok ? (url.searchParams.get('hub.challenge') ?? '') : 'forbidden');
         return;
       }
-      if (req.method === 'POST' && opts.refuseWebhooks !== undefined) {
-        res.writeHead(opts.refuseWebhooks).end('refused');
+      if (
+        req.method === 'POST' &&
+        opts.refuseAfterPreflight !== undefined &&
+        !raw.toString('utf8').includes(PREFLIGHT_CUSTOMER)
+      ) {
+        res.writeHead(opts.refuseAfterPreflight).end('forbidden');
         return;
       }
       if (req.method === 'POST' && url.pathname === '/webhooks/whatsapp') {
