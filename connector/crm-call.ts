@@ -1,4 +1,4 @@
-import { type Clock, sleep } from './clock.js';
+import { type Clock, sleep } from '../kernel/clock.js';
 import type { CrmCounters, CrmResult } from './crm-client.js';
 import { type HttpAnswer, requestJson, TransportError, transportFailure } from './http.js';
 import type { PauseGate } from './rate-limit.js';

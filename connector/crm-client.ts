@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { type CrmCallContext, sendCrmCall, waitForCrmTurn } from './crm-call.js';
 import type { HttpAnswer } from './http.js';
 import { PauseGate, SlidingWindowLimiter } from './rate-limit.js';

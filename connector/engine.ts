@@ -6,9 +6,9 @@
  * CRM write carries an idempotency key derived from WhatsApp or CRM ids, so a replay is harmless.
  */
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../kernel/clock.js';
 import { activeFaults, FAULT_SWITCHES, type FaultName } from '../kernel/connector-faults.js';
 import { BoundedMap, SeenIds } from './cache.js';
-import type { Clock } from './clock.js';
 import type { ConnectorConfig } from './config.js';
 import type { CrmApi, CrmResult } from './crm-client.js';
 import { type CrmGateway, NativeCrmGateway } from './crm-gateway.js';

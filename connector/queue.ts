@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
 
 /** Anything the queue can hold: jobs with the same key never run at the same time, and run in order. */
 export interface Keyed {

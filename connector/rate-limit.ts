@@ -1,5 +1,5 @@
+import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { BoundedMap } from './cache.js';
-import type { Clock, TimerHandle } from './clock.js';
 import { pairBackoffMs } from './retry.js';
 
 /**

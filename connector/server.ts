@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type Clock, RealClock, sleep } from '../kernel/clock.js';
 import { activeFaults } from '../kernel/connector-faults.js';
-import { type Clock, realClock, sleep } from './clock.js';
 import type { ConnectorConfig } from './config.js';
 import { CrmClient } from './crm-client.js';
 import { type CrmGateway, NativeCrmGateway } from './crm-gateway.js';
@@ -75,7 +75,7 @@ export type ConnectorApp = FastifyInstance & { readonly connector: ConnectorRunt
  * app is ready; `close()` stops accepting, then drains the queue (bounded by `drainTimeoutMs`).
  */
 export function buildConnector(config: ConnectorConfig, deps: ConnectorDeps = {}): ConnectorApp {
-  const clock = deps.clock ?? realClock;
+  const clock = deps.clock ?? new RealClock();
   const log = deps.log ?? silentLogger;
   const faults = config.faults;
   const crm = new CrmClient(

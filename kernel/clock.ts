@@ -165,3 +165,11 @@ export class ScaledClock implements Clock {
     this.real.clearTimeout(handle);
   }
 }
+
+/** Resolves after `delayMs` on `clock` (at once for 0 or less), so waits follow virtual time in tests. */
+export function sleep(clock: Clock, delayMs: number): Promise<void> {
+  if (!(delayMs > 0)) return Promise.resolve();
+  return new Promise((resolve) => {
+    clock.setTimeout(resolve, delayMs);
+  });
+}

@@ -25,8 +25,12 @@ export type FaultRule = Window &
     | { kind: 'rate-limit'; retryAfterS: number; rate?: number } // 429 storm with Retry-After
     | { kind: 'webhook-duplicate'; rate: number } // outgoing webhooks sent twice
     | { kind: 'webhook-reorder'; rate: number } // outgoing status webhooks out of order
-    | { kind: 'webhook-delay'; delay: DelaySpec }
-  ); // outgoing webhooks delayed
+    | { kind: 'webhook-delay'; delay: DelaySpec } // outgoing webhooks delayed
+    | { kind: 'media-download'; mode: MediaDownloadMode; rate?: number } // media downloads fail, reset or hang
+  );
+
+/** What a `media-download` fault does to a download: answer 500, cut the connection, or never answer. */
+export type MediaDownloadMode = 'fail' | 'reset' | 'hang';
 
 /** A fault kind. */
 export type FaultKind = FaultRule['kind'];
@@ -36,7 +40,8 @@ export type StoredFaultRule = FaultRule & { id: string };
 /** Every spec form, for error messages and docs. */
 export const FAULT_FORMS =
   'error=CODE[:RATE] | latency=DELAY[:RATE] | outage=unavailable|reset|hang | rate-limit=RETRY_AFTER[:RATE] | ' +
-  'webhook-duplicate=RATE | webhook-reorder=RATE | webhook-delay=DELAY, each optionally followed by ' +
+  'webhook-duplicate=RATE | webhook-reorder=RATE | webhook-delay=DELAY | media-download=fail|reset|hang[:RATE], ' +
+  'each optionally followed by ' +
   '@START[+DURATION] (from now) and ~ROUTE (URL path substring), e.g. error=131000:0.05@10s+30s~/messages';
 
 const FAULT_KINDS: readonly FaultKind[] = [
@@ -47,8 +52,10 @@ const FAULT_KINDS: readonly FaultKind[] = [
   'webhook-duplicate',
   'webhook-reorder',
   'webhook-delay',
+  'media-download',
 ];
 const OUTAGE_MODES = ['unavailable', 'reset', 'hang'] as const;
+const MEDIA_DOWNLOAD_MODES: readonly MediaDownloadMode[] = ['fail', 'reset', 'hang'];
 const CODE_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const ROUTE_RE = /^[^\s@~]{1,200}$/;
 
@@ -136,6 +143,18 @@ export function parseFaultSpec(text: string, nowMs: number): FaultRule {
     case 'webhook-delay':
       rule = { kind, delay: nested(text, 'webhook-delay delay', () => parseDelaySpec(args)) };
       break;
+    case 'media-download': {
+      const [mode, rate] = valueAndRate(text, args);
+      if (!MEDIA_DOWNLOAD_MODES.includes(mode as MediaDownloadMode)) {
+        throw faultError(
+          text,
+          `media-download mode ${quoteInput(mode)} is not one of ${MEDIA_DOWNLOAD_MODES.join(', ')}`,
+        );
+      }
+      rule = { kind, mode: mode as MediaDownloadMode };
+      if (rate !== undefined) rule.rate = nested(text, 'media-download rate', () => parseRate(rate, 'rate'));
+      break;
+    }
   }
 
   const seen = new Set<string>();
@@ -188,6 +207,9 @@ export function formatFaultSpec(rule: FaultRule, nowMs: number): string {
       break;
     case 'webhook-delay':
       s = `webhook-delay=${formatDelaySpec(rule.delay)}`;
+      break;
+    case 'media-download':
+      s = `media-download=${rule.mode}${rule.rate === undefined ? '' : `:${rule.rate}`}`;
       break;
   }
   if (rule.startMs !== undefined || rule.endMs !== undefined) {
@@ -247,6 +269,11 @@ export function validateRule(rule: FaultRule): void {
       break;
     case 'webhook-delay':
       if (!delayOk(rule.delay)) bad('delay is not a valid DelaySpec');
+      break;
+    case 'media-download':
+      if (!MEDIA_DOWNLOAD_MODES.includes(rule.mode))
+        bad(`mode must be one of ${MEDIA_DOWNLOAD_MODES.join(', ')}`);
+      if (rule.rate !== undefined && !rateOk(rule.rate)) bad('rate must be a number from 0 to 1');
       break;
   }
 }

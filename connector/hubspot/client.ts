@@ -1,4 +1,4 @@
-import { type Clock, sleep } from '../clock.js';
+import { type Clock, sleep } from '../../kernel/clock.js';
 import { type CrmCallContext, sendCrmCall, waitForCrmTurn } from '../crm-call.js';
 import type { CrmCounters, CrmResult } from '../crm-client.js';
 import type { HttpAnswer } from '../http.js';

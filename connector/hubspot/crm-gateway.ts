@@ -1,5 +1,5 @@
+import type { Clock } from '../../kernel/clock.js';
 import { BoundedMap } from '../cache.js';
-import type { Clock } from '../clock.js';
 import type { CrmResult } from '../crm-client.js';
 import type { CrmGateway } from '../crm-gateway.js';
 import type { Failure } from '../retry.js';

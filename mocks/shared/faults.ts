@@ -5,6 +5,7 @@ import { sampleDelayMs } from '../../kernel/distributions.js';
 import {
   type FaultRule,
   formatFaultSpec,
+  type MediaDownloadMode,
   type StoredFaultRule,
   validateRule,
 } from '../../kernel/fault-spec.js';
@@ -125,6 +126,20 @@ export class FaultController {
       this.record('fault.applied', { id: r.id, kind: r.kind, delayMs: ms });
     }
     return total;
+  }
+
+  /** What to do to the next media download on `routePath` (undefined: serve it); the first rule in force that draws wins. */
+  mediaDownload(routePath: string): MediaDownloadMode | undefined {
+    if (this.rules.length === 0) return undefined;
+    const nowMs = this.sweep();
+    for (const r of this.rules) {
+      if (r.kind !== 'media-download' || !this.isActive(r, nowMs)) continue;
+      if (r.route !== undefined && !routePath.includes(r.route)) continue;
+      if (!chance(this.rng, r.rate ?? 1)) continue;
+      this.record('fault.applied', { id: r.id, kind: r.kind, route: routePath, mode: r.mode });
+      return r.mode;
+    }
+    return undefined;
   }
 
   private webhookChance(kind: 'webhook-duplicate' | 'webhook-reorder'): boolean {

@@ -14,6 +14,7 @@ import { resolveConfig, type VerifyResult, WhatsAppCore } from './core.js';
 import { GraphError, graphErrorResponse } from './errors.js';
 import { registerGraphRoutes } from './graph.js';
 import { InboundError } from './inbound.js';
+import { registerMediaRoutes } from './media.js';
 import type { InboundInput, WhatsAppMockOptions } from './options.js';
 import type { RenderedTemplate } from './render.js';
 import type { TemplateRecord } from './templates.js';
@@ -405,6 +406,7 @@ export function buildWhatsAppMock(opts: WhatsAppMockOptions): FastifyInstance {
   });
 
   registerGraphRoutes(app, core);
+  registerMediaRoutes(app, core);
   registerAdminRoutes(app, core);
 
   app.addHook('onClose', async () => {

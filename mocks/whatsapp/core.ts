@@ -11,6 +11,8 @@ import { MetricsRegistry } from '../shared/metrics.js';
 import { type ErrorProfile, GraphError, invalidValue } from './errors.js';
 import { buildInbound } from './inbound.js';
 import { SendLimits } from './limits.js';
+import { checkMediaId, inboundMediaResolver } from './media.js';
+import { DEFAULT_MEDIA_LIMITS, MediaStore, type MediaStoreLimits } from './media-store.js';
 import {
   DEFAULT_API_VERSION,
   DEFAULT_PAIR_RATE,
@@ -86,6 +88,7 @@ export interface ResolvedConfig {
   marketingOptOut: ReadonlySet<string>;
   renderedCapacity: number;
   bodyLimitBytes: number;
+  media: MediaStoreLimits;
 }
 
 function digits(n: string): string {
@@ -163,6 +166,11 @@ export function resolveConfig(opts: WhatsAppMockOptions): ResolvedConfig {
     marketingOptOut: new Set((opts.marketingOptOut ?? []).map(digits)),
     renderedCapacity: positive('renderedCapacity', opts.renderedCapacity ?? 100_000),
     bodyLimitBytes: positive('bodyLimitBytes', opts.bodyLimitBytes ?? 256 * 1024),
+    media: {
+      maxBytes: positive('media.maxBytes', opts.media?.maxBytes ?? DEFAULT_MEDIA_LIMITS.maxBytes),
+      maxEntries: positive('media.maxEntries', opts.media?.maxEntries ?? DEFAULT_MEDIA_LIMITS.maxEntries),
+      urlTtlMs: positive('media.urlTtlMs', opts.media?.urlTtlMs ?? DEFAULT_MEDIA_LIMITS.urlTtlMs),
+    },
   };
   if (cfg.errorProfile !== '2026' && cfg.errorProfile !== 'legacy') {
     throw new RangeError(
@@ -289,6 +297,7 @@ const STREAM = {
   faults: 0x27d4,
   trace: 0x1656,
   inbound: 0x5bd1,
+  media: 0x3c6e,
 };
 
 /** Recipients are spread over this many ordered webhook streams when statuses are batched. */
@@ -382,6 +391,8 @@ export class WhatsAppCore {
   readonly limits: SendLimits;
   readonly statuses: StatusSimulator;
   readonly env: EnvelopeConfig;
+  /** Uploaded media and the media customers sent (bounded, see MediaStore). */
+  readonly media: MediaStore;
   private dispatcherImpl: WebhookDispatcher;
   private webhookUrl: string | undefined;
   private readonly recipients = new RecipientCache();
@@ -454,6 +465,13 @@ export class WhatsAppCore {
     this.rngWamid = createRng(cfg.seed ^ STREAM.wamid);
     this.rngInbound = createRng(cfg.seed ^ STREAM.inbound);
     this.rngTrace = createRng(cfg.seed ^ STREAM.trace);
+    this.media = new MediaStore(
+      this.clock,
+      createRng(cfg.seed ^ STREAM.media),
+      cfg.phoneNumberId,
+      cfg.appSecret,
+      cfg.media,
+    );
     this.faults = new FaultController(this.clock, createRng(cfg.seed ^ STREAM.faults), this.journal);
     for (const rule of cfg.faults) this.faults.add(rule);
     this.env = {
@@ -649,6 +667,7 @@ export class WhatsAppCore {
     if (phoneNumberId !== this.cfg.phoneNumberId) throw this.unknownObject('post', phoneNumberId);
     const req = validateSend(body);
     if (req.kind === 'read') return this.markRead(req.messageId, req.typing);
+    checkMediaId(this.media, req.type, req.content);
     note.to = req.to;
     note.type = req.type;
     if (req.bizOpaque !== undefined) note.bizOpaque = req.bizOpaque;
@@ -881,7 +900,7 @@ export class WhatsAppCore {
 
   /** A customer sends a message (`POST /_mock/inbound`): opens the 24 h window, enqueues the webhook. Throws InboundError. */
   sendInbound(input: InboundInput | unknown): { wamid: string } {
-    const m = buildInbound(input, this.rngInbound);
+    const m = buildInbound(input, this.rngInbound, inboundMediaResolver(this.media));
     const wamid = makeWamid(this.rngWamid, m.waId, 'inbound');
     const timestamp = String(Math.floor(this.clock.epochMs() / 1000));
     const { from, ...rest } = m.message;
@@ -914,6 +933,8 @@ export class WhatsAppCore {
     this.counters.inbound.inc(m.type, typeLabels);
     const entry: Record<string, unknown> = { wamid, from: m.waId, phone: m.waId, type: m.type };
     if (m.text !== undefined) entry['text'] = m.text;
+    const mediaId = (rest[m.type] as { id?: unknown } | undefined)?.id;
+    if (typeof mediaId === 'string') entry['mediaId'] = mediaId;
     this.journal.append('inbound.created', entry);
     return { wamid };
   }
@@ -1033,6 +1054,7 @@ export class WhatsAppCore {
     this.lastOutbound.clear();
     this.rendered.clear();
     this.templates.reset();
+    this.media.reset();
     const old = this.dispatcherImpl;
     this.dispatcherImpl = this.makeDispatcher();
     void old.close();
@@ -1058,6 +1080,9 @@ export class WhatsAppCore {
       openWindows: this.limits.openWindows(),
       tierUsers24h: this.limits.tierCount(),
       renderedKept: this.rendered.size,
+      mediaKept: this.media.size.entries,
+      mediaBytes: this.media.size.bytes,
+      mediaEvicted: this.media.evicted,
       journalSize: this.journal.size(),
       journalDropped: this.journal.droppedCount,
       webhooksQueued: d.queued,

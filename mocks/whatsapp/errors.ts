@@ -216,7 +216,7 @@ export const ERROR_CATALOGUE: ReadonlyMap<number, ErrorDef> = new Map(
     ),
     row(131051, 'Unsupported message type', 'Message type is not currently supported.', 400, 400, 'sync'),
     row(131052, 'Media download error', 'Unable to download the media sent by the user.', 400, 400, 'fault'),
-    row(131053, 'Media upload error', 'Unable to upload the media used in the message.', 400, 400, 'fault'),
+    row(131053, 'Media upload error', 'Unable to upload the media used in the message.', 400, 400, 'sync'),
     row(
       131056,
       '(Business Account, Consumer Account) pair rate limit hit',

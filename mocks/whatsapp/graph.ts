@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestNote, WhatsAppCore } from './core.js';
 import { GraphError, invalidParam } from './errors.js';
+import { mediaNode } from './media.js';
 import { publicTemplate, type TemplateListQuery } from './templates.js';
 
 const VERSION_RE = /^v\d{1,3}\.0$/;
@@ -234,6 +235,8 @@ export function registerGraphRoutes(app: FastifyInstance, core: WhatsAppCore): v
     }
     const tpl = core.templates.get(nodeId);
     if (tpl) return publicTemplate(tpl);
+    const media = mediaNode(core, request, nodeId);
+    if (media) return media;
     throw core.unknownObject('get', nodeId);
   });
 }

@@ -31,6 +31,15 @@ export class InboundError extends Error {
   }
 }
 
+/**
+ * Makes the media of an inbound media message that came without an id (the mock's media store):
+ * returns the id the webhook carries and the base64 sha256 of the content that id downloads.
+ */
+export type InboundMediaResolver = (
+  kind: 'image' | 'video' | 'audio' | 'document' | 'sticker',
+  mimeType: string,
+) => { id: string; sha256: string };
+
 /** An inbound message ready for the webhook, plus what the journal records. */
 export interface InboundMessage {
   waId: string;
@@ -82,10 +91,11 @@ function defaultName(waId: string): string {
 
 /**
  * Checks an inbound body (`from`, `type` and that type's object, shaped like Meta's inbound message)
- * and completes it: media get an id, mime_type and sha256 when missing, `unsupported` gets its
- * 131051 error, `contacts` gets the profile. Throws InboundError naming the bad field.
+ * and completes it: media get an id, mime_type and sha256 when missing (from `makeMedia`, which makes
+ * content the id resolves to; without it, made-up values), `unsupported` gets its 131051 error,
+ * `contacts` gets the profile. Throws InboundError naming the bad field.
  */
-export function buildInbound(input: unknown, rng: Rng): InboundMessage {
+export function buildInbound(input: unknown, rng: Rng, makeMedia?: InboundMediaResolver): InboundMessage {
   const body = obj(input, 'body');
   for (const k of Object.keys(body)) {
     if (!TOP_KEYS.has(k)) throw new InboundError(k, `unknown field ${JSON.stringify(k.slice(0, 40))}`);
@@ -119,10 +129,26 @@ export function buildInbound(input: unknown, rng: Rng): InboundMessage {
     case 'document':
     case 'sticker': {
       const m = payload === undefined ? {} : obj(payload, type);
+      const mimeType =
+        m['mime_type'] === undefined ? (MIME[type] as string) : str(m['mime_type'], `${type}.mime_type`, 100);
+      let made: { id: string; sha256: string } | undefined;
+      if (m['id'] === undefined && makeMedia) {
+        if (m['sha256'] !== undefined) {
+          throw new InboundError(
+            `${type}.sha256`,
+            `${type}.sha256 is only taken together with ${type}.id: media made for the message carry the hash of their own content`,
+          );
+        }
+        made = makeMedia(type, mimeType);
+      }
       const media: Record<string, unknown> = {
-        mime_type: m['mime_type'] === undefined ? MIME[type] : str(m['mime_type'], `${type}.mime_type`, 100),
-        sha256: m['sha256'] === undefined ? makeHex(rng, 64) : str(m['sha256'], `${type}.sha256`, 128),
-        id: m['id'] === undefined ? makeNumericId(rng, 16) : str(m['id'], `${type}.id`, 64),
+        mime_type: mimeType,
+        sha256:
+          made?.sha256 ??
+          (m['sha256'] === undefined
+            ? Buffer.from(makeHex(rng, 64), 'hex').toString('base64')
+            : str(m['sha256'], `${type}.sha256`, 128)),
+        id: made?.id ?? (m['id'] === undefined ? makeNumericId(rng, 16) : str(m['id'], `${type}.id`, 64)),
       };
       if (m['caption'] !== undefined && type !== 'audio' && type !== 'sticker') {
         text = str(m['caption'], `${type}.caption`, 1024);

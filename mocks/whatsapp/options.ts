@@ -80,6 +80,12 @@ export interface WhatsAppMockOptions {
   renderedCapacity?: number;
   /** Largest accepted request body in bytes (default 256 KiB). */
   bodyLimitBytes?: number;
+  /**
+   * The media store (uploads and the media customers send): `maxBytes` of uploaded content kept in
+   * memory (default 128 MiB), `maxEntries` media objects (default 100,000), the oldest evicted
+   * first past either; `urlTtlMs`, how long a download URL works (default 5 min, as at Meta).
+   */
+  media?: { maxBytes?: number; maxEntries?: number; urlTtlMs?: number };
 }
 
 /** What a customer sends through `POST /_mock/inbound` or `sendInbound()`: Meta's inbound message object without `id`/`timestamp`. */

@@ -1,12 +1,13 @@
 import type { FlowTrace } from '../flows/types.js';
 import { censoredP95Measure } from './censored.js';
 import { examples, fmt, hop, type Measure, ratio, statusWriteback } from './measures.js';
+import { countFlows, type FlowCounts } from './outcome.js';
 
 /** What one suite measured: graded metrics (SPEC §7 keys) and named suite checks. */
 export interface SuiteJudgement {
   metrics: Record<string, Measure>;
   checks: Record<string, Measure>;
-  flows: { sent: number; completed: number; failed: number; lost: number; dropped: number; late: number };
+  flows: FlowCounts;
   notes: string[];
 }
 
@@ -15,25 +16,6 @@ export const FIRST_RESPONSE_MS = 5_000;
 
 /** Handover deadline of the seed: complaints reach a human within 20 s. */
 export const HANDOVER_DEADLINE_MS = 20_000;
-
-function counts(flows: readonly FlowTrace[], deadlineMs: number): SuiteJudgement['flows'] {
-  let completed = 0;
-  let failed = 0;
-  let lost = 0;
-  let dropped = 0;
-  let late = 0;
-  for (const f of flows) {
-    if (f.state === 'complete') {
-      completed++;
-      if (f.completedAtMs !== undefined && f.completedAtMs - f.intendedAtMs > deadlineMs) late++;
-    } else if (f.state === 'failed') failed++;
-    else if (f.state === 'dropped') dropped++;
-    // Synced but still waiting for a hop (a late `read`, a tag) is late, not lost.
-    else if (f.syncLatencyMs !== undefined) late++;
-    else lost++;
-  }
-  return { sent: flows.length, completed, failed, lost, dropped, late };
-}
 
 /** Sync latency of flows that reached their sync hop, in ms. */
 export function syncLatencies(flows: readonly FlowTrace[]): number[] {
@@ -161,7 +143,7 @@ export function judgeTemplateDelivery(flows: readonly FlowTrace[], deadlineMs: n
       `${violations.length} sends to contacts whose consent forbids them (of ${forbidden.length} such events)` +
       examples(violations, (f) => `${f.outbound?.category} template ${f.outbound?.templateName}`),
   };
-  return { metrics, checks, flows: counts(flows, deadlineMs), notes: [] };
+  return { metrics, checks, flows: countFlows(flows, deadlineMs), notes: [] };
 }
 
 function lastHop(f: FlowTrace): string {
@@ -278,7 +260,7 @@ export function judgeConversationSync(flows: readonly FlowTrace[], deadlineMs: n
       evidence: `${replied.length} of ${expectReply.length} order-confirmation questions answered automatically`,
     };
   }
-  return { metrics, checks, flows: counts(flows, deadlineMs), notes: [] };
+  return { metrics, checks, flows: countFlows(flows, deadlineMs), notes: [] };
 }
 
 /**

@@ -5,7 +5,7 @@ import { WacrmError } from '../errors.js';
 import { grade } from '../grading/index.js';
 import { type RunResult, renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
 import { describeWiring } from '../report/wiring.js';
-import type { SuiteProgress } from '../run/suites.js';
+import type { SuiteProgress } from '../run/suites/index.js';
 import type { Io } from './io.js';
 import { createProgress, type Progress } from './progress.js';
 

@@ -354,6 +354,7 @@ export const MOCK_FAULT_KINDS = [
   'webhook-duplicate',
   'webhook-reorder',
   'webhook-delay',
+  'media-download',
 ] as const;
 
 const faultSchema = z
@@ -390,6 +391,16 @@ const faultSchema = z
       ),
     at: offsetMs().describe('When the fault starts, from the start of the suite'),
     for: durationMs().describe('How long it lasts'),
+  })
+  .superRefine((f, ctx) => {
+    // Only the WhatsApp mock serves media: on the CRM the fault would never fire.
+    if (f.target === 'crm' && f.spec.startsWith('media-download=')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec'],
+        message: 'media-download faults apply to target whatsapp only',
+      });
+    }
   })
   .transform((f) => ({ target: f.target, spec: f.spec, atMs: f.at, forMs: f.for }));
 
@@ -446,7 +457,13 @@ const capacitySchema = z
       })
       .prefault({})
       .transform((c) => ({ p95LatencyMs: c.p95Latency, errorRate: c.errorRate })),
-    refine: z.boolean().default(false).describe('Bisect between the last passing and the first failing rate'),
+    refine: z
+      .boolean()
+      .default(false)
+      .describe('After the first failing step, bisect between the last passing and the first failing rate'),
+    resolution: ratePerMin()
+      .prefault('100/min')
+      .describe('Refinement stops when the passing and failing rates are at most this far apart'),
   })
   .superRefine((s, ctx) => {
     if (s.warmup >= s.stepDuration) {
@@ -483,8 +500,9 @@ const capacitySchema = z
     mix: s.mix,
     criteria: s.criteria,
     refine: s.refine,
+    resolutionPerMin: s.resolution,
   }))
-  .describe('Capacity: the step ramp; peak capacity is the last passing step');
+  .describe('Capacity: the step ramp; peak capacity is the last passing step (or the refined rate)');
 
 const soakSchema = z
   .strictObject({

@@ -116,6 +116,24 @@ export class FlowTracer extends EventEmitter {
     return flow;
   }
 
+  /**
+   * Records a flow the harness started but a mock refused at once (the CRM refused the event, WhatsApp
+   * the customer message): a failed flow, counted against the run like any other failure — never a
+   * dropped arrival, which means only that the harness could not start it.
+   */
+  markRefused(
+    flowId: string,
+    suite: string,
+    direction: 'outbound' | 'inbound',
+    intendedAtMs: number,
+    startedAtMs: number,
+    reason: string,
+  ): FlowTrace {
+    const flow = this.register(flowId, direction, suite, intendedAtMs, startedAtMs);
+    this.fail(flow, reason);
+    return flow;
+  }
+
   /** Marks a flow failed by the harness (e.g. the mock refused to create the inbound message). */
   markFailed(flowId: string, reason: string): void {
     const flow = this.flows.get(flowId);

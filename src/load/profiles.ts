@@ -474,3 +474,28 @@ export function parseShape(data: unknown): { shape: LoadShape; meanPerHour?: num
   validateShape(shape);
   return meanPerHour === undefined ? { shape } : { shape, meanPerHour };
 }
+
+const MS_PER_HOUR_SHAPE = 3_600_000;
+
+/**
+ * The daily shape of a soak from its peaks: quiet nights, a working day at 1, the peaks at
+ * `peakFactor` (hours partly inside a peak get the share they overlap).
+ */
+export function diurnalShapeFromPeaks(
+  peaks: ReadonlyArray<{ startMs: number; endMs: number }>,
+  peakFactor: number,
+): LoadShape {
+  const base = [
+    0.3, 0.3, 0.25, 0.25, 0.25, 0.3, 0.5, 0.8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.8, 0.5,
+  ];
+  const perMin = base.map((b, h) => {
+    let inPeak = 0;
+    for (const p of peaks) {
+      const from = Math.max(p.startMs, h * MS_PER_HOUR_SHAPE);
+      const to = Math.min(p.endMs, (h + 1) * MS_PER_HOUR_SHAPE);
+      if (to > from) inPeak += (to - from) / MS_PER_HOUR_SHAPE;
+    }
+    return b * (1 - inPeak) + peakFactor * inPeak;
+  });
+  return { kind: 'daily-hourly', perMin };
+}

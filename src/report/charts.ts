@@ -90,7 +90,10 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [0];
   if (min === max) {
     const pad = Math.abs(min) > 0 ? Math.abs(min) * 0.1 : 1;
-    return niceTicks(min - pad, max + pad, count);
+    // Padding never crosses zero: an all-zero error rate gets an axis from 0 up, not one below 0 %.
+    const lo = min >= 0 ? Math.max(0, min - pad) : min - pad;
+    const hi = max <= 0 && min < 0 ? Math.min(0, max + pad) : max + pad;
+    return niceTicks(lo, hi, count);
   }
   const span = max - min;
   let step = 10 ** Math.floor(Math.log10(span / count));
@@ -157,7 +160,11 @@ export function lineChart(o: LineChartOptions): string {
   const yTicks = (axis: Axis, values: number[]): number[] => {
     if (axis.ticks) return [...axis.ticks];
     const [lo, hi] = extent(values, [0, 1]);
-    return niceTicks(axis.min ?? Math.min(0, lo), axis.max ?? hi * 1.05, 5);
+    const ticks = niceTicks(axis.min ?? Math.min(0, lo), axis.max ?? hi * 1.05, 5);
+    // A fixed bound is a promise (an error rate is never below 0 %): no tick beyond it.
+    return ticks.filter(
+      (t) => (axis.min === undefined || t >= axis.min) && (axis.max === undefined || t <= axis.max),
+    );
   };
   const ly = yTicks(o.y, yVals(left, 'left'));
   const ry = o.y2 ? yTicks(o.y2, yVals(right, 'right')) : [];

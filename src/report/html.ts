@@ -342,7 +342,7 @@ function capacitySection(result: RunResult): string {
     height: 260,
     series: errSeries,
     x,
-    y: { label: 'error rate (%)', format: (v) => `${v} %` },
+    y: { label: 'error rate (%)', format: (v) => `${v} %`, min: 0 },
     y2: hasCpu
       ? { label: 'connector (%)', format: (v) => `${v} %`, min: 0, max: 100, ticks: [0, 25, 50, 75, 100] }
       : undefined,

@@ -64,7 +64,15 @@ export interface CapacityResult {
   harnessValid: boolean;
   /** The step criteria the ramp was judged by (drawn as reference lines in the report). */
   criteria?: { p95LatencyMs: number; errorRate: number };
+  /** The last passing coarse step (the peak before any refinement); absent in older results. */
+  stepPeakPerMin?: number | null;
   steps: CapacityStep[];
+  /**
+   * `refine: true`: the probes that bisected between the last passing and the first failing step,
+   * in the order they ran, until the interval was within `resolutionPerMin`; the peak above is then
+   * the refined one (`lowPerMin`).
+   */
+  refinement?: { resolutionPerMin: number; lowPerMin: number; highPerMin: number; probes: CapacityStep[] };
 }
 
 /** One reporting window of a soak (virtual time). */
@@ -194,6 +202,21 @@ const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const count = z.number().int().min(0);
 const ms = z.number().min(0);
 
+const capacityStepShape = z.object({
+  ratePerMin: ms,
+  p50Ms: ms,
+  p95Ms: ms,
+  p99Ms: ms,
+  errorRate: z.number().min(0).max(1),
+  sent: count,
+  completed: count,
+  dropped: count,
+  connectorCpuPct: ms.optional(),
+  connectorMemPct: ms.optional(),
+  passed: z.boolean(),
+  brokenCriteria: z.array(z.string()),
+});
+
 const metricsShape = Object.fromEntries(
   METRIC_KEYS.map((k) => [
     k,
@@ -291,22 +314,16 @@ export const runResultSchema = z.object({
       stoppedBecause: z.string(),
       harnessValid: z.boolean(),
       criteria: z.object({ p95LatencyMs: ms, errorRate: z.number().min(0).max(1) }).optional(),
-      steps: z.array(
-        z.object({
-          ratePerMin: ms,
-          p50Ms: ms,
-          p95Ms: ms,
-          p99Ms: ms,
-          errorRate: z.number().min(0).max(1),
-          sent: count,
-          completed: count,
-          dropped: count,
-          connectorCpuPct: ms.optional(),
-          connectorMemPct: ms.optional(),
-          passed: z.boolean(),
-          brokenCriteria: z.array(z.string()),
-        }),
-      ),
+      stepPeakPerMin: ms.nullable().optional(),
+      steps: z.array(capacityStepShape),
+      refinement: z
+        .object({
+          resolutionPerMin: ms,
+          lowPerMin: ms,
+          highPerMin: ms,
+          probes: z.array(capacityStepShape),
+        })
+        .optional(),
     })
     .optional(),
   soak: z

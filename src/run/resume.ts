@@ -2,6 +2,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
+import type { FunctionalPool } from '../checks/pools.js';
 import { syncErrorLimit } from '../checks/soak-sync-error.js';
 import type { AcceptanceTable } from '../config/acceptance.js';
 import { loadScenario } from '../config/index.js';
@@ -14,21 +15,10 @@ import {
   readJournal,
   recordTypes,
 } from '../journal/journal.js';
+import type { EncodedSoakWindow, SoakCheckpoint } from '../load/soak-ledger.js';
 import type { RunResult } from '../report/model.js';
-import {
-  buildRunResult,
-  type FunctionalPool,
-  journalSuiteEnd,
-  openRunSession,
-  type RunScenarioOptions,
-} from './runner.js';
-import {
-  type EncodedSoakWindow,
-  runSoak,
-  type SoakCheckpoint,
-  type SoakRunInfo,
-  type SuiteOutput,
-} from './suites.js';
+import { buildRunResult, journalSuiteEnd, openRunSession, type RunScenarioOptions } from './runner.js';
+import { runSoak, type SoakRunInfo, type SuiteOutput } from './suites/index.js';
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions {
@@ -182,6 +172,9 @@ function priorOutput(rec: JournalRecord, originMs: number): SuiteOutput {
     functional: rec['functional'] === true,
     ...(rec['capacity'] ? { capacity: rec['capacity'] as NonNullable<SuiteOutput['capacity']> } : {}),
     ...(Array.isArray(rec['faults']) ? { faults: rec['faults'] as NonNullable<SuiteOutput['faults']> } : {}),
+    // The pool the earlier process journaled: the result merges it like a fresh suite's.
+    ...(rec['pool'] ? { pool: rec['pool'] as FunctionalPool } : {}),
+    ...(rec['harness'] ? { harness: rec['harness'] as NonNullable<SuiteOutput['harness']> } : {}),
   };
 }
 
@@ -231,11 +224,9 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
   );
   const { ctx, journal, log } = session;
   const outputs: SuiteOutput[] = [];
-  const pools: FunctionalPool[] = [];
   const notes: string[] = [];
   for (const rec of state.finishedSuites) {
     outputs.push(priorOutput(rec, session.originMs));
-    if (rec['pool']) pools.push(rec['pool'] as FunctionalPool);
   }
   let finished = false;
   try {
@@ -276,7 +267,6 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
     nodeVersion: opts.nodeVersion,
     outputs,
     notes,
-    ...(pools.length > 0 || outputs.some((o) => o.functional) ? { pools } : {}),
   });
   return { result, acceptance, runDir: state.runDir, resumedAtIndex: state.nextArrivalIndex };
 }

@@ -4,17 +4,16 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RealClock } from '../../kernel/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
-import { censoredP95Measure } from '../checks/censored.js';
+import { WhatsAppLedger } from '../checks/consistency.js';
 import { fmt } from '../checks/measures.js';
+import { functionalMetrics, poolOf } from '../checks/pools.js';
 import { syncErrorLimit } from '../checks/soak-sync-error.js';
-import { fullyRecorded, syncLatencies } from '../checks/suites.js';
 import type { AcceptanceTable, MetricKey } from '../config/acceptance.js';
-import type { Scenario, Suite } from '../config/schema.js';
+import type { Scenario } from '../config/schema.js';
 import { WacrmError } from '../errors.js';
 import { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
 import { type JournalRecord, openJournal, type RunJournal, recordTypes } from '../journal/journal.js';
-import { Histogram } from '../metrics/histogram.js';
 import { HarnessHealth, startLoopMonitor } from '../metrics/loop.js';
 import { procSource, type ResourceSample, startResourceSampler } from '../metrics/resources.js';
 import type { ExternalWiring, Measured, RunResult } from '../report/model.js';
@@ -23,17 +22,12 @@ import { FlowWaiter } from './drive.js';
 import { preflight } from './preflight.js';
 import { MOCK_DEFAULT_CREDENTIALS, type Stack, type StackCredentials, startStack } from './stack.js';
 import {
-  runCapacity,
-  runConsistencyAudit,
-  runConversationSync,
-  runFaultRecovery,
-  runSoak,
-  runTemplateDelivery,
-  type SoakRunOptions,
+  type RunExtras,
   type SuiteContext,
   type SuiteOutput,
   type SuiteProgress,
-} from './suites.js';
+  suiteRunner,
+} from './suites/index.js';
 import { Traffic } from './traffic.js';
 
 /** Options of {@link runScenario}. */
@@ -71,8 +65,6 @@ export interface RunScenarioOptions {
   signal?: AbortSignal;
 }
 
-const NOT_RUN_HERE = new Set(['conformance']);
-
 /**
  * Runs a scenario end to end: starts the mocks (in this process, on the harness clock) and the
  * connector, plays each suite, judges it, and returns the RunResult that grading and the reports
@@ -94,7 +86,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     ...(s.externalUrl ? { connectorUrl: s.externalUrl } : {}),
   }));
   const { ctx, journal, log } = session;
-  const soakOptions: SoakRunOptions = {
+  const extras: Omit<RunExtras, 'suiteIndex'> = {
     ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
     startEpochMs: startedAt.getTime(),
     readProfile: (file) => parseYaml(readFileSync(resolve(dirname(opts.scenarioFile), file), 'utf8')),
@@ -131,15 +123,15 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
         notes.push(`suite ${suite.kind} did not run: the run was interrupted`);
         continue;
       }
-      if (NOT_RUN_HERE.has(suite.kind)) {
+      const runner = suiteRunner(suite.kind);
+      if (!runner) {
         notes.push(`suite ${suite.kind} is not run by \`wacrm run\` yet; it was skipped`);
         log(`skipping ${suite.kind}: not available in this version`);
         continue;
       }
       log(`suite ${suite.kind} starting`);
       session.watch.setSuite(suite.kind);
-      const out = await runSuite(ctx, suite, { ...soakOptions, suiteIndex });
-      if (!out) continue;
+      const out = withHarness(ctx, await runner.run(ctx, suite as never, { ...extras, suiteIndex }));
       outputs.push(out);
       journalSuiteEnd(session, out);
       log(`suite ${suite.kind} done in ${fmt((out.endedAtMs - out.startedAtMs) / 1000, 1)} s`);
@@ -291,6 +283,11 @@ export async function openRunSession(
     log(connectorExit);
   });
 
+  // The audit's ground truth is streamed off the journal as it is written: the journal itself is a
+  // bounded ring that a long soak overruns.
+  const waLedger = new WhatsAppLedger();
+  const toLedger = (e: { kind: string; data: Record<string, unknown> }) => waLedger.record(e);
+  stack.whatsapp.journal.on('entry', toLedger);
   const tracer = new FlowTracer();
   tracer.attach(stack.whatsapp.journal);
   tracer.attach(stack.crm.journal);
@@ -332,6 +329,7 @@ export async function openRunSession(
     maxInFlight: scenario.harness.maxInFlight,
     lagBoundMs: scenario.harness.lagBoundMs,
     health,
+    waLedger,
     connectorSamples: () => samples,
     connectorUnanswered: () => watch.unanswered(),
     progress: (p) => {
@@ -351,6 +349,7 @@ export async function openRunSession(
     watch,
     async close(closeOpts = {}) {
       loop.stop();
+      stack.whatsapp.journal.off('entry', toLedger);
       watch.detachAll();
       sampler?.stop();
       tracer.detachAll();
@@ -367,31 +366,17 @@ export async function openRunSession(
 }
 
 /**
- * Pooled completeness and sync latency of a functional suite, journaled with `suite.finished` so a
- * resumed run can grade them without the flows.
+ * The harness's health over a suite's own window, unless the suite judged narrower windows itself
+ * (capacity: the judged part of each step). Every suite consults it: a saturated window voids that
+ * suite's metrics.
  */
-export interface FunctionalPool {
-  planned: { outbound: number; inbound: number };
-  recorded: { outbound: number; inbound: number };
-  /** Histogram.encode() of the sync latencies, per direction. */
-  latency: { outbound: string; inbound: string };
+export function withHarness(ctx: SuiteContext, out: SuiteOutput): SuiteOutput {
+  if (out.harness) return out;
+  const h = ctx.health.validBetween(out.startedAtMs, out.endedAtMs);
+  return { ...out, harness: { valid: h.valid, reasons: h.reasons } };
 }
 
-function poolOf(flows: readonly FlowTrace[]): FunctionalPool {
-  const planned = flows.filter((f) => f.outbound?.sendAllowed !== false && f.state !== 'dropped');
-  const dir = (d: string) => planned.filter((f) => f.direction === d);
-  return {
-    planned: { outbound: dir('outbound').length, inbound: dir('inbound').length },
-    recorded: {
-      outbound: dir('outbound').filter(fullyRecorded).length,
-      inbound: dir('inbound').filter(fullyRecorded).length,
-    },
-    latency: {
-      outbound: Histogram.of(syncLatencies(dir('outbound'))).encode(),
-      inbound: Histogram.of(syncLatencies(dir('inbound'))).encode(),
-    },
-  };
-}
+export type { FunctionalPool } from '../checks/pools.js';
 
 /** Journals what a finished suite leaves behind: unsettled flows, then `suite.finished` with its judgement. */
 export function journalSuiteEnd(session: RunSession, out: SuiteOutput): void {
@@ -425,7 +410,8 @@ export function journalSuiteEnd(session: RunSession, out: SuiteOutput): void {
     startedAtMs: out.startedAtMs - originMs,
     endedAtMs: out.endedAtMs - originMs,
     functional: out.functional,
-    ...(out.functional ? { pool: poolOf(out.flows) } : {}),
+    ...(out.functional ? { pool: out.pool ?? poolOf(out.flows) } : {}),
+    ...(out.harness ? { harness: out.harness } : {}),
     ...(out.capacity ? { capacity: out.capacity } : {}),
     ...(out.faults ? { faults: out.faults } : {}),
   });
@@ -444,8 +430,6 @@ export interface BuildRunResultInput {
   /** Suites in scenario order; suites of an earlier process carry no flows (their pools instead). */
   outputs: SuiteOutput[];
   notes: string[];
-  /** Pools of functional suites an earlier process finished (a resumed run). */
-  pools?: FunctionalPool[];
   /** When and by which signal the run was interrupted, if it was. */
   interrupted?: { at: string; signal: string };
 }
@@ -478,13 +462,14 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
   // A connector that dies mid-run is the connector's failure, not the harness's: the run went on,
   // its losses are counted in the metrics, and the report says what happened.
   if (connectorExit) notes.push(`${connectorExit}; the flows it had not finished count as lost`);
-  const healthWindows = session.ctx.health.windows().filter((w) => !w.valid);
-  if (
-    healthWindows.length > 0 &&
-    outputs.some((o) => o.kind === 'capacity' && o.capacity?.harnessValid === false)
-  ) {
-    invalidReasons.push(`the harness saturated: ${healthWindows[0]?.reasons.join('; ')}`);
+  // Every suite was judged against the harness's health in its own window: a saturated one voids
+  // that suite's metrics (they measure the harness, not the connector) and makes the run invalid.
+  const saturated = new Set(outputs.filter((o) => o.harness?.valid === false));
+  for (const o of saturated) {
+    const why = o.harness?.reasons.slice(0, 2).join('; ') || 'its health windows were invalid';
+    invalidReasons.push(`the harness saturated during ${o.kind}: ${why}; its metrics are void`);
   }
+  const graded = outputs.filter((o) => !saturated.has(o));
 
   const finishedAt = new Date();
   const result: RunResult = {
@@ -520,10 +505,8 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
     invalidReasons,
     connectorHealth: session.watch.health(),
     ...(input.interrupted ? { interrupted: input.interrupted } : {}),
-    metrics: input.pools
-      ? pooledMetrics(outputs, input.pools)
-      : mergeMetrics(outputs, functionalDeadlineMs(scenario)),
-    checks: outputs.flatMap((o) =>
+    metrics: runMetrics(graded, functionalDeadlineMs(scenario)),
+    checks: graded.flatMap((o) =>
       Object.entries(o.judgement.checks).map(([key, m]) => ({
         key,
         suite: o.kind,
@@ -538,7 +521,12 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
       startedAtMs: Math.max(0, o.startedAtMs - originMs),
       endedAtMs: Math.max(0, o.endedAtMs - originMs),
       flows: o.judgement.flows,
-      notes: o.judgement.notes,
+      notes: [
+        ...o.judgement.notes,
+        ...(saturated.has(o)
+          ? ['the harness saturated in this suite: its metrics and checks are not graded']
+          : []),
+      ],
     })),
     hops: hopBreakdown(outputs.flatMap((o) => o.flows)),
     timeline: timeline(
@@ -559,30 +547,6 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
   return result;
 }
 
-/** Runs one suite; undefined for kinds `wacrm run` does not play (conformance has its own command). */
-async function runSuite(
-  ctx: SuiteContext,
-  suite: Suite,
-  soak: SoakRunOptions,
-): Promise<SuiteOutput | undefined> {
-  switch (suite.kind) {
-    case 'template-delivery':
-      return runTemplateDelivery(ctx, suite);
-    case 'conversation-sync':
-      return runConversationSync(ctx, suite);
-    case 'fault-recovery':
-      return runFaultRecovery(ctx, suite);
-    case 'capacity':
-      return runCapacity(ctx, suite);
-    case 'soak':
-      return runSoak(ctx, suite, soak);
-    case 'consistency-audit':
-      return runConsistencyAudit(ctx, suite);
-    default:
-      return undefined;
-  }
-}
-
 /** The smallest deadline of the functional suites: the bound a never-synced flow is known to exceed. */
 function functionalDeadlineMs(scenario: {
   suites: ReadonlyArray<{ kind: string; deadlineMs?: number }>;
@@ -595,11 +559,11 @@ function functionalDeadlineMs(scenario: {
 }
 
 /**
- * The graded metrics of the whole run. Record completeness and sync latency pool the functional
- * suites (template delivery and conversation sync) so both directions count; the other metrics come
- * from the one suite that measures them.
+ * The graded metrics of the whole run, by one path for fresh and resumed runs: record completeness
+ * and sync latency merge the functional suites' pools (both directions; an earlier process's pools
+ * come from its `suite.finished` records), the other metrics come from the one suite that measures them.
  */
-function mergeMetrics(outputs: readonly SuiteOutput[], deadlineMs: number): RunResult['metrics'] {
+function runMetrics(outputs: readonly SuiteOutput[], deadlineMs: number): RunResult['metrics'] {
   const metrics: RunResult['metrics'] = {};
   for (const o of outputs) {
     for (const [key, m] of Object.entries(o.judgement.metrics)) {
@@ -607,71 +571,6 @@ function mergeMetrics(outputs: readonly SuiteOutput[], deadlineMs: number): RunR
       metrics[key as MetricKey] = m as Measured;
     }
   }
-  const functional = outputs.filter((o) => o.functional).flatMap((o) => o.flows);
-  const planned = functional.filter((f) => f.outbound?.sendAllowed !== false && f.state !== 'dropped');
-  if (planned.length > 0) {
-    const recorded = planned.filter(fullyRecorded).length;
-    const dirs = (d: string) => planned.filter((f) => f.direction === d);
-    metrics.record_completeness = {
-      value: recorded / planned.length,
-      evidence:
-        `${recorded} of ${planned.length} flows fully recorded in the CRM ` +
-        `(outbound ${dirs('outbound').filter(fullyRecorded).length}/${dirs('outbound').length}, ` +
-        `inbound ${dirs('inbound').filter(fullyRecorded).length}/${dirs('inbound').length})`,
-    };
-    // Flows that never synced count as slower than the deadline (censored, see checks/censored.ts).
-    const both = censoredP95Measure(planned, (f) => f.syncLatencyMs, deadlineMs, 'sync', 'flows both ways');
-    if (both !== null) {
-      const side = (d: string) => {
-        const m = censoredP95Measure(dirs(d), (f) => f.syncLatencyMs, deadlineMs, 'sync', 'flows');
-        return m === null ? 'n/a' : `${m.atLeast ? '> ' : ''}${fmt(m.value, 3)} s`;
-      };
-      metrics.sync_latency_p95_s = {
-        ...both,
-        evidence: `${both.evidence}: outbound ${side('outbound')}, inbound ${side('inbound')}`,
-      };
-    }
-  }
-  return metrics;
-}
-
-/**
- * {@link mergeMetrics} for a resumed run: completeness and sync latency from the pools the earlier
- * process journaled with `suite.finished` (its flows are gone), the rest from the suites.
- */
-function pooledMetrics(
-  outputs: readonly SuiteOutput[],
-  pools: readonly FunctionalPool[],
-): RunResult['metrics'] {
-  const metrics: RunResult['metrics'] = {};
-  for (const o of outputs) {
-    for (const [key, m] of Object.entries(o.judgement.metrics)) {
-      if (key === 'record_completeness' || key === 'sync_latency_p95_s') continue;
-      metrics[key as MetricKey] = m as Measured;
-    }
-  }
-  const sum = (f: (p: FunctionalPool) => number) => pools.reduce((a, p) => a + f(p), 0);
-  const planned = sum((p) => p.planned.outbound + p.planned.inbound);
-  if (planned > 0) {
-    const recorded = sum((p) => p.recorded.outbound + p.recorded.inbound);
-    metrics.record_completeness = {
-      value: recorded / planned,
-      evidence:
-        `${recorded} of ${planned} flows fully recorded in the CRM ` +
-        `(outbound ${sum((p) => p.recorded.outbound)}/${sum((p) => p.planned.outbound)}, ` +
-        `inbound ${sum((p) => p.recorded.inbound)}/${sum((p) => p.planned.inbound)}; from the journal of the run before the resume)`,
-    };
-    const out = Histogram.merged(pools.map((p) => Histogram.decode(p.latency.outbound)));
-    const inb = Histogram.merged(pools.map((p) => Histogram.decode(p.latency.inbound)));
-    const both = Histogram.merged([out, inb]);
-    if (both.count > 0) {
-      metrics.sync_latency_p95_s = {
-        value: both.percentileMs(95) / 1000,
-        evidence:
-          `p95 over ${both.count} flows both ways: outbound ${fmt((out.count > 0 ? out.percentileMs(95) : 0) / 1000, 3)} s, ` +
-          `inbound ${fmt((inb.count > 0 ? inb.percentileMs(95) : 0) / 1000, 3)} s (from the journal's histograms)`,
-      };
-    }
-  }
-  return metrics;
+  const pools = outputs.filter((o) => o.functional).map((o) => o.pool ?? poolOf(o.flows));
+  return { ...metrics, ...functionalMetrics(pools, deadlineMs) };
 }

@@ -36,7 +36,7 @@ export class Traffic {
     }
   }
 
-  /** Emits one CRM event; returns the flow (already failed if the CRM refused the event). */
+  /** Emits one CRM event; returns the flow (already failed, never dropped, if the CRM refused the event). */
   startOutbound(suite: string, intendedAtMs: number, plan: PlannedOutbound): FlowTrace {
     const flowId = `${suite}-o${++this.seq}`;
     this.ensureContacts([plan.contact]);
@@ -52,9 +52,15 @@ export class Traffic {
         action: plan.action,
       } as Parameters<Stack['crm']['emitEvent']>[0]).eventId;
     } catch (err) {
-      const flow = this.tracer.markDropped(flowId, suite, 'outbound', intendedAtMs);
-      flow.failure = `the CRM mock refused the event: ${err instanceof Error ? err.message : String(err)}`;
-      return flow;
+      const why = err instanceof Error ? err.message : String(err);
+      return this.tracer.markRefused(
+        flowId,
+        suite,
+        'outbound',
+        intendedAtMs,
+        this.clock.nowMs(),
+        `the CRM refused the event: ${why}`,
+      );
     }
     return this.tracer.startOutbound(flowId, suite, intendedAtMs, this.clock.nowMs(), {
       ...plan.expectation,
@@ -62,7 +68,7 @@ export class Traffic {
     });
   }
 
-  /** Makes one customer send one message; returns the flow. */
+  /** Makes one customer send one message; returns the flow (already failed if WhatsApp refused it). */
   startInbound(suite: string, intendedAtMs: number, plan: PlannedInbound): FlowTrace {
     const flowId = `${suite}-i${++this.seq}`;
     let wamid: string;
@@ -74,9 +80,15 @@ export class Traffic {
         profile: { name: plan.profileName },
       } as Parameters<Stack['whatsapp']['sendInbound']>[0]).wamid;
     } catch (err) {
-      const flow = this.tracer.markDropped(flowId, suite, 'inbound', intendedAtMs);
-      flow.failure = `the WhatsApp mock refused the message: ${err instanceof Error ? err.message : String(err)}`;
-      return flow;
+      const why = err instanceof Error ? err.message : String(err);
+      return this.tracer.markRefused(
+        flowId,
+        suite,
+        'inbound',
+        intendedAtMs,
+        this.clock.nowMs(),
+        `WhatsApp refused the message: ${why}`,
+      );
     }
     return this.tracer.startInbound(flowId, suite, intendedAtMs, this.clock.nowMs(), wamid, plan.expectation);
   }

@@ -124,6 +124,14 @@ describe('every error code in the catalogue is reachable with its envelope', () 
     131021: () => sendMessage(base, textMessage(W.display)),
     131051: () =>
       sendMessage(base, { messaging_product: 'whatsapp', to: W.user, type: 'hologram', hologram: {} }),
+    // A media id nothing was uploaded under (whatsapp-media.test.ts covers the whole media cycle).
+    131053: () =>
+      sendMessage(base, {
+        messaging_product: 'whatsapp',
+        to: W.user,
+        type: 'image',
+        image: { id: '4490709327384033' },
+      }),
     132000: () => sendMessage(base, tpl('feedback_request', 'en_US', bodyText('only one'))),
     132001: () => sendMessage(base, tpl('order_confirmation', 'de')),
     132005: () => sendMessage(base, tpl('feedback_request', 'en_US', bodyText('x'.repeat(1100), 'y'))),

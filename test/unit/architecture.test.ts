@@ -29,7 +29,8 @@ function resolved(file: string, spec: string): string {
 
 describe('dependency direction', () => {
   it('mocks import only fastify, their own libraries, node:*, kernel/ and mocks/ — never src/ or connector/', () => {
-    const allowed = /^(node:|fastify$|@faker-js\/faker$|better-sqlite3$|libphonenumber-js(\/.*)?$)/;
+    const allowed =
+      /^(node:|fastify$|@fastify\/multipart$|@faker-js\/faker$|better-sqlite3$|libphonenumber-js(\/.*)?$)/;
     for (const file of files('mocks')) {
       for (const spec of imports(file)) {
         const target = resolved(file, spec);

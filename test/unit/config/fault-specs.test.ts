@@ -37,10 +37,20 @@ describe('fault specs are parsed at load time with the grammars that run them', 
       'error=131000:0.05',
       'rate-limit=5s:1',
       'webhook-delay=uniform(1s,3s)',
+      'media-download=hang',
+      'media-download=fail:0.5',
     ]) {
       expect(mockFaultProblem(spec), spec).toBeNull();
       expect(parseScenarioText(recovery(spec), 's.yaml').ok, spec).toBe(true);
     }
+  });
+
+  it('refuses media-download values the mock would refuse, and media faults aimed at the CRM', () => {
+    expect(issues(recovery('media-download=slow'))[0]).toMatch(
+      /^s\.yaml:5:35 suites\[0\]\.faults\[0\]\.spec: invalid fault "media-download=slow": media-download mode "slow"/,
+    );
+    const crm = issues(recovery('media-download=hang').replace('target: whatsapp', 'target: crm'));
+    expect(crm.join('\n')).toMatch(/faults\[0\]\.spec: media-download faults apply to target whatsapp only/);
   });
 
   it('refuses reference-connector switches the connector would refuse at start-up', () => {

@@ -85,6 +85,7 @@ suites:
       mix: { outbound: 0.5, inbound: 0.5 },
       criteria: { p95LatencyMs: 2500, errorRate: 0.02 },
       refine: false,
+      resolutionPerMin: 100,
     });
     expect(s.suites[1]).toMatchObject({
       kind: 'soak',

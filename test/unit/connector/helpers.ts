@@ -1,8 +1,8 @@
-import type { Clock, TimerHandle } from '../../../connector/clock.js';
 import type { CrmApi, CrmResult } from '../../../connector/crm-client.js';
 import type { Failure } from '../../../connector/retry.js';
 import type { TemplateComponent } from '../../../connector/templates.js';
 import type { SendResult, WhatsAppApi } from '../../../connector/whatsapp-client.js';
+import type { Clock, TimerHandle } from '../../../kernel/clock.js';
 
 /** Lets every pending promise continuation run. */
 export async function flush(): Promise<void> {
@@ -25,10 +25,10 @@ export class ManualClock implements Clock {
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     const id = this.nextId++;
     this.timers.push({ id, dueMs: this.now + Math.max(0, delayMs), fn });
-    return id;
+    return { id };
   }
   clearTimeout(handle: TimerHandle): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
+    this.timers = this.timers.filter((t) => t.id !== handle.id);
   }
   /** Pending timers. */
   get pendingTimers(): number {

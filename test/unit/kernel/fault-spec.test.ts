@@ -37,6 +37,16 @@ describe('parseFaultSpec', () => {
       kind: 'webhook-delay',
       delay: { kind: 'uniform', minMs: 1000, maxMs: 3000 },
     });
+    expect(parseFaultSpec('media-download=hang', now)).toEqual({ kind: 'media-download', mode: 'hang' });
+    expect(parseFaultSpec('media-download=fail:0.25~/attachments', now)).toEqual({
+      kind: 'media-download',
+      mode: 'fail',
+      rate: 0.25,
+      route: '/attachments',
+    });
+    expect(() => parseFaultSpec('media-download=slow', now)).toThrow(
+      /media-download mode "slow" is not one of fail, reset, hang/,
+    );
   });
 
   it('reads window and route suffixes in either order', () => {
@@ -101,6 +111,7 @@ describe('parseFaultSpec', () => {
       'rate-limit=',
       'webhook-delay=',
       'webhook-reorder=',
+      'media-download=',
     );
     fc.assert(
       fc.property(
@@ -143,6 +154,9 @@ describe('parseFaultSpec', () => {
       rate.map((r) => `webhook-duplicate=${r}`),
       rate.map((r) => `webhook-reorder=${r}`),
       delay.map((d) => `webhook-delay=${d}`),
+      fc
+        .tuple(fc.constantFrom('fail', 'reset', 'hang'), fc.option(rate))
+        .map(([m, r]) => `media-download=${m}${r === null ? '' : `:${r}`}`),
     );
     const windowSuffix = fc.option(
       fc.tuple(dur, fc.option(dur)).map(([s, d]) => `@${s}${d === null ? '' : `+${d}`}`),

@@ -33,6 +33,12 @@ describe('niceTicks', () => {
     }
   });
 
+  it('pads a flat zero series upwards only: an axis of rates never runs below 0', () => {
+    expect(niceTicks(0, 0)[0]).toBe(0);
+    expect(Math.max(...niceTicks(0, 0))).toBeGreaterThan(0);
+    expect(niceTicks(-2, -2).every((t) => t <= 0)).toBe(true);
+  });
+
   it('gives whole time units for time axes', () => {
     expect(timeTicks(262_000, 9)).toEqual([
       0, 30_000, 60_000, 90_000, 120_000, 150_000, 180_000, 210_000, 240_000,

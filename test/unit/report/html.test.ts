@@ -18,6 +18,23 @@ describe('report.html', () => {
     for (const m of html.matchAll(/href="([^"]*)"/g)) expect(m[1]).toMatch(/^#[a-z]+$/);
   });
 
+  it('a ramp without errors draws its error-rate axis from 0 %, never below', () => {
+    const result = fixture('pass');
+    const capacity = result.capacity!;
+    for (const step of capacity.steps) step.errorRate = 0;
+    // Without criteria there is no error-limit line to lift the axis: only the data decides it.
+    delete capacity.criteria;
+    expect(capacity.steps.length).toBeGreaterThan(1);
+    const html = renderHtml(result, grade(result, table));
+    const title = 'aria-label="Ramp: error rate and connector resources against offered rate"';
+    const start = html.indexOf(title);
+    expect(start).toBeGreaterThan(0);
+    const svg = html.slice(start, html.indexOf('</svg>', start));
+    const ticks = [...svg.matchAll(/>(-?[\d.]+) %</g)].map((m) => Number(m[1]));
+    expect(ticks.length).toBeGreaterThan(1);
+    expect(Math.min(...ticks)).toBe(0);
+  });
+
   it('has every chart and section for a full run', () => {
     const result = fixture('pass');
     const html = renderHtml(result, grade(result, table));

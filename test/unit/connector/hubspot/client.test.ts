@@ -1,12 +1,12 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { realClock } from '../../../../connector/clock.js';
 import {
   HubSpotClient,
   type HubSpotClientOptions,
   msToNextUtcMidnight,
 } from '../../../../connector/hubspot/client.js';
 import { HubSpotGateway, OPT_OUT_PROPERTY, TAGS_PROPERTY } from '../../../../connector/hubspot/gateway.js';
+import { RealClock } from '../../../../kernel/clock.js';
 
 const BASE = 'http://hubspot.test';
 const JSON_HDR = { 'content-type': 'application/json;charset=utf-8' };
@@ -23,7 +23,7 @@ function client(over: Partial<HubSpotClientOptions> = {}): HubSpotClient {
       attempts: 3,
       ...over,
     },
-    realClock,
+    new RealClock(),
   );
 }
 const placement = { pipeline: '0', stage: '1', ownerId: '41629779' };

@@ -139,14 +139,14 @@ const button = (id: string, title: string) => ({ type: 'reply', reply: { id, tit
 export const VALID_BODIES: Record<string, Record<string, unknown>> = {
   text: { ...base, type: 'text', text: { body: 'Hi', preview_url: false } },
   image: { ...base, type: 'image', image: { link: 'https://cdn.example.com/a.jpg', caption: 'pic' } },
-  audio: { ...base, type: 'audio', audio: { id: '1234567890' } },
+  audio: { ...base, type: 'audio', audio: { link: 'https://cdn.example.com/a.ogg' } },
   video: { ...base, type: 'video', video: { link: 'https://cdn.example.com/a.mp4' } },
   document: {
     ...base,
     type: 'document',
     document: { link: 'https://cdn.example.com/a.pdf', filename: 'a.pdf', caption: 'Invoice' },
   },
-  sticker: { ...base, type: 'sticker', sticker: { id: '987' } },
+  sticker: { ...base, type: 'sticker', sticker: { link: 'https://cdn.example.com/s.webp' } },
   location: {
     ...base,
     type: 'location',
@@ -197,3 +197,25 @@ export const VALID_BODIES: Record<string, Record<string, unknown>> = {
   },
   template: { ...base, type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } },
 };
+
+/** One part of a multipart/form-data body: a text field, or a file with its content type. */
+export type FormPart =
+  | { name: string; value: string }
+  | { name: string; filename: string; contentType: string; data: Buffer };
+
+/** A multipart/form-data body as curl and SDKs send it, with its content-type header. */
+export function multipartBody(parts: FormPart[]): { payload: Buffer; contentType: string } {
+  const boundary = '----formboundary7MA4YWxkTrZu0gW';
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"`;
+    if ('filename' in p) head += `; filename="${p.filename}"\r\nContent-Type: ${p.contentType}`;
+    chunks.push(
+      Buffer.from(`${head}\r\n\r\n`),
+      'data' in p ? p.data : Buffer.from(p.value),
+      Buffer.from('\r\n'),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}

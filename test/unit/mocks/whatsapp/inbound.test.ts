@@ -48,8 +48,36 @@ describe('inbound messages', () => {
     const m = buildInbound({ from: '16505551234', type: 'image', image: { caption: 'look' } }, createRng(1));
     expect(m.message['image']).toMatchObject({ mime_type: 'image/jpeg', caption: 'look' });
     expect((m.message['image'] as { id: string }).id).toMatch(/^\d{16}$/);
-    expect((m.message['image'] as { sha256: string }).sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Webhooks carry the hash in base64, as Meta's examples do.
+    expect((m.message['image'] as { sha256: string }).sha256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(m.text).toBe('look');
+  });
+
+  it('asks the media hook for id and sha256 when the message names no id, and refuses a lone sha256', () => {
+    const asked: string[] = [];
+    const hook = (kind: string, mime: string) => {
+      asked.push(`${kind} ${mime}`);
+      return { id: '4242', sha256: 'aGFzaA==' };
+    };
+    const m = buildInbound(
+      { from: '16505551234', type: 'audio', audio: { voice: true } },
+      createRng(1),
+      hook,
+    );
+    expect(m.message['audio']).toEqual({
+      mime_type: 'audio/ogg; codecs=opus',
+      sha256: 'aGFzaA==',
+      id: '4242',
+      voice: true,
+    });
+    expect(asked).toEqual(['audio audio/ogg; codecs=opus']);
+    // An explicit id is the caller's own: the hook is not asked.
+    const own = buildInbound({ from: '16505551234', type: 'image', image: { id: '77' } }, createRng(1), hook);
+    expect((own.message['image'] as { id: string }).id).toBe('77');
+    expect(asked).toHaveLength(1);
+    expect(() =>
+      buildInbound({ from: '16505551234', type: 'image', image: { sha256: 'x' } }, createRng(1), hook),
+    ).toThrow(/image.sha256 is only taken together with image.id/);
   });
 
   it('gives unsupported messages the 131051 error and takes a profile name', () => {

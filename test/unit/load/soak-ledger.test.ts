@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowTrace } from '../../../src/flows/types.js';
 import type { CheckpointState, JournalRecord } from '../../../src/journal/records.js';
+import { type EncodedSoakWindow, type SoakCheckpoint, SoakLedger } from '../../../src/load/soak-ledger.js';
 import { Histogram } from '../../../src/metrics/histogram.js';
-import { type EncodedSoakWindow, type SoakCheckpoint, SoakLedger } from '../../../src/run/suites.js';
 
 const MIN = 60_000;
 

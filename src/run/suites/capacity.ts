@@ -1,0 +1,215 @@
+import { capacityResultOf, type JudgedWindow, judgeWindow } from '../../checks/capacity.js';
+import { fmt } from '../../checks/measures.js';
+import { countFlows } from '../../checks/outcome.js';
+import type { SuiteOf } from '../../config/schema.js';
+import type { FlowTrace } from '../../flows/types.js';
+import { constantStages } from '../../load/profiles.js';
+import {
+  applyRefinementVerdict,
+  nextRefinementRate,
+  planSteps,
+  rampStages,
+  type StepRampPlan,
+  type StepVerdict,
+  startRefinement,
+  summarizeRamp,
+  withRefinement,
+} from '../../load/step-ramp.js';
+import { MixedSource } from '../sources.js';
+import { emptyJudgement, every, mixedStart, play, type SuiteContext, type SuiteOutput } from './context.js';
+import { registerSuite } from './registry.js';
+
+/**
+ * Capacity: the step ramp, each step judged on its own window after the warm-up, stopping at the
+ * first failing step; with `refine`, probes bisect between the last passing and the first failing
+ * rate (each judged like a step) until the interval is within `resolution`.
+ */
+export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>): Promise<SuiteOutput> {
+  const startedAtMs = ctx.clock.nowMs();
+  const plan: StepRampPlan = {
+    startPerMin: suite.startPerMin,
+    stepPerMin: suite.stepPerMin,
+    stepDurationMs: suite.stepDurationMs,
+    warmupMs: suite.warmupMs,
+    maxPerMin: suite.maxPerMin,
+    criteria: suite.criteria,
+  };
+  const steps = planSteps(plan);
+  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0xca9);
+  ctx.traffic.ensureContacts(source.allContacts());
+  const start = mixedStart(ctx, source, suite.kind, suite.mix.outbound);
+  const all: FlowTrace[] = [];
+  const judged: JudgedWindow[] = [];
+  const judge = (w: JudgedWindow, final: boolean): StepVerdict =>
+    judgeWindow(
+      all,
+      w,
+      {
+        deadlineMs: suite.deadlineMs,
+        atMs: ctx.clock.nowMs(),
+        final,
+        samples: ctx.connectorSamples(),
+        harnessValid: ctx.health.validBetween(w.fromMs, w.toMs).valid,
+      },
+      suite.criteria,
+    );
+  const t0 = ctx.clock.nowMs() + 50;
+  const windows = steps.map((s) => ({
+    ratePerMin: s.ratePerMin,
+    startMs: s.startMs,
+    endMs: s.endMs,
+    fromMs: t0 + s.judgeFromMs,
+    toMs: t0 + s.endMs,
+  }));
+  // Judge each step once its flows had the latency criterion's time to sync; stop at the first failure.
+  const abort = new AbortController();
+  let live = 0;
+  const stopJudge = every(ctx.clock, 250, () => {
+    while (live < windows.length && ctx.clock.nowMs() >= windows[live]!.toMs + suite.criteria.p95LatencyMs) {
+      const v = judge(windows[live]!, false);
+      live++;
+      ctx.log(
+        `step ${live}/${steps.length} ${v.ratePerMin}/min: p95 ${fmt(v.p95Ms, 0)} ms, errors ${fmt(v.errorRate * 100, 2)} %` +
+          (v.passed && v.harnessValid ? '' : ` → stop (${v.brokenCriteria.join(', ') || 'harness invalid'})`),
+      );
+      if (!v.passed || !v.harnessValid) {
+        abort.abort();
+        break;
+      }
+    }
+  });
+  const stepLabel = () => {
+    const elapsed = ctx.clock.nowMs() - t0;
+    const i = Math.min(steps.length - 1, Math.max(0, Math.floor(elapsed / plan.stepDurationMs)));
+    // Time to the end of the planned ramp: the run stops earlier when a step breaks a criterion.
+    const leftS = Math.max(0, Math.round((steps.length * plan.stepDurationMs - elapsed) / 1000));
+    const left =
+      leftS >= 60 ? `${Math.floor(leftS / 60)}m${String(leftS % 60).padStart(2, '0')}s` : `${leftS}s`;
+    return `step ${i + 1}/${steps.length} at ${steps[i]?.ratePerMin}/min, ramp ends in ${left} unless a step breaks`;
+  };
+  await play(ctx, {
+    suite: suite.kind,
+    label: stepLabel,
+    total: 0,
+    stages: rampStages(plan),
+    startAtMs: t0,
+    deadlineMs: suite.deadlineMs,
+    direction: 'outbound',
+    signal: abort.signal,
+    start,
+    flows: all,
+  }).finally(stopJudge);
+  // Final verdicts with everything settled, up to the last step any arrival was scheduled in.
+  const lastAt = all.reduce((m, f) => Math.max(m, f.intendedAtMs), t0);
+  const reached = windows.filter((w, i) => i === 0 || w.startMs + t0 <= lastAt);
+  const verdicts = reached.map((w) => judge(w, true));
+  judged.push(...reached);
+  let ramp = summarizeRamp(verdicts, plan);
+  const stepPeakPerMin = ramp.peakCapacityPerMin;
+  let state = suite.refine ? startRefinement(ramp) : null;
+  if (state) {
+    for (;;) {
+      const rate = nextRefinementRate(state, suite.resolutionPerMin);
+      if (rate === null || ctx.signal?.aborted) break;
+      const p0 = ctx.clock.nowMs() + 50;
+      const w = {
+        ratePerMin: rate,
+        startMs: p0 - t0,
+        endMs: p0 - t0 + plan.stepDurationMs,
+        fromMs: p0 + plan.warmupMs,
+        toMs: p0 + plan.stepDurationMs,
+      };
+      ctx.log(`refining: probe at ${rate}/min (between ${state.lowPerMin} and ${state.highPerMin}/min)`);
+      await play(ctx, {
+        suite: suite.kind,
+        label: `refinement probe at ${rate}/min (${state.lowPerMin}–${state.highPerMin}/min)`,
+        total: 0,
+        stages: constantStages(rate, plan.stepDurationMs),
+        startAtMs: p0,
+        deadlineMs: suite.deadlineMs,
+        direction: 'outbound',
+        start,
+        flows: all,
+      });
+      const v = judge(w, true);
+      judged.push(w);
+      ctx.log(
+        `probe ${rate}/min: p95 ${fmt(v.p95Ms, 0)} ms, errors ${fmt(v.errorRate * 100, 2)} % → ${v.passed ? 'pass' : 'fail'}`,
+      );
+      state = applyRefinementVerdict(state, v);
+      // A probe the harness could not keep up with says nothing about the connector: stop refining.
+      if (!v.harnessValid) break;
+    }
+    ramp = withRefinement(ramp, state);
+  }
+  const capacity = capacityResultOf(
+    ramp,
+    plan,
+    stepPeakPerMin,
+    suite.refine ? suite.resolutionPerMin : undefined,
+  );
+  const judgement = emptyJudgement();
+  judgement.flows = countFlows(all, suite.deadlineMs);
+  const peakStep = [...ramp.steps].reverse().find((v) => v.passed);
+  if (peakStep?.connectorCpuPct !== undefined) {
+    judgement.checks['connector_cpu_peak_pct'] = {
+      value: peakStep.connectorCpuPct,
+      evidence: `mean connector CPU during the ${peakStep.ratePerMin}/min step (100 % = one core)`,
+    };
+  }
+  if (peakStep?.connectorMemPct !== undefined) {
+    judgement.checks['connector_memory_peak_pct'] = {
+      value: peakStep.connectorMemPct,
+      evidence: `peak connector memory during the ${peakStep.ratePerMin}/min step, of the machine's memory`,
+    };
+  }
+  const reasons = judged.flatMap((w) => ctx.health.validBetween(w.fromMs, w.toMs).reasons);
+  if (ramp.harnessValid) {
+    const refined =
+      ramp.refinement && stepPeakPerMin !== null
+        ? `; refined to ${ramp.peakCapacityPerMin}/min by ${ramp.refinement.steps.length} probes (step peak ${stepPeakPerMin}/min, resolution ${suite.resolutionPerMin}/min)`
+        : '';
+    judgement.metrics['peak_capacity_msg_per_min'] = {
+      value: ramp.peakCapacityPerMin ?? 0,
+      evidence:
+        ramp.peakCapacityPerMin === null
+          ? `the first step (${plan.startPerMin}/min) already failed: ${ramp.brokenCriterion ?? 'unknown'}`
+          : `last passing step ${stepPeakPerMin}/min; ` +
+            (ramp.firstFailingPerMin !== null
+              ? `${ramp.firstFailingPerMin}/min broke ${ramp.brokenCriterion}`
+              : `the ramp reached its maximum (${plan.maxPerMin}/min) without failing`) +
+            refined,
+    };
+  } else {
+    judgement.notes.push('the harness itself saturated during the ramp: no capacity is reported');
+  }
+  return {
+    kind: suite.kind,
+    title: 'Capacity (step ramp)',
+    startedAtMs,
+    endedAtMs: ctx.clock.nowMs(),
+    flows: all,
+    judgement,
+    functional: false,
+    capacity,
+    // Only the judged windows count: a saturated warm-up says nothing about the connector.
+    harness: { valid: ramp.harnessValid && reasons.length === 0, reasons },
+  };
+}
+
+registerSuite({
+  kind: 'capacity',
+  reads: [
+    'start',
+    'step',
+    'stepDuration',
+    'warmup',
+    'maxRate',
+    'deadline',
+    'mix',
+    'criteria',
+    'refine',
+    'resolution',
+  ],
+  run: runCapacity,
+});
