@@ -154,7 +154,7 @@ export function registerCertifyCommand(program: Command, io: Io): void {
         onProgress: (line) => out.say(line),
         onCase: (r) =>
           out.say(
-            `  ${r.passed ? 'pass' : 'FAIL'} ${r.id} (${(r.durationMs / 1000).toFixed(1)} s): ${r.evidence}`,
+            `  ${r.notRun ? 'NOT RUN' : r.passed ? 'pass' : 'FAIL'} ${r.id} (${(r.durationMs / 1000).toFixed(1)} s): ${r.evidence}`,
           ),
       });
       const meta = {

@@ -639,7 +639,7 @@ function hopSection(result: RunResult): string {
 function conformanceSection(sheet: GradeSheet): string {
   if (sheet.conformance.length === 0) return '';
   const rows = sheet.conformance.map((c) => [
-    passPill(c.passed),
+    c.notRun ? '<span class="pill band-not_measured">Not run</span>' : passPill(c.passed),
     `<div class="metric-title">${esc(c.title)}</div><code class="key">${esc(c.id)}</code>`,
     `<div class="evidence">${esc(c.rule)}</div>`,
     `<div class="evidence">${esc(c.evidence)}</div>`,

@@ -137,6 +137,8 @@ export interface ConformanceCase {
   evidence: string;
   rule: string;
   source: string;
+  /** The case never ran (the connector was gone before it); `evidence` says since which case. */
+  notRun?: boolean;
 }
 
 /** What a run measured; the input of grading and of every report. */
@@ -396,6 +398,7 @@ export const runResultSchema = z.object({
         evidence: z.string(),
         rule: z.string(),
         source: z.string(),
+        notRun: z.boolean().optional(),
       }),
     )
     .optional(),
