@@ -161,4 +161,52 @@ describe('an interrupted run keeps what it measured', () => {
     expect(r.stdout).toContain('INTERRUPTED at');
     expect(r.html).toContain('INTERRUPTED');
   }, 90_000);
+
+  it('a second SIGINT stops at once, without waiting for the flows in flight', async () => {
+    // The connector drops every customer message, so the first SIGINT would wait out the 30 s
+    // deadline of the flows in flight; the second must end the process at once.
+    const scenario = join(dir, 'slow-drain.yaml');
+    writeFileSync(
+      scenario,
+      readFileSync(SCENARIO, 'utf8')
+        .replace('deadline: 5s', 'deadline: 30s')
+        .concat('connector:\n  faults: [drop-inbound=1]\n'),
+    );
+    const child = spawn(
+      process.execPath,
+      ['dist/src/cli/main.js', 'run', scenario, '--out', join(dir, 'twice')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    child.stdout.resume();
+    let connectorPids: number[] = [];
+    let secondAt = 0;
+    const timer = setInterval(() => {
+      if (!stderr.includes('suite conversation-sync starting')) return;
+      clearInterval(timer);
+      setTimeout(() => {
+        connectorPids = childrenOf(child);
+        child.kill('SIGINT');
+        setTimeout(() => {
+          secondAt = Date.now();
+          child.kill('SIGINT');
+        }, 500);
+      }, 2_000);
+    }, 100);
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    const tookMs = Date.now() - secondAt;
+    // The harness ended without stopping its connector: stop exactly that child of the run.
+    for (const pid of connectorPids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    expect(stderr).toContain('again to stop at once');
+    expect(code).toBe(130);
+    expect(secondAt).toBeGreaterThan(0);
+    expect(tookMs).toBeLessThan(5_000);
+  }, 90_000);
 });
