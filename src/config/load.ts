@@ -238,6 +238,16 @@ export async function checkScenarioFile(file: string, opts: LoadOptions = {}): P
       suites.push({ ...s, profileFile });
     } else suites.push(s);
   }
+  // A CRM kept across runs lives in a file next to the scenario unless the path says otherwise.
+  let persist = scenario.mocks.crm.persist;
+  if (typeof persist === 'string') {
+    persist = isAbsolute(persist) ? persist : resolve(dir, persist);
+    try {
+      await access(dirname(persist));
+    } catch {
+      issueAt(['mocks', 'crm', 'persist'], `the directory of ${persist} does not exist`);
+    }
+  }
   // The scenario's own `url` is checked by the schema; a --connector-url makes the run external too.
   if (opts.connectorUrl !== undefined && scenario.connector.url === null) {
     for (const key of ['faults', 'args'] as const) {
@@ -266,7 +276,11 @@ export async function checkScenarioFile(file: string, opts: LoadOptions = {}): P
     }
   }
   if (issues.length > 0 || !acceptance) return { issues };
-  const resolved: Scenario = { ...scenario, suites };
+  const resolved: Scenario = {
+    ...scenario,
+    mocks: { ...scenario.mocks, crm: { ...scenario.mocks.crm, persist } },
+    suites,
+  };
   return {
     issues: [],
     loaded: { file: resolve(file), scenario: resolved, acceptanceFile, acceptance, credentials },

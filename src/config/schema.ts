@@ -134,9 +134,11 @@ const crmMockSchema = z
       .default(0.2)
       .describe('Share of seeded contacts with dirty data (local phone formats, duplicates, opted out)'),
     persist: z
-      .boolean()
+      .union([z.boolean(), z.string().min(1)])
       .default(false)
-      .describe('Keep CRM state in SQLite in the run directory (soak runs that may be resumed)'),
+      .describe(
+        'false: a freshly seeded CRM per run; true: its state in SQLite in the run directory (a resumed soak keeps it); a file path (relative to the scenario): one SQLite CRM kept across runs',
+      ),
   })
   .transform((crm) => ({ ...crm, ratePerMin: crm.ratePerMin ?? CRM_PLAN_LIMIT_PER_MIN[crm.plan] }))
   .describe('The mock CRM');

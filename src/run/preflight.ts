@@ -10,6 +10,11 @@ export interface PreflightOptions {
   stepTimeoutMs?: number;
   /** Polling interval while waiting. */
   pollMs?: number;
+  /**
+   * The CRM's state is kept across runs (`mocks.crm.persist`): it is not wiped afterwards, so the
+   * preflight's reserved customer stays in it; only the WhatsApp mock and the tallies are reset.
+   */
+  keepCrm?: boolean;
 }
 
 /** The customer preflight plays: a reserved US test number nobody's traffic uses. */
@@ -212,7 +217,7 @@ export async function preflight(stack: Stack, opts: PreflightOptions = {}): Prom
   } finally {
     // Nothing of the preflight may count in the grades: the connector's in-flight retries are dropped too.
     stack.whatsapp.reset();
-    stack.crm.reset();
+    if (!opts.keepCrm) stack.crm.reset();
     stack.resetCalls();
   }
 }
