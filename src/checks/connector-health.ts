@@ -15,6 +15,8 @@ export const REFUSED_SHARE_LIMIT = 0.05;
 export interface AnswerCounts {
   /** Suite kind, or `handshake` / `between suites` for answers outside a suite. */
   suite: string;
+  /** The stage of the suite (`sending`, `draining`, a capacity step), when it has stages. */
+  stage?: string;
   /** `"200"`, `"403"`, …, or a transport error such as `timeout`, `ECONNREFUSED`. */
   byCode: Record<string, number>;
 }
@@ -26,6 +28,8 @@ export interface ConnectorHealth {
   /** Attempts per suite by status code or error, in the order suites ran. */
   answers: Array<{
     suite: string;
+    /** The stage of the suite the attempts fell in, when it has stages. */
+    stage?: string;
     byCode: Record<string, number>;
     attempts: number;
     /** 2xx answers. */
@@ -88,7 +92,15 @@ export function judgeConnectorHealth(input: ConnectorHealthInput): ConnectorHeal
       else if (s >= 200 && s < 300) accepted += n;
       else if (s >= 400 && s < 500) refused += n;
     }
-    return { suite: a.suite, byCode: { ...a.byCode }, attempts, accepted, refused, unanswered };
+    return {
+      suite: a.suite,
+      ...(a.stage !== undefined ? { stage: a.stage } : {}),
+      byCode: { ...a.byCode },
+      attempts,
+      accepted,
+      refused,
+      unanswered,
+    };
   });
   const attempts = answers.reduce((s, a) => s + a.attempts, 0);
   const refused = answers.reduce((s, a) => s + a.refused, 0);

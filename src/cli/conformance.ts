@@ -150,12 +150,17 @@ function runIdNow(at: Date): string {
 export function renderCaseTable(cases: readonly ConformanceCaseResult[]): string {
   const table = new Table({
     head: ['Result', 'Case', 'Time', 'Evidence'],
-    colWidths: [8, 38, 8, 90],
+    colWidths: [10, 38, 8, 90],
     wordWrap: true,
     style: { head: [], border: [] },
   });
   for (const c of cases) {
-    table.push([c.passed ? 'PASS' : 'FAIL', c.id, `${(c.durationMs / 1000).toFixed(1)} s`, c.evidence]);
+    table.push([
+      c.notRun ? 'NOT RUN' : c.passed ? 'PASS' : 'FAIL',
+      c.id,
+      `${(c.durationMs / 1000).toFixed(1)} s`,
+      c.evidence,
+    ]);
   }
   return table.toString();
 }
@@ -229,7 +234,7 @@ export function registerConformanceCommand(program: Command, io: Io): void {
         onProgress: (line) => say(line),
         onCase: (r) =>
           say(
-            `  ${r.passed ? 'pass' : 'FAIL'} ${r.id} (${(r.durationMs / 1000).toFixed(1)} s): ${r.evidence}`,
+            `  ${r.notRun ? 'NOT RUN' : r.passed ? 'pass' : 'FAIL'} ${r.id} (${(r.durationMs / 1000).toFixed(1)} s): ${r.evidence}`,
           ),
       });
       const result = conformanceRunResult(run, {

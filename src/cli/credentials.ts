@@ -82,6 +82,20 @@ export function credentialsFromFlags(
   return given;
 }
 
+/**
+ * The credentials a run is wired with, by precedence: a flag, then its WACRM_* variable, then the
+ * scenario's `connector.credentials` (already read from the variables it names); the ones still
+ * missing are left to the stack's defaults (documented for an external connector, random for the
+ * reference one).
+ */
+export function credentialsFor(
+  raw: CredentialFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  fromScenario: Partial<StackCredentials>,
+): Partial<StackCredentials> {
+  return { ...fromScenario, ...credentialsFromFlags(raw, env) };
+}
+
 /** A credential's value from its WACRM_* variable, else `fallback` (the mock CLIs' defaults). */
 export function credentialFromEnv(
   key: (typeof CREDENTIAL_FLAGS)[number]['key'],

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCertifyCommand } from './certify.js';
 import { registerCompareCommand } from './compare.js';
 import { registerConformanceCommand } from './conformance.js';
 import { registerConnectorCommand } from './connector.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: Io, version: string): Command {
   registerReportCommand(program, io);
   registerCompareCommand(program, io);
   registerConformanceCommand(program, io);
+  registerCertifyCommand(program, io);
   registerResumeCommand(program, io);
   return program;
 }

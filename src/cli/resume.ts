@@ -38,6 +38,7 @@ export function registerResumeCommand(program: Command, io: Io): void {
         nodeVersion: io.nodeVersion ?? 'unknown',
         onProgress: out.onProgress,
         onLog: out.onLog,
+        env: io.env,
       });
       out.done();
       failOn(await finishRun(io, dir, result, acceptance, flags, acceptanceSource));

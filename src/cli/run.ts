@@ -5,12 +5,7 @@ import { WacrmError } from '../errors.js';
 import { runScenario } from '../run/runner.js';
 import { MOCK_DEFAULT_PORTS } from '../run/stack.js';
 import { suiteReads } from '../run/suites/index.js';
-import {
-  addCredentialOptions,
-  type CredentialFlags,
-  credentialsFromFlags,
-  renderEnvFile,
-} from './credentials.js';
+import { addCredentialOptions, type CredentialFlags, credentialsFor, renderEnvFile } from './credentials.js';
 import type { Io } from './io.js';
 import { failOn, finishRun, runConsole } from './run-output.js';
 
@@ -97,7 +92,6 @@ export function registerRunCommand(program: Command, io: Io): void {
       }
       const seed = positiveNumber('--seed', flags.seed, true);
       const timeScale = positiveNumber('--time-scale', flags.timeScale, false);
-      const credentials = credentialsFromFlags(flags, io.env);
       let whatsappPort = positiveNumber('--whatsapp-port', flags.whatsappPort, true);
       let crmPort = positiveNumber('--crm-port', flags.crmPort, true);
       if (flags.connectorUrl !== undefined) {
@@ -113,7 +107,15 @@ export function registerRunCommand(program: Command, io: Io): void {
       }
       // Validate every scenario before running any, so a typo in the third fails fast.
       const loaded = [];
-      for (const f of files) loaded.push(await loadScenario(f, { suiteReads }));
+      for (const f of files) {
+        loaded.push(
+          await loadScenario(f, {
+            suiteReads,
+            env: io.env,
+            ...(flags.connectorUrl !== undefined ? { connectorUrl: flags.connectorUrl } : {}),
+          }),
+        );
+      }
       // First SIGINT/SIGTERM: stop starting flows and write the reports for what ran; a second
       // one ends the process at once (the reports of the interrupted run may then be missing).
       const stop = new AbortController();
@@ -130,7 +132,14 @@ export function registerRunCommand(program: Command, io: Io): void {
         crmPort ??= MOCK_DEFAULT_PORTS.crm;
       }
       let worst = 0;
-      for (const { file, scenario, acceptance, acceptanceFile, acceptanceBuiltIn } of loaded) {
+      for (const {
+        file,
+        scenario,
+        acceptance,
+        acceptanceFile,
+        acceptanceBuiltIn,
+        credentials: fromScenario,
+      } of loaded) {
         if (stop.signal.aborted) break;
         const runId = runIdFor(scenario.name, new Date());
         const runDir = resolve(flags.out ?? join('reports', runId));
@@ -151,7 +160,7 @@ export function registerRunCommand(program: Command, io: Io): void {
           ...(flags.connectorUrl ? { connectorUrl: flags.connectorUrl } : {}),
           ...(whatsappPort !== undefined ? { whatsappPort } : {}),
           ...(crmPort !== undefined ? { crmPort } : {}),
-          credentials,
+          credentials: credentialsFor(flags, io.env, fromScenario),
           ...(flags.printEnv
             ? {
                 onStack: (stack: Parameters<typeof renderEnvFile>[0]) => {

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { WacrmError } from '../errors.js';
 import { type AcceptanceTable, acceptanceTableSchema } from './acceptance.js';
 import { type ConfigIssue, describeIssue, formatIssue, formatPath, locate } from './issues.js';
-import { type Scenario, type Suite, type SuiteKind, scenarioSchema } from './schema.js';
+import { CREDENTIAL_KEYS, type Scenario, type Suite, type SuiteKind, scenarioSchema } from './schema.js';
 
 /**
  * Reading scenario and acceptance files: YAML or JSON (JSON is read by the YAML parser, which
@@ -138,6 +138,19 @@ export interface LoadedScenario {
   /** True when the scenario names no table and is graded against the one shipped with wacrm. */
   acceptanceBuiltIn: boolean;
   acceptance: AcceptanceTable;
+  /**
+   * The secrets `connector.credentials` named, read from the environment (only when
+   * {@link LoadOptions.env} was given); never part of `scenario`, so never journaled.
+   */
+  credentials: Partial<Record<(typeof CREDENTIAL_KEYS)[number], string>>;
+}
+
+/** What a run adds to checking a scenario: its environment and the connector it was pointed at. */
+export interface LoadOptions extends ScenarioCheckOptions {
+  /** Environment the `{ env: NAME }` secrets are read from; without it they are not resolved. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** An external connector given on the command line (`--connector-url`): reference-only keys are refused. */
+  connectorUrl?: string;
 }
 
 async function readConfigFile(
@@ -222,10 +235,7 @@ function unreadKeyIssues(
  * Checks a scenario file and what it references (acceptance table, soak profile file) and
  * returns every issue found; never throws for bad content (only a missing scenario file throws).
  */
-export async function checkScenarioFile(
-  file: string,
-  opts: ScenarioCheckOptions = {},
-): Promise<ScenarioCheck> {
+export async function checkScenarioFile(file: string, opts: LoadOptions = {}): Promise<ScenarioCheck> {
   const text = await readConfigFile(file, 'WACRM_SCENARIO_NOT_FOUND');
   const lc = new LineCounter();
   const out = parseScenarioText(text, file);
@@ -272,16 +282,64 @@ export async function checkScenarioFile(
       suites.push({ ...s, profileFile });
     } else suites.push(s);
   }
+  // A CRM kept across runs lives in a file next to the scenario unless the path says otherwise.
+  let persist = scenario.mocks.crm.persist;
+  if (typeof persist === 'string') {
+    persist = isAbsolute(persist) ? persist : resolve(dir, persist);
+    try {
+      await access(dirname(persist));
+    } catch {
+      issueAt(['mocks', 'crm', 'persist'], `the directory of ${persist} does not exist`);
+    }
+  }
+  // The scenario's own `url` is checked by the schema; a --connector-url makes the run external too.
+  if (opts.connectorUrl !== undefined && scenario.connector.url === null) {
+    for (const key of ['faults', 'args'] as const) {
+      if (scenario.connector[key].length > 0) {
+        issueAt(
+          ['connector', key],
+          `${key} apply to the reference connector only, and --connector-url names an external one; remove them`,
+        );
+      }
+    }
+  }
+  const credentials: LoadedScenario['credentials'] = {};
+  if (opts.env) {
+    for (const key of CREDENTIAL_KEYS) {
+      const ref = scenario.connector.credentials[key];
+      if (!ref) continue;
+      const value = opts.env[ref.env];
+      if (value === undefined || value === '') {
+        issueAt(['connector', 'credentials', key, 'env'], `environment variable ${ref.env} is not set`);
+      } else if (!/^\S{1,512}$/.test(value)) {
+        issueAt(
+          ['connector', 'credentials', key, 'env'],
+          `environment variable ${ref.env} must hold 1-512 characters without spaces`,
+        );
+      } else credentials[key] = value;
+    }
+  }
   if (issues.length > 0 || !acceptance) return { issues };
-  const resolved: Scenario = { ...scenario, suites };
+  const resolved: Scenario = {
+    ...scenario,
+    mocks: { ...scenario.mocks, crm: { ...scenario.mocks.crm, persist } },
+    suites,
+  };
   return {
     issues: [],
-    loaded: { file: resolve(file), scenario: resolved, acceptanceFile, acceptanceBuiltIn, acceptance },
+    loaded: {
+      file: resolve(file),
+      scenario: resolved,
+      acceptanceFile,
+      acceptanceBuiltIn,
+      acceptance,
+      credentials,
+    },
   };
 }
 
 /** Loads a scenario and its acceptance table, ready to run; throws {@link ConfigError} listing every error. */
-export async function loadScenario(file: string, opts: ScenarioCheckOptions = {}): Promise<LoadedScenario> {
+export async function loadScenario(file: string, opts: LoadOptions = {}): Promise<LoadedScenario> {
   const check = await checkScenarioFile(file, opts);
   if (!check.loaded) {
     const scenarioIssues = check.issues.filter((i) => i.file === file);

@@ -196,9 +196,11 @@ const crmMockSchema = z
       .default(0.2)
       .describe('Share of seeded contacts with dirty data (local phone formats, duplicates, opted out)'),
     persist: z
-      .boolean()
+      .union([z.boolean(), z.string().min(1)])
       .default(false)
-      .describe('Keep CRM state in SQLite in the run directory (soak runs that may be resumed)'),
+      .describe(
+        'false: a freshly seeded CRM per run; true: its state in SQLite in the run directory (a resumed soak keeps it); a file path (relative to the scenario): one SQLite CRM kept across runs',
+      ),
   })
   .superRefine((crm, ctx) => {
     // A HubSpot account for a mock that does not speak HubSpot would be a key nobody reads.
@@ -218,6 +220,50 @@ const crmMockSchema = z
   .describe('The mock CRM');
 
 const urlPathSchema = z.string().regex(/^\/\S*$/, 'a URL path starting with /');
+
+/** The secrets `connector.credentials` may name, in the CLI's order (src/cli/credentials.ts). */
+export const CREDENTIAL_KEYS = [
+  'accessToken',
+  'appSecret',
+  'verifyToken',
+  'crmToken',
+  'crmWebhookSecret',
+] as const;
+
+/**
+ * A secret named by its environment variable. The value itself is refused: scenario files are
+ * committed and copied into the run journal, where a secret must never land.
+ */
+const secretRefSchema = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (typeof v === 'string') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'a secret is never written in a scenario file: name its environment variable as { env: NAME }',
+      });
+    }
+  })
+  .pipe(
+    z.strictObject({
+      env: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as CONNECTOR_APP_SECRET'),
+    }),
+  );
+
+const credentialsSchema = z
+  .strictObject(
+    Object.fromEntries(CREDENTIAL_KEYS.map((k) => [k, secretRefSchema.optional()])) as Record<
+      (typeof CREDENTIAL_KEYS)[number],
+      z.ZodOptional<typeof secretRefSchema>
+    >,
+  )
+  .default({})
+  .describe(
+    'Secrets an external connector was configured with, each as { env: NAME }; flags and WACRM_* variables win, the documented defaults fill the rest',
+  );
 
 const connectorSchema = z
   .strictObject({
@@ -260,6 +306,7 @@ const connectorSchema = z
         'Reference connector --fault switches (tests use them to prove the graders fail a bad connector)',
       ),
     args: z.array(z.string()).default([]).describe('Extra command-line flags for the reference connector'),
+    credentials: credentialsSchema,
   })
   .superRefine((c, ctx) => {
     if (c.url !== null && (c.faults.length > 0 || c.args.length > 0)) {

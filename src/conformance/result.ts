@@ -58,6 +58,7 @@ export function conformanceRunResult(run: ConformanceRun, meta: ConformanceResul
       evidence: c.evidence,
       rule: c.rule,
       source: c.source,
+      ...(c.notRun ? { notRun: true } : {}),
     })),
   };
   if (meta.acceptance) result.acceptance = meta.acceptance;

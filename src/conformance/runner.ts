@@ -208,6 +208,8 @@ export async function runConformanceSuite(opts: ConformanceOptions): Promise<Con
       epochMs: () => clock.epochMs(),
     });
     const total = selected.length;
+    /** Where the connector was first found gone, for the evidence of every case after it. */
+    let goneAt: string | undefined;
     for (const [i, def] of selected.entries()) {
       const label = `[${i + 1}/${total}] ${def.id}`;
       if (invalidReasons.length === 0) {
@@ -219,7 +221,10 @@ export async function runConformanceSuite(opts: ConformanceOptions): Promise<Con
             progress(`${label}: the connector was still busy after ${ms(settled.waitedMs)}; going on`);
         }
         const down = await unreachable(stack, http, waUrl);
-        if (down) invalidReasons.push(down);
+        if (down) {
+          invalidReasons.push(down);
+          goneAt = `the connector was gone at case ${i + 1} of ${total} (${def.id}): ${down}`;
+        }
       }
       if (invalidReasons.length > 0) {
         const r: ConformanceCaseResult = {
@@ -228,7 +233,8 @@ export async function runConformanceSuite(opts: ConformanceOptions): Promise<Con
           rule: def.rule,
           source: def.source,
           passed: false,
-          evidence: `not run: ${invalidReasons[0]}`,
+          notRun: true,
+          evidence: `not run: ${goneAt ?? invalidReasons[0]}`,
           durationMs: 0,
         };
         results.push(r);

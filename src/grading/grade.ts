@@ -57,6 +57,8 @@ export interface ConformanceGrade {
   evidence: string;
   rule: string;
   source: string;
+  /** The case never ran: shown NOT RUN, counted as not passed. */
+  notRun?: boolean;
 }
 
 /** One of the soak's monitoring rules. */
@@ -254,7 +256,7 @@ export function grade(result: RunResult, table: AcceptanceTable): GradeSheet {
         kind: 'conformance',
         key: c.id,
         title: c.title,
-        message: `violates: ${c.rule}`,
+        message: c.notRun ? 'not run' : `violates: ${c.rule}`,
         evidence: c.evidence,
       });
     }

@@ -181,6 +181,7 @@ function connectorSection(result: RunResult, sheet: GradeSheet): string {
   const codes = [...new Set(h.answers.flatMap((a) => Object.keys(a.byCode)))].sort();
   const rows = h.answers.map((a) => [
     esc(a.suite),
+    esc(a.stage ?? '—'),
     `<span class="num">${a.attempts.toLocaleString('en-US')}</span>`,
     ...codes.map((c) => `<span class="num">${(a.byCode[c] ?? 0).toLocaleString('en-US')}</span>`),
   ]);
@@ -197,7 +198,7 @@ function connectorSection(result: RunResult, sheet: GradeSheet): string {
   const answers =
     rows.length > 0
       ? table(
-          ['Suite', 'Attempts', ...codes.map((c) => esc(/^\d{3}$/.test(c) ? `HTTP ${c}` : c))],
+          ['Suite', 'Stage', 'Attempts', ...codes.map((c) => esc(/^\d{3}$/.test(c) ? `HTTP ${c}` : c))],
           rows,
           'connector',
         )
@@ -206,7 +207,7 @@ function connectorSection(result: RunResult, sheet: GradeSheet): string {
     'connector',
     'Connector health',
     `${diagnoses}${handshake}${answers}`,
-    'How the connector answered the webhooks the mocks sent it (each attempt, retries included), by suite and HTTP status or transport error.',
+    'How the connector answered the webhooks the mocks sent it (each attempt, retries included), by suite, stage and HTTP status or transport error.',
   );
 }
 
@@ -708,7 +709,7 @@ function hopSection(result: RunResult): string {
 function conformanceSection(sheet: GradeSheet): string {
   if (sheet.conformance.length === 0) return '';
   const rows = sheet.conformance.map((c) => [
-    passPill(c.passed),
+    c.notRun ? '<span class="pill band-not_measured">Not run</span>' : passPill(c.passed),
     `<div class="metric-title">${esc(c.title)}</div><code class="key">${esc(c.id)}</code>`,
     `<div class="evidence">${esc(c.rule)}</div>`,
     `<div class="evidence">${esc(c.evidence)}</div>`,

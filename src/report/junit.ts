@@ -115,9 +115,11 @@ export function renderJunit(result: RunResult, sheet: GradeSheet): string {
   const conformanceCases: Case[] = sheet.conformance.map((c) => ({
     classname: 'wacrm.conformance',
     name: c.id,
-    outcome: c.passed
-      ? { kind: 'pass' }
-      : { kind: 'failure', message: `${c.title}: ${c.rule}`, body: `${c.evidence}\nsource: ${c.source}` },
+    outcome: c.notRun
+      ? { kind: 'skipped', message: c.evidence }
+      : c.passed
+        ? { kind: 'pass' }
+        : { kind: 'failure', message: `${c.title}: ${c.rule}`, body: `${c.evidence}\nsource: ${c.source}` },
     out: `${c.title}\nrule: ${c.rule}\nevidence: ${c.evidence}\nsource: ${c.source}`,
   }));
 

@@ -143,6 +143,8 @@ export interface ConformanceCase {
   evidence: string;
   rule: string;
   source: string;
+  /** The case never ran (the connector was gone before it); `evidence` says since which case. */
+  notRun?: boolean;
 }
 
 /** What a run measured; the input of grading and of every report. */
@@ -388,6 +390,7 @@ export const runResultSchema = z.object({
       answers: z.array(
         z.object({
           suite: z.string(),
+          stage: z.string().optional(),
           byCode: z.record(z.string(), count),
           attempts: count,
           accepted: count,
@@ -424,6 +427,7 @@ export const runResultSchema = z.object({
         evidence: z.string(),
         rule: z.string(),
         source: z.string(),
+        notRun: z.boolean().optional(),
       }),
     )
     .optional(),

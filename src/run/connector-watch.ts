@@ -14,6 +14,21 @@ interface EntrySource {
   off(event: 'entry', fn: (e: Entry) => void): unknown;
 }
 
+/**
+ * The stage a suite's progress line says it is in: a capacity step by its label, `sending` while
+ * arrivals remain and `draining` after the last one (suites with a known total); none otherwise.
+ */
+export function stageOf(p: {
+  suite: string;
+  label: string;
+  done: number;
+  total: number;
+}): string | undefined {
+  if (p.suite === 'capacity') return p.label;
+  if (p.total > 0) return p.done < p.total ? 'sending' : 'draining';
+  return undefined;
+}
+
 /** Webhook attempts without an answer in a row before the watch says the connector stopped answering. */
 export const SILENT_STREAK = 5;
 
@@ -29,7 +44,12 @@ const ATTEMPT_KINDS = new Set(['webhook.delivered', 'webhook.failed', 'event.del
  */
 export class ConnectorWatch {
   private suite = 'start-up';
-  private readonly counts = new Map<string, Record<string, number>>();
+  private stage: string | undefined;
+  /** Counts per suite and stage, in the order they were first seen. */
+  private readonly counts = new Map<
+    string,
+    { suite: string; stage?: string; byCode: Record<string, number> }
+  >();
   private readonly listeners: Array<[EntrySource, (e: Entry) => void]> = [];
   private streak = 0;
   private streakStartMs: number | undefined;
@@ -62,6 +82,12 @@ export class ConnectorWatch {
   /** The suite whose webhooks the following attempts belong to. */
   setSuite(kind: string): void {
     this.suite = kind;
+    this.stage = undefined;
+  }
+
+  /** The stage of the running suite the following attempts belong to (undefined: none). */
+  setStage(stage: string | undefined): void {
+    this.stage = stage;
   }
 
   /** Webhook attempts that got no answer (timeouts, refused or reset connections) so far. */
@@ -82,11 +108,13 @@ export class ConnectorWatch {
         : typeof e.data['error'] === 'string'
           ? e.data['error']
           : 'unknown error';
-    let byCode = this.counts.get(this.suite);
-    if (!byCode) {
-      byCode = {};
-      this.counts.set(this.suite, byCode);
+    const key = `${this.suite}\u0000${this.stage ?? ''}`;
+    let bucket = this.counts.get(key);
+    if (!bucket) {
+      bucket = { suite: this.suite, ...(this.stage !== undefined ? { stage: this.stage } : {}), byCode: {} };
+      this.counts.set(key, bucket);
     }
+    const { byCode } = bucket;
     byCode[code] = (byCode[code] ?? 0) + 1;
     if (typeof e.data['statusCode'] === 'number') {
       // Any HTTP answer, even an error status, means the connector is there.
@@ -115,7 +143,7 @@ export class ConnectorWatch {
 
   /** The judged health so far (summary.json `connectorHealth`). */
   health(): ConnectorHealth {
-    const answers: AnswerCounts[] = [...this.counts].map(([suite, byCode]) => ({ suite, byCode }));
+    const answers: AnswerCounts[] = [...this.counts.values()].map((b) => ({ ...b, byCode: { ...b.byCode } }));
     return judgeConnectorHealth({
       handshake: this.opts.handshake,
       answers,

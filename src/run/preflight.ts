@@ -10,6 +10,11 @@ export interface PreflightOptions {
   stepTimeoutMs?: number;
   /** Polling interval while waiting. */
   pollMs?: number;
+  /**
+   * The CRM's state is kept across runs (`mocks.crm.persist`): it is not wiped afterwards, so the
+   * preflight's reserved customer stays in it; only the WhatsApp mock and the tallies are reset.
+   */
+  keepCrm?: boolean;
 }
 
 /** The customer preflight plays: a reserved US test number nobody's traffic uses. */
@@ -57,6 +62,46 @@ function deliveryAfter(
 }
 
 /**
+ * Waits until the mock on `side` saw the connector's first call after a reset: authorised (`ok`),
+ * refused as unauthorised (`refused 401 190`), or on a path it does not serve (`unknown /x`).
+ */
+async function sawAuthorisedCall(
+  stack: Stack,
+  side: 'crm' | 'whatsapp',
+  timeoutMs: number,
+  pollMs: number,
+): Promise<{ seen: 'ok' } | { seen: 'refused' | 'unknown'; detail: string } | undefined> {
+  return waitFor(
+    () => {
+      const t = stack.calls()[side];
+      if (t.ok > 0) return { seen: 'ok' as const };
+      const refused = authRefusal(t);
+      if (refused) return { seen: 'refused' as const, detail: refused };
+      const path = t.unknownPaths[0];
+      if (path !== undefined) return { seen: 'unknown' as const, detail: path };
+      return undefined;
+    },
+    timeoutMs,
+    pollMs,
+  );
+}
+
+/**
+ * The one line for a correctly signed delivery (a customer message or a CRM event) the connector
+ * refused: 401/403 means it checks the signature with another secret, anything else is named as is.
+ */
+function refusedSigned(
+  what: string,
+  secret: { name: string; variable: string },
+  outcome: { statusCode?: number; error?: string },
+): string {
+  if (outcome.statusCode === 401 || outcome.statusCode === 403) {
+    return `wrong ${secret.name}: the connector refused a correctly signed ${what} with HTTP ${outcome.statusCode} (set ${secret.variable} to the one wacrm prints)`;
+  }
+  return `the connector refused a signed ${what}: ${outcome.statusCode !== undefined ? `HTTP ${outcome.statusCode}` : (outcome.error ?? 'no answer')}`;
+}
+
+/**
  * Checks that an external connector is wired before any load: the verification handshake, a signed
  * customer message accepted and forwarded to the CRM with the right token, and a signed CRM event
  * accepted and turned into an authorised WhatsApp send. Resets both mocks and the call tallies
@@ -95,41 +140,25 @@ export async function preflight(stack: Stack, opts: PreflightOptions = {}): Prom
         'the connector did not answer a signed test webhook in time (check the WhatsApp webhook path)',
       );
     if (!inbound.delivered) {
-      if (inbound.statusCode === 401 || inbound.statusCode === 403) {
-        return fail(
-          `wrong app secret: the connector refused a correctly signed test webhook with HTTP ${inbound.statusCode} (set WHATSAPP_APP_SECRET to the one wacrm prints)`,
-        );
-      }
       return fail(
-        `the connector refused a signed test webhook: ${inbound.statusCode !== undefined ? `HTTP ${inbound.statusCode}` : (inbound.error ?? 'no answer')}`,
+        refusedSigned('test webhook', { name: 'app secret', variable: 'WHATSAPP_APP_SECRET' }, inbound),
       );
     }
     steps.push('signed test webhook accepted');
-    const crmSeen = await waitFor(
-      () => {
-        const t = stack.calls().crm;
-        if (t.ok > 0) return 'ok';
-        const refused = authRefusal(t);
-        if (refused) return `refused ${refused}`;
-        if (t.unknownPaths.length > 0) return `unknown ${t.unknownPaths[0]}`;
-        return undefined;
-      },
-      stepMs,
-      pollMs,
-    );
+    const crmSeen = await sawAuthorisedCall(stack, 'crm', stepMs, pollMs);
     if (crmSeen === undefined) {
       return fail(
         `the connector never called the CRM mock after a customer message (check CRM_BASE_URL: ${stack.crmApiUrl})`,
       );
     }
-    if (crmSeen.startsWith('refused')) {
+    if (crmSeen.seen === 'refused') {
       return fail(
-        `CRM token refused: the CRM mock answered the connector's call with ${crmSeen.slice(8)} (set CRM_TOKEN to the one wacrm prints)`,
+        `CRM token refused: the CRM mock answered the connector's call with ${crmSeen.detail} (set CRM_TOKEN to the one wacrm prints)`,
       );
     }
-    if (crmSeen.startsWith('unknown')) {
+    if (crmSeen.seen === 'unknown') {
       return fail(
-        `wrong CRM base URL: the connector called ${crmSeen.slice(8)}, which the CRM mock does not serve (CRM_BASE_URL is ${stack.crmApiUrl})`,
+        `wrong CRM base URL: the connector called ${crmSeen.detail}, which the CRM mock does not serve (CRM_BASE_URL is ${stack.crmApiUrl})`,
       );
     }
     steps.push('the CRM mock saw an authorised call');
@@ -162,41 +191,25 @@ export async function preflight(stack: Stack, opts: PreflightOptions = {}): Prom
     if (!event)
       return fail('the connector did not answer a signed CRM event in time (check the CRM webhook path)');
     if (!event.delivered) {
-      if (event.statusCode === 401 || event.statusCode === 403) {
-        return fail(
-          `wrong CRM webhook secret: the connector refused a correctly signed CRM event with HTTP ${event.statusCode} (set CRM_WEBHOOK_SECRET to the one wacrm prints)`,
-        );
-      }
       return fail(
-        `the connector refused a signed CRM event: ${event.statusCode !== undefined ? `HTTP ${event.statusCode}` : (event.error ?? 'no answer')}`,
+        refusedSigned('CRM event', { name: 'CRM webhook secret', variable: 'CRM_WEBHOOK_SECRET' }, event),
       );
     }
     steps.push('signed CRM event accepted');
-    const waSeen = await waitFor(
-      () => {
-        const t = stack.calls().whatsapp;
-        if (t.ok > 0) return 'ok';
-        const refused = authRefusal(t);
-        if (refused) return `refused ${refused}`;
-        if (t.unknownPaths.length > 0) return `unknown ${t.unknownPaths[0]}`;
-        return undefined;
-      },
-      stepMs,
-      pollMs,
-    );
+    const waSeen = await sawAuthorisedCall(stack, 'whatsapp', stepMs, pollMs);
     if (waSeen === undefined) {
       return fail(
         `the connector never called the WhatsApp mock after a CRM event (check WHATSAPP_BASE_URL: ${stack.whatsappUrl}, version v23.0)`,
       );
     }
-    if (waSeen.startsWith('refused')) {
+    if (waSeen.seen === 'refused') {
       return fail(
-        `access token refused: the WhatsApp mock answered the connector's send with ${waSeen.slice(8)} (set WHATSAPP_ACCESS_TOKEN to the one wacrm prints)`,
+        `access token refused: the WhatsApp mock answered the connector's send with ${waSeen.detail} (set WHATSAPP_ACCESS_TOKEN to the one wacrm prints)`,
       );
     }
-    if (waSeen.startsWith('unknown')) {
+    if (waSeen.seen === 'unknown') {
       return fail(
-        `wrong WhatsApp base URL or version: the connector called ${waSeen.slice(8)}, which the WhatsApp mock does not serve (expected ${stack.whatsappUrl}/v23.0/…)`,
+        `wrong WhatsApp base URL or version: the connector called ${waSeen.detail}, which the WhatsApp mock does not serve (expected ${stack.whatsappUrl}/v23.0/…)`,
       );
     }
     steps.push('the WhatsApp mock saw an authorised call');
@@ -204,7 +217,7 @@ export async function preflight(stack: Stack, opts: PreflightOptions = {}): Prom
   } finally {
     // Nothing of the preflight may count in the grades: the connector's in-flight retries are dropped too.
     stack.whatsapp.reset();
-    stack.crm.reset();
+    if (!opts.keepCrm) stack.crm.reset();
     stack.resetCalls();
   }
 }

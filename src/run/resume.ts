@@ -29,6 +29,8 @@ export interface ResumeRunOptions {
   onProgress?: RunScenarioOptions['onProgress'];
   onLog?: RunScenarioOptions['onLog'];
   clock?: RunScenarioOptions['clock'];
+  /** Environment the scenario's `connector.credentials` are read from (the resumed stack is wired alike). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What {@link resumeRun} hands back. */
@@ -190,9 +192,9 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
   const state = await inspectRunDir(opts.runDir);
   const { checkpoint } = state;
   const info = checkpoint.run;
-  const { scenario, acceptance, file, acceptanceFile, acceptanceBuiltIn } = await loadScenario(
+  const { scenario, acceptance, file, acceptanceFile, acceptanceBuiltIn, credentials } = await loadScenario(
     info.scenarioFile,
-    { suiteReads },
+    { suiteReads, ...(opts.env ? { env: opts.env } : {}) },
   );
   const suiteIndex = checkpoint.soak.suiteIndex;
   const suite = scenario.suites[suiteIndex];
@@ -207,6 +209,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
     {
       scenario,
       runDir: state.runDir,
+      credentials,
       ...(info.connectorUrl !== undefined ? { connectorUrl: info.connectorUrl } : {}),
       ...(info.whatsappPort !== undefined ? { whatsappPort: info.whatsappPort } : {}),
       ...(info.crmPort !== undefined ? { crmPort: info.crmPort } : {}),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type Clock, RealClock } from '../../kernel/clock.js';
 import { hopBreakdown, timeline } from '../checks/breakdown.js';
@@ -23,7 +23,7 @@ import {
   startResourceSampler,
 } from '../metrics/resources.js';
 import type { ExternalWiring, Measured, RunResult } from '../result/run-result.js';
-import { ConnectorWatch } from './connector-watch.js';
+import { ConnectorWatch, stageOf } from './connector-watch.js';
 import { crmBudgetArgs, crmMockOptions } from './crm-options.js';
 import { FlowWaiter } from './drive.js';
 import { preflight } from './preflight.js';
@@ -171,6 +171,16 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   });
 }
 
+/**
+ * Where the CRM mock keeps its state: nowhere (a freshly seeded CRM per run), the run directory's
+ * `crm.sqlite` (`persist: true`, so a resumed soak finds it), or the scenario's file (across runs).
+ */
+function crmStorePath(persist: boolean | string, runDir: string | undefined): string | undefined {
+  if (typeof persist === 'string') return persist;
+  if (persist && runDir) return join(resolve(runDir), 'crm.sqlite');
+  return undefined;
+}
+
 /** A started stack with everything a suite needs, and the run journal (see {@link openRunSession}). */
 export interface RunSession {
   ctx: SuiteContext;
@@ -224,6 +234,12 @@ export async function openRunSession(
   const journal = opts.runDir
     ? openJournal(opts.runDir, { onError: (err) => log(`journal write failed: ${err.message}`) })
     : undefined;
+  const crmStoreFile = crmStorePath(scenario.mocks.crm.persist, opts.runDir);
+  if (crmStoreFile !== undefined) {
+    log(
+      `CRM state kept in ${crmStoreFile} (give each run its own --seed: a repeated one replays message ids the CRM already holds)`,
+    );
+  }
   let stack: Stack;
   try {
     stack = await startStack({
@@ -240,7 +256,10 @@ export async function openRunSession(
         statusTiming: scenario.mocks.whatsapp.statusTiming,
         reproducibleIds: scenario.mocks.whatsapp.reproducibleIds,
       },
-      crm: crmMockOptions(scenario.mocks.crm),
+      crm: {
+        ...crmMockOptions(scenario.mocks.crm),
+        ...(crmStoreFile !== undefined ? { store: { file: crmStoreFile } } : {}),
+      },
       connector: externalUrl
         ? {
             kind: 'external',
@@ -256,13 +275,21 @@ export async function openRunSession(
     });
   } catch (err) {
     await journal?.close().catch(() => undefined);
+    // A persisted CRM file that is not a CRM store (another program's, or a newer schema) is bad input.
+    if (crmStoreFile !== undefined && err instanceof Error && err.message.startsWith('cannot open')) {
+      throw new WacrmError(
+        'WACRM_SCENARIO_INVALID',
+        `mocks.crm.persist: ${err.message}`,
+        'point persist at a new file, or delete this one to start from a freshly seeded CRM',
+      );
+    }
     throw err;
   }
   log(`mocks up: WhatsApp ${stack.whatsappUrl}, CRM ${stack.crmUrl}; connector ${stack.connectorUrl}`);
   opts.onStack?.(stack);
   if (externalUrl) {
     // A mis-wired connector would fail every row: stop before any suite with the one missing piece.
-    const pre = await preflight(stack);
+    const pre = await preflight(stack, { keepCrm: crmStoreFile !== undefined });
     if (!pre.ok) {
       await stack.close();
       await journal?.close().catch(() => undefined);
@@ -363,7 +390,11 @@ export async function openRunSession(
     connectorSamples: () => samples,
     costSeries: () => ({ harness: harnessSamples, connector: samples, loop: loopSamples }),
     connectorUnanswered: () => watch.unanswered(),
-    progress: opts.onProgress ?? (() => {}),
+    progress: (p) => {
+      // The progress line knows the suite's stage; the connector's answers are counted under it.
+      watch.setStage(stageOf(p));
+      opts.onProgress?.(p);
+    },
     log,
   };
   return {

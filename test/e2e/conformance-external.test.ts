@@ -4,7 +4,9 @@
  * theirs. An honest proxy passes; each defect proxy makes the case that checks it fail — the cases
  * no fault switch of the reference connector can break.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderCaseTable } from '../../src/cli/conformance.js';
 import { runConformanceSuite } from '../../src/conformance/index.js';
 import type { ConformanceRun } from '../../src/conformance/runner.js';
 import { type ConnectorProcess, spawnConnector } from '../../src/run/connector-process.js';
@@ -142,7 +144,14 @@ describe('wacrm conformance against an external connector', () => {
     expect(result.cases[0]?.passed).toBe(true);
     expect(result.valid).toBe(false);
     expect(result.invalidReasons[0]).toMatch(/did not answer/);
-    expect(result.cases[1]).toMatchObject({ id: 'signature-missing', passed: false });
-    expect(result.cases[1]?.evidence).toMatch(/^not run: /);
+    expect(result.cases[1]).toMatchObject({ id: 'signature-missing', passed: false, notRun: true });
+    expect(result.cases[1]?.evidence).toMatch(
+      /^not run: the connector was gone at case 2 of 2 \(signature-missing\): the connector did not answer/,
+    );
+    // The table says NOT RUN, not FAIL, for the case that did not run.
+    const table = renderCaseTable(result.cases);
+    expect(table).toMatch(/PASS\s+│ verify-handshake/);
+    expect(table).toMatch(/NOT RUN\s+│ signature-missing/);
+    expect(table).not.toMatch(/FAIL/);
   }, 60_000);
 });

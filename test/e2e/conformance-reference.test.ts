@@ -6,34 +6,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
-import { buildProgram } from '../../src/cli/program.js';
 import { CONFORMANCE_CASE_IDS, runConformanceSuite } from '../../src/conformance/index.js';
 import { WacrmError } from '../../src/errors.js';
 import { runResultSchema } from '../../src/result/run-result.js';
 import { freePort } from '../integration/conformance-proxy.js';
+import { type CliRun, wacrm } from './cli.js';
 
-function captureIo(): Io & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-    isTty: false,
-    nodeVersion: process.version,
-    env: {},
-    onStop() {},
-  };
-}
-
-async function cli(args: string[]): Promise<{ io: ReturnType<typeof captureIo>; error?: unknown }> {
-  const io = captureIo();
-  try {
-    await buildProgram(io, '0.0.0-test').parseAsync(['node', 'wacrm', 'conformance', ...args]);
-    return { io };
-  } catch (error) {
-    return { io, error };
-  }
+function cli(args: string[]): Promise<CliRun> {
+  return wacrm(['conformance', ...args]);
 }
 
 let dir: string;

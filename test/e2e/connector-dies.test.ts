@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/report/summary.js';
 
 // Full `wacrm run`s against connectors that go wrong the ways vendors' connectors do: killed
-// mid-run, hung after the handshake (a connector refusing every webhook is judged in
-// test/unit/checks/connector-health.test.ts; an external one is stopped by the preflight). Each must be named in the terminal,
+// mid-run, hung after the handshake (a connector refusing every webhook after the preflight is
+// in connector-refuses.test.ts). Each must be named in the terminal,
 // summary.json and report.html, and none may grade its latency BEST (lost flows count at the
 // deadline). Each run is about 20 s.
 
@@ -160,5 +160,53 @@ describe('an interrupted run keeps what it measured', () => {
     expect(suite?.flows.sent).toBeLessThan(240);
     expect(r.stdout).toContain('INTERRUPTED at');
     expect(r.html).toContain('INTERRUPTED');
+  }, 90_000);
+
+  it('a second SIGINT stops at once, without waiting for the flows in flight', async () => {
+    // The connector drops every customer message, so the first SIGINT would wait out the 30 s
+    // deadline of the flows in flight; the second must end the process at once.
+    const scenario = join(dir, 'slow-drain.yaml');
+    writeFileSync(
+      scenario,
+      readFileSync(SCENARIO, 'utf8')
+        .replace('deadline: 5s', 'deadline: 30s')
+        .concat('connector:\n  faults: [drop-inbound=1]\n'),
+    );
+    const child = spawn(
+      process.execPath,
+      ['dist/src/cli/main.js', 'run', scenario, '--out', join(dir, 'twice')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    child.stdout.resume();
+    let connectorPids: number[] = [];
+    let secondAt = 0;
+    const timer = setInterval(() => {
+      if (!stderr.includes('suite conversation-sync starting')) return;
+      clearInterval(timer);
+      setTimeout(() => {
+        connectorPids = childrenOf(child);
+        child.kill('SIGINT');
+        setTimeout(() => {
+          secondAt = Date.now();
+          child.kill('SIGINT');
+        }, 500);
+      }, 2_000);
+    }, 100);
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    const tookMs = Date.now() - secondAt;
+    // The harness ended without stopping its connector: stop exactly that child of the run.
+    for (const pid of connectorPids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    expect(stderr).toContain('again to stop at once');
+    expect(code).toBe(130);
+    expect(secondAt).toBeGreaterThan(0);
+    expect(tookMs).toBeLessThan(5_000);
   }, 90_000);
 });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { codeList, judgeConnectorHealth, REFUSED_SHARE_LIMIT } from '../../../src/checks/connector-health.js';
-import { ConnectorWatch, SILENT_STREAK } from '../../../src/run/connector-watch.js';
+import { ConnectorWatch, SILENT_STREAK, stageOf } from '../../../src/run/connector-watch.js';
 
 describe('connector health judgement', () => {
   it('has nothing to diagnose for a connector that accepted everything', () => {
@@ -113,5 +113,39 @@ describe('connector watch', () => {
     w.connectorExited(11_000, 'later');
     expect(w.health().exited).toEqual({ atMs: 10_000, reason: 'the process exited (code 1, signal null)' });
     expect(w.health().diagnoses[0]).toContain('connector died');
+  });
+});
+
+describe('connector answers by stage', () => {
+  it('names the stage from the progress line: capacity steps, sending, draining, none for the soak', () => {
+    expect(stageOf({ suite: 'capacity', label: 'step 3 · 900/min', done: 10, total: 0 })).toBe(
+      'step 3 · 900/min',
+    );
+    expect(stageOf({ suite: 'conversation-sync', label: 'customer messages', done: 5, total: 60 })).toBe(
+      'sending',
+    );
+    expect(stageOf({ suite: 'conversation-sync', label: 'customer messages', done: 60, total: 60 })).toBe(
+      'draining',
+    );
+    expect(stageOf({ suite: 'soak', label: 'virtual 3h of 24h', done: 9, total: 0 })).toBeUndefined();
+  });
+
+  it('counts each suite and stage apart, and a new suite starts without a stage', () => {
+    const wa = new EventEmitter();
+    const w = new ConnectorWatch({ originMs: 0, handshake: { ok: true }, log: () => {} });
+    w.attach(wa);
+    w.setSuite('conversation-sync');
+    w.setStage('sending');
+    wa.emit('entry', { atMs: 1, kind: 'webhook.failed', data: { statusCode: 403 } });
+    w.setStage('draining');
+    wa.emit('entry', { atMs: 2, kind: 'webhook.failed', data: { statusCode: 403 } });
+    wa.emit('entry', { atMs: 3, kind: 'webhook.delivered', data: { statusCode: 200 } });
+    w.setSuite('soak');
+    wa.emit('entry', { atMs: 4, kind: 'webhook.delivered', data: { statusCode: 200 } });
+    expect(w.health().answers.map((a) => [a.suite, a.stage, a.byCode])).toEqual([
+      ['conversation-sync', 'sending', { '403': 1 }],
+      ['conversation-sync', 'draining', { '403': 1, '200': 1 }],
+      ['soak', undefined, { '200': 1 }],
+    ]);
   });
 });

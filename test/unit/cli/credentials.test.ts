@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MOCK_CRM_CREDENTIAL_DEFAULTS } from '../../../src/cli/conformance.js';
-import { credentialFromEnv, credentialsFromFlags, renderEnvFile } from '../../../src/cli/credentials.js';
+import {
+  credentialFromEnv,
+  credentialsFor,
+  credentialsFromFlags,
+  renderEnvFile,
+} from '../../../src/cli/credentials.js';
 import { MOCK_WHATSAPP_DEFAULTS } from '../../../src/cli/mock-whatsapp.js';
 import type { WacrmError } from '../../../src/errors.js';
 import { MOCK_DEFAULT_CREDENTIALS } from '../../../src/run/stack.js';
@@ -47,5 +52,16 @@ describe('credential flags and WACRM_* variables', () => {
     expect(env).toContain('CRM_BASE_URL=http://127.0.0.1:4020/api/v1\n');
     expect(env).toContain(`WHATSAPP_APP_SECRET=${MOCK_DEFAULT_CREDENTIALS.appSecret}\n`);
     expect(env).toContain(`CRM_WEBHOOK_SECRET=${MOCK_DEFAULT_CREDENTIALS.crmWebhookSecret}\n`);
+  });
+});
+
+describe('credential precedence', () => {
+  it('takes flags over WACRM_* variables over the scenario section, leaving the rest to the defaults', () => {
+    const got = credentialsFor(
+      { accessToken: 'from-flag' },
+      { WACRM_ACCESS_TOKEN: 'from-env', WACRM_APP_SECRET: 'env-secret' },
+      { accessToken: 'scn-token', appSecret: 'scn-secret', crmToken: 'scn-crm' },
+    );
+    expect(got).toEqual({ accessToken: 'from-flag', appSecret: 'env-secret', crmToken: 'scn-crm' });
   });
 });

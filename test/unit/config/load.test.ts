@@ -20,6 +20,7 @@ const SHIPPED = [
   'template-delivery',
   'conversation-sync',
   'fault-recovery',
+  'vendor',
 ] as const;
 
 let dir: string;
@@ -179,5 +180,57 @@ describe('loading scenario files', () => {
     expect((err as WacrmError).message).toMatch(/does not exist/);
     const dirErr = await loadScenario(dir).catch((e: unknown) => e);
     expect((dirErr as WacrmError).message).toMatch(/is not a file/);
+  });
+});
+
+describe('connector.credentials and an external connector', () => {
+  const head = `name: ext\nacceptance: ${join(SCENARIOS, 'acceptance.yaml')}\nsuites: [{ kind: consistency-audit }]\n`;
+
+  it('reads each secret from the variable it names, and only from there', async () => {
+    const file = join(dir, 's.yaml');
+    await writeFile(
+      file,
+      `${head}connector:\n  url: http://127.0.0.1:8080\n  credentials:\n    appSecret: { env: SHOP_APP_SECRET }\n    crmToken: { env: SHOP_CRM_TOKEN }\n`,
+    );
+    const loaded = await loadScenario(file, { env: { SHOP_APP_SECRET: 's3', SHOP_CRM_TOKEN: 't4' } });
+    expect(loaded.credentials).toEqual({ appSecret: 's3', crmToken: 't4' });
+    // The scenario keeps the names, never the values (it is journaled).
+    expect(JSON.stringify(loaded.scenario)).not.toContain('s3');
+    // Without an environment (wacrm validate) nothing is read.
+    expect((await loadScenario(file)).credentials).toEqual({});
+  });
+
+  it('names an unset variable at its line and column', async () => {
+    const file = join(dir, 's.yaml');
+    await writeFile(file, `${head}connector:\n  credentials:\n    verifyToken: { env: SHOP_VERIFY }\n`);
+    const err = (await loadScenario(file, { env: { SHOP_VERIFY: '' } }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain(
+      's.yaml:6:25 connector.credentials.verifyToken.env: environment variable SHOP_VERIFY is not set',
+    );
+  });
+
+  it('refuses a secret written in plain text', async () => {
+    const file = join(dir, 's.yaml');
+    await writeFile(file, `${head}connector:\n  credentials:\n    appSecret: hunter2\n`);
+    const err = (await loadScenario(file).catch((e: unknown) => e)) as ConfigError;
+    expect(err.code).toBe('WACRM_SCENARIO_INVALID');
+    expect(err.message).toContain('s.yaml:6:16 connector.credentials.appSecret: a secret is never written');
+  });
+
+  it('refuses reference-only keys when --connector-url makes the run external', async () => {
+    const file = join(dir, 's.yaml');
+    await writeFile(file, `${head}connector:\n  faults: [no-retry]\n  args: ['--x']\n`);
+    expect((await loadScenario(file)).scenario.connector.faults).toEqual(['no-retry']);
+    const err = (await loadScenario(file, { connectorUrl: 'http://127.0.0.1:8080' }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues.map(formatIssue)).toEqual([
+      `${file}:5:11 connector.faults: faults apply to the reference connector only, and --connector-url names an external one; remove them`,
+      `${file}:6:9 connector.args: args apply to the reference connector only, and --connector-url names an external one; remove them`,
+    ]);
   });
 });

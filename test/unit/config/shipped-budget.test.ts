@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenarioText } from '../../../src/config/index.js';
+import { CRM_PLAN_LIMIT_PER_MIN, parseScenarioText } from '../../../src/config/index.js';
 import type { Scenario } from '../../../src/config/schema.js';
 
 // Every shipped scenario must be passable by a correct connector within the CRM limit it sets.
@@ -155,6 +155,19 @@ describe('shipped scenarios fit the CRM limits they set', () => {
       }
     });
   }
+
+  it('vendor.yaml keeps the real plan limit and no reference-connector-only key', () => {
+    expect(files).toContain('vendor.yaml');
+    const parsed = parseScenarioText(readFileSync(join('scenarios', 'vendor.yaml'), 'utf8'), 'vendor.yaml');
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const { crm } = parsed.value.mocks;
+    expect(crm.ratePerMin).toBe(CRM_PLAN_LIMIT_PER_MIN[crm.plan]);
+    expect(parsed.value.connector).toMatchObject({ faults: [], args: [] });
+    // Every functional suite of the acceptance table is played (capacity is left to step-ramp.yaml).
+    expect(parsed.value.suites.map((s) => s.kind).sort()).toEqual(
+      ['consistency-audit', 'conversation-sync', 'fault-recovery', 'soak', 'template-delivery'].sort(),
+    );
+  });
 
   it('would have caught template-delivery at 600/min on the enterprise plan', () => {
     expect(600 * PER_TEMPLATE_SEND).toBeGreaterThan(1500 * MAX_SHARE_OF_LIMIT);

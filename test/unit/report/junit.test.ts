@@ -98,3 +98,23 @@ describe('junit.xml', () => {
     expect(xml).not.toContain('<script>');
   });
 });
+
+describe('junit.xml for conformance cases that did not run', () => {
+  it('marks them skipped with the reason, not failed', () => {
+    const result = fixture('pass');
+    const cases = result.conformance ?? [];
+    const last = cases.at(-1);
+    if (!last) throw new Error('the fixture has no conformance case');
+    cases[cases.length - 1] = {
+      ...last,
+      passed: false,
+      notRun: true,
+      evidence: 'not run: the connector was gone at case 11 of 11 (x): no answer',
+    };
+    const root = parseXml(renderJunit(result, grade(result, table)));
+    const tc = findAll(root, 'testcase').find((c) => c.attrs['name'] === last.id);
+    const skipped = tc?.children.find((c) => c.name === 'skipped');
+    expect(skipped?.attrs['message']).toBe('not run: the connector was gone at case 11 of 11 (x): no answer');
+    expect(tc?.children.some((c) => c.name === 'failure')).toBe(false);
+  });
+});
