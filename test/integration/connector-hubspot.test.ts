@@ -103,7 +103,15 @@ class HubSpotStandIn {
           return reply
             .code(404)
             .send({ status: 'error', message: 'resource not found', correlationId: 'c3' });
-        if (req.method === 'PATCH') Object.assign(c, body['properties']);
+        if (req.method === 'PATCH') {
+          // A multi-value property written with a leading `;` appends to the value, as HubSpot does.
+          for (const [k, v] of Object.entries(body['properties'] as Record<string, string>)) {
+            const now = c[k] ?? '';
+            c[k] = v.startsWith(';')
+              ? [...new Set([...now.split(';'), ...v.slice(1).split(';')].filter(Boolean))].join(';')
+              : v;
+          }
+        }
         return this.obj(m[1] as string, c);
       }
       if (path === '/crm/v3/objects/communications' && req.method === 'POST') {
