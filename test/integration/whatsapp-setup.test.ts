@@ -205,6 +205,8 @@ describe('setup calls over a real socket', () => {
     expect(failed.json.error).toMatchObject({ code: 2200, type: 'OAuthException' });
     expect(failed.json.error.message).toMatch(/Callback verification failed .*HTTP Status Code = 403/);
     expect(refusing.verifications).toHaveLength(1);
+    // What the callback answered is named; what the service is, is not.
+    expect(JSON.stringify(failed.json)).not.toMatch(/mock|wacrm|emulat|simulat/i);
 
     const ok = await graphCall(base, 'POST', url, {
       override_callback_uri: override.url,
