@@ -1,11 +1,15 @@
 // Usage: npx tsx bench/whatsapp-send-ab.ts --old DIR [--rounds 2] [--seconds 15] [--mode default|single|both]
+//                                          [--together]
 //
 // Old build against this one, alternating, in the same run: `bench/whatsapp-send.ts` of each
 // checkout (DIR is another checkout of the project with its node_modules, e.g. `git archive <rev> |
 // tar -x -C DIR`) runs in turn, old first in odd rounds and new first in even ones, so a drift of the
 // machine's speed during the run falls on both. Each run measures the bare fastify route too; the
 // mock's rate divided by that run's bare rate is the figure compared, because it cancels most of
-// how busy the machine was at that moment. Prints each run's lines, then per round and overall
+// how busy the machine was at that moment. With --together the two builds run at the same time in
+// each round (each its own server process, load generator and sink), so on a machine whose load
+// comes and goes they meet the same load at the same moments; they then also share the cores with
+// each other, so the absolute figures are lower than alone. Prints each run's lines, then per round and overall
 // (median) the new/old ratios of the mock's sends/s and of its fraction of the bare route.
 // Target (issue 14): new ≥ 0.9 × old with webhooks flowing.
 import { spawn } from 'node:child_process';
@@ -20,6 +24,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '2' },
     mode: { type: 'string', default: 'default' },
+    together: { type: 'boolean', default: false },
   },
 });
 const oldDir = args.old === undefined ? undefined : resolve(args.old);
@@ -94,7 +99,7 @@ function median(xs: number[]): number {
 }
 
 console.log(
-  `old: ${oldDir}\nnew: ${newDir}\n${rounds} rounds of ${args.seconds} s per run, mode ${args.mode}`,
+  `old: ${oldDir}\nnew: ${newDir}\n${rounds} rounds of ${args.seconds} s per run, mode ${args.mode}, ${args.together ? 'both builds at the same time' : 'one build at a time'}`,
 );
 const ratios = new Map<string, { rate: number[]; ofBare: number[]; cpu: number[] }>();
 for (let round = 1; round <= rounds; round++) {
@@ -109,7 +114,14 @@ for (let round = 1; round <= rounds; round++) {
           ['old', oldDir],
         ];
   const got: Partial<Record<'old' | 'new', RunFigures>> = {};
-  for (const [label, dir] of order) got[label] = await runOne(dir, label);
+  if (args.together) {
+    const results = await Promise.all(order.map(([label, dir]) => runOne(dir, label)));
+    order.forEach(([label], i) => {
+      got[label] = results[i];
+    });
+  } else {
+    for (const [label, dir] of order) got[label] = await runOne(dir, label);
+  }
   const o = got.old as RunFigures;
   const n = got.new as RunFigures;
   for (const [name, nv] of n.mock) {
