@@ -5,14 +5,7 @@ import type { WebhookTransport } from '../../../../mocks/shared/dispatcher.js';
 import { metaJson } from '../../../../mocks/shared/meta-json.js';
 import { webhookError } from '../../../../mocks/whatsapp/errors.js';
 import { pricingFor } from '../../../../mocks/whatsapp/statuses.js';
-import {
-  type ByteSink,
-  type StatusObject,
-  statusJson,
-  statusJsonTail,
-  statusWebhook,
-  writeStatusJson,
-} from '../../../../mocks/whatsapp/webhooks.js';
+import { type StatusObject, statusJson, statusWebhook } from '../../../../mocks/whatsapp/webhooks.js';
 import { makeMock, orderConfirmation, T } from './helpers.js';
 
 describe('status webhook bodies', () => {
@@ -50,36 +43,8 @@ describe('status webhook bodies', () => {
       }),
       { numRuns: 500, seed: 42 },
     );
-    // Written as bytes into a batch (which starts small and must grow): the UTF-8 of the same text,
-    // or nothing at all where only JSON.stringify can write it.
-    fc.assert(
-      fc.property(fc.array(status, { maxLength: 40 }), (list) => {
-        const sink: ByteSink = { bytes: Buffer.alloc(16), length: 2 };
-        sink.bytes.write('[[');
-        let expected = '[[';
-        for (const s of list) {
-          const st = s as StatusObject;
-          const before = sink.length;
-          if (writeStatusJson(sink, st, statusJsonTail(st))) expected += metaJson(s);
-          else expect(sink.length).toBe(before);
-        }
-        expect(sink.bytes.subarray(0, sink.length).toString('utf8')).toBe(expected);
-        expect(sink.length).toBe(Buffer.byteLength(expected));
-      }),
-      { numRuns: 300, seed: 7 },
-    );
-    // A tail of 3-byte characters into a buffer grown to exactly what the status may need.
-    const wide: StatusObject = {
-      id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTRBRkYwRTM0MTg3RDE3AA==',
-      status: 'delivered',
-      timestamp: '1764230000',
-      recipient_id: '16505551234',
-      biz_opaque_callback_data: '你'.repeat(500),
-      conversation: { id: 'a'.repeat(32), origin: { type: 'utility' } },
-    };
-    const tight: ByteSink = { bytes: Buffer.alloc(1), length: 1 };
-    expect(writeStatusJson(tight, wide, statusJsonTail(wide))).toBe(true);
-    expect(tight.bytes.subarray(1, tight.length).toString('utf8')).toBe(metaJson(wide));
+    // A batch is these texts joined inside the envelope; the property test at the end of this
+    // file holds whole batched webhooks to Meta's serialisation byte for byte.
   });
 
   it('metaJson escapes like Meta: lowercase \\uXXXX, surrogate pairs, \\/, and verifies both ways', () => {
@@ -222,9 +187,10 @@ describe('every webhook the mock sends', () => {
             biz.slice(0, 512) === 'flow-42' ? 6 : 3,
           );
         }),
-        { numRuns: 60, seed: 5 },
+        { numRuns: 40, seed: 5 },
       );
       await app.close();
     }
-  });
+    // Two mocks, 80 runs of a few injected requests: about 2 s alone, more on a busy machine.
+  }, 30_000);
 });
