@@ -42,6 +42,9 @@ describe('HubSpot dialect guesses', () => {
     const list = await hs(t.app, 'GET', '/crm/v3/objects/contacts');
     expect(list.headers['x-hubspot-ratelimit-daily-remaining']).toBe('0');
     expect(list.headers['x-hubspot-ratelimit-remaining']).toBe('99');
+    // The deprecated per-second headers are not sent.
+    expect(list.headers['x-hubspot-ratelimit-secondly']).toBeUndefined();
+    expect(list.headers['x-hubspot-ratelimit-secondly-remaining']).toBeUndefined();
     const over = await hs(t.app, 'POST', '/crm/v3/objects/contacts/search', {});
     expect(over.statusCode).toBe(429);
     expect(over.json().policyName).toBe('DAILY');
