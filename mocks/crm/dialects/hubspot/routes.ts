@@ -325,34 +325,23 @@ function registerHooks(scope: FastifyInstance, ctx: HubSpotContext): void {
   });
 
   scope.setErrorHandler((err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+    const send = (e: HsError) => sendHsError(reply, e, ctx.correlationId());
     const hs = hsOf(err);
-    if (hs) return sendHsError(reply, hs, ctx.correlationId());
+    if (hs) return send(hs);
     const status = err.statusCode ?? 500;
     if (status === 413)
-      return sendHsError(
-        reply,
-        new HsError(413, 'Request entity too large', { category: 'VALIDATION_ERROR' }),
-        ctx.correlationId(),
-      );
+      return send(new HsError(413, 'Request entity too large', { category: 'VALIDATION_ERROR' }));
     if (status === 415)
-      return sendHsError(
-        reply,
+      return send(
         new HsError(415, 'Unsupported Media Type: send application/json', { category: 'VALIDATION_ERROR' }),
-        ctx.correlationId(),
       );
     if (status >= 400 && status < 500)
-      return sendHsError(
-        reply,
+      return send(
         new HsError(400, `Invalid input JSON: ${(err.message || 'malformed body').slice(0, 200)}`, {
           category: 'VALIDATION_ERROR',
         }),
-        ctx.correlationId(),
       );
-    return sendHsError(
-      reply,
-      new HsError(500, 'internal error', { category: 'INTERNAL_ERROR' }),
-      ctx.correlationId(),
-    );
+    return send(new HsError(500, 'internal error', { category: 'INTERNAL_ERROR' }));
   });
 
   scope.setNotFoundHandler((_req, reply) =>
