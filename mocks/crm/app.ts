@@ -413,7 +413,10 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
     },
     reset(reseed) {
       dialect.events?.clear?.();
+      // The connector's own schema (HubSpot properties) outlives its records, as on the real CRM.
+      const restore = dialect.keepOnReset?.(ctx);
       store.clear();
+      restore?.();
       window = new SlidingWindowCounter(clock, RATE_WINDOW_MS, limitNow());
       if (reseed) seedStore();
       else store.setMeta('seeded', '0');
