@@ -40,6 +40,11 @@ describe('golden run results come from real runs on a virtual clock', () => {
     const html = renderHtml(result, sheet);
     expect(html.match(/<path class="probe" /g)?.length).toBe(c.refinement!.probes.length * 2);
     expect(html).toContain(`refined peak ${c.peakCapacityPerMin!.toLocaleString('en-US')}/min`);
+    // The compressed day's soak is there too: its windows, its rules, its section of the report.
+    expect(result.soak?.windows).toHaveLength(12);
+    expect(sheet.soakRules.length).toBe(result.soak?.rules.length);
+    expect(sheet.soakRules.every((r) => r.passed)).toBe(true);
+    expect(html).toContain('<section id="soak">');
     expect(buildSummary(result, sheet).capacity).toMatchObject({
       stepPeakPerMin: c.stepPeakPerMin,
       refinedPeakPerMin: c.peakCapacityPerMin,
