@@ -1,0 +1,65 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { signBody } from '../../../kernel/signing.js';
+import {
+  crmEventJson,
+  inboundTextPost,
+  inboundWamid,
+  metaJson,
+  signatureValue,
+} from '../../../kernel/wire.js';
+import { decodeWamid } from '../../../mocks/whatsapp/wamid.js';
+
+const hmac = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex');
+
+describe('kernel/wire', () => {
+  it('Meta escaping: non-ASCII as \\uXXXX (astral as surrogate pairs), / as \\/', () => {
+    expect(metaJson({ t: 'é/😀' })).toBe('{"t":"\\u00e9\\/\\ud83d\\ude00"}');
+    expect(JSON.parse(metaJson({ t: 'é/😀' }))).toEqual({ t: 'é/😀' });
+  });
+
+  it('the signature with an injected HMAC equals the harness signer over the UTF-8 bytes', () => {
+    const body = crmEventJson({
+      id: 'evt_1',
+      type: 'order.created',
+      created_at: '2026-12-03T00:00:00.000Z',
+      contact: { name: 'ليلى' },
+      data: { note: '我要投诉' },
+      action: {},
+    });
+    expect(signatureValue(hmac, 's3cret', body)).toBe(signBody('s3cret', Buffer.from(body, 'utf8')));
+  });
+
+  it('a wamid made from a sequence number decodes like the mock’s own (wa_id, inbound), one per number', () => {
+    const a = inboundWamid('886912345678', 0);
+    const b = inboundWamid('886912345678', 123_456_789);
+    expect(decodeWamid(a)).toEqual({ waId: '886912345678', direction: 'inbound' });
+    expect(decodeWamid(b)).toEqual({ waId: '886912345678', direction: 'inbound' });
+    expect(a).not.toBe(b);
+    // The blob is standard base64 of the mock's layout.
+    const blob = Buffer.from(b.slice(6), 'base64');
+    expect(blob.subarray(-21, -1).toString('latin1')).toBe('000000000000075BCD15');
+  });
+
+  it('an inbound text POST carries the wamid, Meta’s timestamp in seconds and a signature over its bytes', () => {
+    const env = { wabaId: '1', phoneNumberId: '2', displayPhoneNumber: '15550001111' };
+    const post = inboundTextPost(
+      env,
+      { from: '4915112345678', name: 'Zoë', text: 'hi' },
+      7,
+      1_700_000_000,
+      'k',
+      hmac,
+    );
+    const value = JSON.parse(post.body).entry[0].changes[0].value;
+    expect(value.messages[0]).toEqual({
+      from: '4915112345678',
+      id: post.wamid,
+      timestamp: '1700000000',
+      type: 'text',
+      text: { body: 'hi' },
+    });
+    expect(value.contacts).toEqual([{ profile: { name: 'Zoë' }, wa_id: '4915112345678' }]);
+    expect(post.headers['x-hub-signature-256']).toBe(signBody('k', post.body));
+  });
+});
