@@ -31,7 +31,9 @@ describe('wacrm export k6', () => {
     expect(r.exitCode).toBe(0);
     expect(r.out[0]).toContain('wrote 7 files');
     // 72 h at ×72: one hour of stages, about 5,000 iterations (keep-rate plays 1/72 of 360,000).
-    expect(r.out[1]).toMatch(/^ {2}soak: \d+ k6 stages over 3600 s, peak \d+ msg\/min, about 5\d{3} iterations/);
+    expect(r.out[1]).toMatch(
+      /^ {2}soak: \d+ k6 stages over 3600 s, peak \d+ msg\/min, about 5\d{3} iterations/,
+    );
     expect((await readdir(out)).sort()).toEqual([
       'flows.json',
       'k8s',
