@@ -223,3 +223,24 @@ export function crmEventSignedPost(
 ): SignedPost {
   return crmEventPost(crmEventJson(event), webhookSecret, hmac);
 }
+
+/**
+ * Whether flow n (0-based) of a mix is a CRM event: when (n + 1)·share crosses a whole number, so
+ * the share holds over every run of iterations (⌊N·share⌋ of the first N), without a random source.
+ */
+export function isOutboundFlow(n: number, outboundShare: number): boolean {
+  return Math.floor((n + 1) * outboundShare) > Math.floor(n * outboundShare);
+}
+
+/** A judged window of a step on the test's timeline, ms from its start. */
+export interface StepWindow {
+  index: number;
+  fromMs: number;
+  toMs: number;
+}
+
+/** The index of the step whose judged window holds `elapsedMs` (windows are [from, to)), or undefined. */
+export function stepAt(steps: readonly StepWindow[], elapsedMs: number): number | undefined {
+  for (const s of steps) if (elapsedMs >= s.fromMs && elapsedMs < s.toMs) return s.index;
+  return undefined;
+}

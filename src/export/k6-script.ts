@@ -61,6 +61,9 @@ import {
   type EnvelopeConfig,
   type HmacSha256Hex,
   inboundTextPost,
+  isOutboundFlow,
+  type StepWindow,
+  stepAt,
 } from './wire.js';
 
 /** A customer the CRM events go to (created in the CRM mock by setup()). */
@@ -113,7 +116,7 @@ const ENVELOPE: EnvelopeConfig = {
 const OUTBOUND_SHARE = ${plan.outboundShare};
 
 /** Judged window of each step after its warm-up, ms from the scenario's start (capacity only). */
-const STEPS: ReadonlyArray<{ index: number; fromMs: number; toMs: number }> = ${lit(steps)};
+const STEPS: readonly StepWindow[] = ${lit(steps)};
 
 export const options: Options = ${lit(k6Options(plan))};
 
@@ -162,24 +165,14 @@ export function setup(): SetupData {
   return { contacts };
 }
 
-/** The \`step\` tag of an iteration that starts \`elapsedMs\` into the scenario: the step whose judged window holds it. */
-function stepOf(elapsedMs: number): string | undefined {
-  for (const s of STEPS) if (elapsedMs >= s.fromMs && elapsedMs < s.toMs) return String(s.index);
-  return undefined;
-}
-
-/** Iteration n is a CRM event when it crosses a multiple of 1 / OUTBOUND_SHARE: the mix, spread evenly. */
-function isOutbound(n: number): boolean {
-  return Math.floor((n + 1) * OUTBOUND_SHARE) > Math.floor(n * OUTBOUND_SHARE);
-}
-
 export default function (data: SetupData): void {
   const n = exec.scenario.iterationInTest;
   const intendedMs = Date.now();
-  const step = stepOf(intendedMs - exec.scenario.startTime);
+  // Tagged with its step only inside the step's judged window (after the warm-up), as wacrm judges it.
+  const step = stepAt(STEPS, intendedMs - exec.scenario.startTime);
   const tags: Record<string, string> = { phase: 'load' };
-  if (step !== undefined) tags['step'] = step;
-  if (isOutbound(n) && pool.outbound.length > 0) {
+  if (step !== undefined) tags['step'] = String(step);
+  if (isOutboundFlow(n, OUTBOUND_SHARE) && pool.outbound.length > 0) {
     const o = pool.outbound[n % pool.outbound.length];
     const contact = o === undefined ? undefined : data.contacts[o.contact];
     if (o === undefined || contact === undefined) fail(\`flows.json has no outbound flow or contact for iteration \${n}\`);

@@ -5,8 +5,10 @@ import {
   crmEventJson,
   inboundTextPost,
   inboundWamid,
+  isOutboundFlow,
   metaJson,
   signatureValue,
+  stepAt,
 } from '../../../kernel/wire.js';
 import { decodeWamid } from '../../../mocks/whatsapp/wamid.js';
 
@@ -61,5 +63,26 @@ describe('kernel/wire', () => {
     });
     expect(value.contacts).toEqual([{ profile: { name: 'Zoë' }, wa_id: '4915112345678' }]);
     expect(post.headers['x-hub-signature-256']).toBe(signBody('k', post.body));
+  });
+
+  it('the mix without randomness: ⌊N·share⌋ of the first N flows are CRM events, for every N', () => {
+    for (const share of [0, 0.25, 0.5, 1 / 3, 0.9, 1]) {
+      let outbound = 0;
+      for (let n = 0; n < 1000; n++) {
+        if (isOutboundFlow(n, share)) outbound++;
+        expect(outbound).toBe(Math.floor((n + 1) * share));
+      }
+    }
+    expect([0, 1, 2, 3].map((n) => isOutboundFlow(n, 0.5))).toEqual([false, true, false, true]);
+  });
+
+  it('a step tag only inside a judged window [from, to)', () => {
+    const steps = [
+      { index: 0, fromMs: 10_000, toMs: 60_000 },
+      { index: 1, fromMs: 70_000, toMs: 120_000 },
+    ];
+    expect(
+      [0, 9_999, 10_000, 59_999, 60_000, 65_000, 70_000, 119_999, 120_000].map((t) => stepAt(steps, t)),
+    ).toEqual([undefined, undefined, 0, 0, undefined, undefined, 1, 1, undefined]);
   });
 });
