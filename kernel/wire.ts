@@ -174,19 +174,70 @@ function base64(bytes: readonly number[]): string {
 }
 
 /**
- * A Meta-shaped inbound wamid (the layout the WhatsApp mock's ids have: `wamid.` + base64 of
- * 1C 18 <len> <wa_id> 15 02 00 12 18 <len> <token> 00) whose 20-digit token is `seq` in hex, so a
- * sender without a random source (a k6 iteration) makes a unique id from its iteration number.
+ * The 20 hex digits a load generator's wamid carries as its token: the flow's number (8 digits,
+ * modulo 2³²) and its intended time in epoch ms (12 digits), so the id names the flow and when it
+ * was due without a random source or a send log.
  */
-export function inboundWamid(waId: string, seq: number): string {
+export function flowToken(seq: number, intendedEpochMs: number): string {
+  const n = Math.max(0, Math.floor(seq)) % 0x1_0000_0000;
+  const ms = Math.max(0, Math.floor(intendedEpochMs)) % 0x1_0000_0000_0000;
+  return (n.toString(16).padStart(8, '0') + ms.toString(16).padStart(12, '0')).toUpperCase();
+}
+
+/**
+ * A Meta-shaped inbound wamid (the layout the WhatsApp mock's ids have: `wamid.` + base64 of
+ * 1C 18 <len> <wa_id> 15 02 00 12 18 <len> <token> 00) around a 20-digit {@link flowToken}.
+ */
+export function inboundWamid(waId: string, seq: number, intendedEpochMs: number): string {
   const digits = waId.length > 0 && waId.length < 64 ? waId : '0';
-  const token = Math.max(0, Math.floor(seq)).toString(16).toUpperCase().padStart(20, '0').slice(-20);
+  const token = flowToken(seq, intendedEpochMs);
   const bytes: number[] = [0x1c, 0x18, digits.length];
   for (let i = 0; i < digits.length; i++) bytes.push(digits.charCodeAt(i) & 0xff);
   bytes.push(0x15, 0x02, 0x00, 0x12, 0x18, token.length);
   for (let i = 0; i < token.length; i++) bytes.push(token.charCodeAt(i));
   bytes.push(0);
   return `wamid.${base64(bytes)}`;
+}
+
+/**
+ * The flow number and intended time of a wamid made by {@link inboundWamid}; undefined for ids of
+ * another layout (an outbound wamid, not base64). The mock's own inbound ids have the same layout
+ * with a random token, so only ids known to come from a load generator should be read this way.
+ */
+export function readFlowToken(wamid: string): { seq: number; intendedEpochMs: number } | undefined {
+  if (!wamid.startsWith('wamid.')) return undefined;
+  const bytes = unbase64(wamid.slice(6));
+  if (bytes === undefined || bytes.length < 3) return undefined;
+  // After the wa_id: 15 02 00, the inbound flag 12, then 18 and the token's length (20).
+  const o = 3 + (bytes[2] as number);
+  const head = [0x15, 0x02, 0x00, 0x12, 0x18, 20];
+  if (bytes.length < o + head.length + 20 || head.some((b, i) => bytes[o + i] !== b)) return undefined;
+  const at = o + head.length;
+  let token = '';
+  for (let i = at; i < at + 20; i++) token += String.fromCharCode(bytes[i] as number);
+  if (!/^[0-9A-F]{20}$/.test(token)) return undefined;
+  return {
+    seq: Number.parseInt(token.slice(0, 8), 16),
+    intendedEpochMs: Number.parseInt(token.slice(8), 16),
+  };
+}
+
+function unbase64(text: string): number[] | undefined {
+  const clean = text.replace(/=+$/, '');
+  const out: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  for (const ch of clean) {
+    const v = B64.indexOf(ch);
+    if (v < 0) return undefined;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((acc >>> bits) & 0xff);
+    }
+  }
+  return out;
 }
 
 /** A customer's text message the way a load generator sends it: one per flow, numbered by `seq`. */
@@ -198,18 +249,20 @@ export interface CustomerText {
 
 /**
  * The signed webhook POST of one customer text message (what the WhatsApp mock sends for
- * `sendInbound({type: 'text'})`): a wamid made from `seq`, Meta's timestamp in seconds, Meta's
- * escaping, `X-Hub-Signature-256` over those bytes. Returns the wamid with the POST.
+ * `sendInbound({type: 'text'})`): a wamid naming flow `seq` and its intended time, Meta's
+ * timestamp (that time in seconds), Meta's escaping, `X-Hub-Signature-256` over those bytes.
+ * Returns the wamid with the POST.
  */
 export function inboundTextPost(
   cfg: EnvelopeConfig,
   m: CustomerText,
   seq: number,
-  timestampSec: number,
+  intendedEpochMs: number,
   appSecret: string,
   hmac: HmacSha256Hex,
 ): SignedPost & { wamid: string } {
-  const wamid = inboundWamid(m.from, seq);
+  const wamid = inboundWamid(m.from, seq, intendedEpochMs);
+  const timestampSec = Math.floor(intendedEpochMs / 1000);
   const message = inboundTextMessage({ from: m.from, wamid, timestampSec, text: m.text });
   const body = metaJson(inboundWebhook(cfg, message, { name: m.name, waId: m.from }));
   return { wamid, ...whatsappWebhookPost(body, appSecret, hmac) };

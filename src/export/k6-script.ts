@@ -177,7 +177,7 @@ export default function (data: SetupData): void {
     const contact = o === undefined ? undefined : data.contacts[o.contact];
     if (o === undefined || contact === undefined) fail(\`flows.json has no outbound flow or contact for iteration \${n}\`);
     const event: CrmEventBody = {
-      id: \`evt_k6\${n.toString(36)}\`,
+      id: \`evt_k6\${n.toString(36)}_\${intendedMs.toString(36)}\`,
       type: o.type,
       created_at: new Date(intendedMs).toISOString(),
       contact,
@@ -191,7 +191,7 @@ export default function (data: SetupData): void {
   }
   const m = pool.inbound[n % pool.inbound.length];
   if (m === undefined) fail(\`flows.json has no inbound flow for iteration \${n}\`);
-  const post = inboundTextPost(ENVELOPE, m, n, Math.floor(intendedMs / 1000), APP_SECRET, sign);
+  const post = inboundTextPost(ENVELOPE, m, n, intendedMs, APP_SECRET, sign);
   tags['flow'] = 'inbound';
   http.post(WA_WEBHOOK_URL, post.body, { headers: post.headers, tags, timeout: '${K6_REQUEST_TIMEOUT_MS / 1000}s' });
 }

@@ -280,14 +280,7 @@ describe('the exported wire code against the reference connector', () => {
     expect([200, 201]).toContain(created.status);
     const contact = (await created.json()) as Record<string, unknown>;
 
-    const inbound = wire.inboundTextPost(
-      envelope,
-      m,
-      4242,
-      Math.floor(Date.now() / 1000),
-      creds.appSecret,
-      hmac,
-    );
+    const inbound = wire.inboundTextPost(envelope, m, 4242, Date.now(), creds.appSecret, hmac);
     expect(verifySignature(creds.appSecret, inbound.body, inbound.headers['x-hub-signature-256'])).toBe(true);
     const a = await fetch(`${s.connectorUrl}/webhooks/whatsapp`, {
       method: 'POST',

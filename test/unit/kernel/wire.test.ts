@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { signBody } from '../../../kernel/signing.js';
 import {
   crmEventJson,
+  flowToken,
   inboundTextPost,
   inboundWamid,
   isOutboundFlow,
   metaJson,
+  readFlowToken,
   signatureValue,
   stepAt,
 } from '../../../kernel/wire.js';
@@ -32,15 +34,24 @@ describe('kernel/wire', () => {
     expect(signatureValue(hmac, 's3cret', body)).toBe(signBody('s3cret', Buffer.from(body, 'utf8')));
   });
 
-  it('a wamid made from a sequence number decodes like the mock’s own (wa_id, inbound), one per number', () => {
-    const a = inboundWamid('886912345678', 0);
-    const b = inboundWamid('886912345678', 123_456_789);
+  it('a wamid naming a flow and its intended time decodes like the mock’s own (wa_id, inbound), and back', () => {
+    const at = Date.UTC(2026, 11, 3, 13, 5, 9, 123);
+    const a = inboundWamid('886912345678', 0, at);
+    const b = inboundWamid('886912345678', 123_456_789, at);
     expect(decodeWamid(a)).toEqual({ waId: '886912345678', direction: 'inbound' });
     expect(decodeWamid(b)).toEqual({ waId: '886912345678', direction: 'inbound' });
     expect(a).not.toBe(b);
-    // The blob is standard base64 of the mock's layout.
+    expect(readFlowToken(b)).toEqual({ seq: 123_456_789, intendedEpochMs: at });
+    // The blob is standard base64 of the mock's layout, the token in its place.
     const blob = Buffer.from(b.slice(6), 'base64');
-    expect(blob.subarray(-21, -1).toString('latin1')).toBe('000000000000075BCD15');
+    expect(blob.subarray(-21, -1).toString('latin1')).toBe(flowToken(123_456_789, at));
+    expect(flowToken(123_456_789, at)).toBe(`075BCD15${at.toString(16).toUpperCase().padStart(12, '0')}`);
+    // Same layout with the outbound flag (0x11): not a load generator's inbound message.
+    const outbound = Buffer.from(b.slice(6), 'base64');
+    outbound[3 + 12 + 3] = 0x11;
+    expect(decodeWamid(`wamid.${outbound.toString('base64')}`)?.direction).toBe('outbound');
+    expect(readFlowToken(`wamid.${outbound.toString('base64')}`)).toBeUndefined();
+    expect(readFlowToken('not-a-wamid')).toBeUndefined();
   });
 
   it('an inbound text POST carries the wamid, Meta’s timestamp in seconds and a signature over its bytes', () => {
@@ -49,7 +60,7 @@ describe('kernel/wire', () => {
       env,
       { from: '4915112345678', name: 'Zoë', text: 'hi' },
       7,
-      1_700_000_000,
+      1_700_000_000_250,
       'k',
       hmac,
     );
