@@ -131,7 +131,9 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
  */
 export function setup(): SetupData {
   const contacts: Array<Record<string, unknown>> = [];
-  for (let i = 0; i < pool.contacts.length; i += 50) {
+  // Only what the mix uses: contacts for CRM events, windows for customer messages.
+  const contactsNeeded = OUTBOUND_SHARE > 0 ? pool.contacts.length : 0;
+  for (let i = 0; i < contactsNeeded; i += 50) {
     const chunk = pool.contacts.slice(i, i + 50);
     const answers = http.batch(
       chunk.map((c) => ({
@@ -147,7 +149,7 @@ export function setup(): SetupData {
     }
   }
   const customers = new Map<string, string>();
-  for (const m of pool.inbound) customers.set(m.from, m.name);
+  if (OUTBOUND_SHARE < 1) for (const m of pool.inbound) customers.set(m.from, m.name);
   const list = [...customers.entries()];
   for (let i = 0; i < list.length; i += 50) {
     const answers = http.batch(
