@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { WacrmError } from '../errors.js';
-import { exportK6 } from '../index.js';
+import { exportK6 } from '../export/index.js';
 import type { Io } from './io.js';
 
 interface ExportK6Flags {
