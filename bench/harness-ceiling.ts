@@ -237,5 +237,8 @@ console.log(
     `${fmt(meanOver(reference, (s) => s.harnessCpuUsPerFlow))} µs (vs reference connector); target ≤ 500 µs`,
 );
 console.log(
+  `  harness CPU per extra flow (slope over valid steps): ${fmt(marginalUsPerFlow(ceiling))} µs (vs stand-in), ${fmt(marginalUsPerFlow(reference))} µs (vs reference connector)`,
+);
+console.log(
   `  connector CPU per flow: reference ${fmt(meanOver(reference, (s) => s.connectorCpuUsPerFlow))} µs, stand-in ${fmt(standInUs)} µs (whole phase 1)`,
 );

@@ -69,7 +69,10 @@ function call(
         } catch {
           // A body that is not JSON is answered as an empty object: the caller looks at the status.
         }
-        resolve({ status: res.statusCode ?? 0, json });
+        const status = res.statusCode ?? 0;
+        if (debug && status >= 400)
+          process.stderr.write(`${method} ${path} → ${status} ${JSON.stringify(json)}\n`);
+        resolve({ status, json });
       });
       res.on('error', () => resolve({ status: 0, json: {} }));
     });
