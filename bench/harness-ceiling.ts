@@ -1,12 +1,13 @@
-// Usage: npm run build && npx tsx bench/harness-ceiling.ts [--start 6000] [--step 3000] [--max 60000]
-//          [--step-seconds 6] [--reference-rates 3000,6000]
+// Usage: npm run build && npx tsx bench/harness-ceiling.ts [--start 3000] [--step 3000] [--max 30000]
+//          [--step-seconds 5] [--reference-rates 3000,6000] [--workers 1,2]
 //
 // The harness's own ceiling: how many flows per minute wacrm can drive while its health stays valid
 // (scheduler lag p99, late share and event-loop delay as the run layer judges them), and what each
 // flow costs it in CPU. Phase 1 ramps outbound flows (CRM event → template → CRM record → statuses)
 // against bench/minimal-connector.ts, a stand-in in its own process that does the least a connector
 // can, so the harness breaks first. Phase 2 plays a few fixed rates against the reference connector
-// in the same run, for its CPU µs per flow beside the harness's. All traffic stays on 127.0.0.1;
+// in the same run, for its CPU µs per flow beside the harness's. Each phase runs once per
+// `--workers` count (1 = one event loop, today's harness), alternating. All traffic stays on 127.0.0.1;
 // each phase is a bounded step ramp (≤ ~3 minutes in all). Figures, never a gate.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,11 +21,12 @@ import { MOCK_DEFAULT_CREDENTIALS } from '../src/run/stack.js';
 
 const { values: args } = parseArgs({
   options: {
-    start: { type: 'string', default: '6000' },
+    start: { type: 'string', default: '3000' },
     step: { type: 'string', default: '3000' },
-    max: { type: 'string', default: '60000' },
-    'step-seconds': { type: 'string', default: '6' },
+    max: { type: 'string', default: '30000' },
+    'step-seconds': { type: 'string', default: '5' },
     'reference-rates': { type: 'string', default: '3000,6000' },
+    workers: { type: 'string', default: '1,2' },
   },
 });
 const startPerMin = Number(args.start);
@@ -32,6 +34,7 @@ const stepPerMin = Number(args.step);
 const maxPerMin = Number(args.max);
 const stepSeconds = Number(args['step-seconds']);
 const referenceRates = String(args['reference-rates']).split(',').map(Number);
+const workerCounts = String(args.workers).split(',').map(Number);
 
 /** A capacity suite, outbound only (the stand-in does no keyword tagging, handovers or replies). */
 function scenarioText(name: string, start: number, step: number, max: number): string {
@@ -183,62 +186,89 @@ console.log(
   `harness ceiling: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} before the run, node ${process.version}`,
 );
 
-// Phase 1: the harness against the stand-in.
-const waPort = await freePort();
-const crmPort = await freePort();
-const standIn = await spawnStandIn(waPort, crmPort);
-const standInCpu0 = cpuUsOf(standIn.proc.pid ?? 0);
-let ceiling: RunResult;
-try {
-  ceiling = await runScenario({
-    ...runOpts,
-    scenario: parse(scenarioText('harness-ceiling', startPerMin, stepPerMin, maxPerMin)),
-    scenarioFile: 'bench/harness-ceiling',
-    connectorUrl: standIn.url,
-    whatsappPort: waPort,
-    crmPort,
-  });
-} finally {
-  standIn.proc.kill('SIGTERM');
+/** Phase 1 with `workers` event loops: the ramp against a fresh stand-in, and the stand-in's CPU per flow. */
+async function ceilingRun(workers: number): Promise<{ result: RunResult; standInUs?: number }> {
+  const waPort = await freePort();
+  const crmPort = await freePort();
+  const standIn = await spawnStandIn(waPort, crmPort);
+  const cpu0 = cpuUsOf(standIn.proc.pid ?? 0);
+  let result: RunResult;
+  try {
+    result = await runScenario({
+      ...runOpts,
+      scenario: parse(scenarioText('harness-ceiling', startPerMin, stepPerMin, maxPerMin)),
+      scenarioFile: 'bench/harness-ceiling',
+      connectorUrl: standIn.url,
+      whatsappPort: waPort,
+      crmPort,
+      workers,
+    });
+  } finally {
+    standIn.proc.kill('SIGTERM');
+  }
+  const cpu1 = cpuUsOf(standIn.proc.pid ?? 0);
+  const flows = result.capacity?.steps.reduce((n, st) => n + st.sent, 0) ?? 0;
+  console.log(`\nphase 1, --workers ${workers}: harness against the minimal stand-in (its own process)`);
+  printSteps(result, false);
+  return cpu0 !== undefined && cpu1 !== undefined && flows > 0
+    ? { result, standInUs: (cpu1 - cpu0) / flows }
+    : { result };
 }
-const standInCpu1 = cpuUsOf(standIn.proc.pid ?? 0);
-const ceilingFlows = ceiling.capacity?.steps.reduce((n, s) => n + s.sent, 0) ?? 0;
-console.log('\nphase 1: harness against the minimal stand-in (its own process)');
-printSteps(ceiling, false);
-const cap = ceiling.capacity;
-const standInUs =
-  standInCpu0 !== undefined && standInCpu1 !== undefined && ceilingFlows > 0
-    ? (standInCpu1 - standInCpu0) / ceilingFlows
-    : undefined;
 
-// Phase 2: the same harness against the reference connector, at fixed rates.
-const refStart = referenceRates[0] ?? 3000;
-const refStep = referenceRates.length > 1 ? (referenceRates[1] ?? refStart) - refStart : 1000;
-const reference = await runScenario({
-  ...runOpts,
-  scenario: parse(
-    scenarioText('harness-ceiling-reference', refStart, refStep, referenceRates.at(-1) ?? refStart),
-  ),
-  scenarioFile: 'bench/harness-ceiling',
-});
-console.log('\nphase 2: harness against the reference connector');
-printSteps(reference, true);
+/** Phase 2 with `workers` event loops: fixed rates against the reference connector. */
+async function referenceRun(workers: number): Promise<RunResult> {
+  const refStart = referenceRates[0] ?? 3000;
+  const refStep = referenceRates.length > 1 ? (referenceRates[1] ?? refStart) - refStart : 1000;
+  const result = await runScenario({
+    ...runOpts,
+    scenario: parse(
+      scenarioText('harness-ceiling-reference', refStart, refStep, referenceRates.at(-1) ?? refStart),
+    ),
+    scenarioFile: 'bench/harness-ceiling',
+    workers,
+  });
+  console.log(`\nphase 2, --workers ${workers}: harness against the reference connector`);
+  printSteps(result, true);
+  return result;
+}
 
-console.log('\nsummary');
+// Alternating, so both settings see the same machine (the others' load drifts over minutes).
+const ceilings = new Map<number, { result: RunResult; standInUs?: number }>();
+for (const w of workerCounts) ceilings.set(w, await ceilingRun(w));
+const references = new Map<number, RunResult>();
+for (const w of workerCounts) references.set(w, await referenceRun(w));
+
+console.log(`\nsummary (load average ${loadavg()[0]?.toFixed(2)} after the run)`);
 console.log(
-  `  highest valid rate (harness vs stand-in): ${cap?.peakCapacityPerMin ?? 'none'} flows/min` +
-    (cap?.firstFailingPerMin
-      ? `; ${cap.firstFailingPerMin}/min broke: ${cap.brokenCriterion ?? 'harness health'}`
-      : '; max rate reached') +
-    `; harness valid over the judged steps: ${cap?.harnessValid}`,
+  ' workers  ceiling flows/min  stopped by                        µs/flow mean  µs/flow slope  vs reference: harness µs/flow  connector µs/flow',
 );
+for (const w of workerCounts) {
+  const c = ceilings.get(w) as { result: RunResult; standInUs?: number };
+  const r = references.get(w) as RunResult;
+  const cap = c.result.capacity;
+  const stop = cap?.firstFailingPerMin
+    ? `${cap.firstFailingPerMin}/min: ${cap.brokenCriterion ?? 'harness health'}`
+    : cap?.peakCapacityPerMin === null
+      ? 'the first step'
+      : 'max rate reached';
+  console.log(
+    `${String(w).padStart(8)} ${String(cap?.peakCapacityPerMin ?? 'none').padStart(18)}  ${stop.slice(0, 32).padEnd(32)} ${fmt(
+      meanOver(c.result, (st) => st.harnessCpuUsPerFlow),
+    ).padStart(13)} ${fmt(marginalUsPerFlow(c.result)).padStart(14)} ${fmt(
+      meanOver(r, (st) => st.harnessCpuUsPerFlow),
+    ).padStart(30)} ${fmt(meanOver(r, (st) => st.connectorCpuUsPerFlow)).padStart(18)}`,
+  );
+  if (c.standInUs !== undefined)
+    console.log(`          stand-in CPU: ${fmt(c.standInUs)} µs/flow over phase 1`);
+}
+const base = ceilings.get(workerCounts[0] ?? 1)?.result.capacity?.peakCapacityPerMin;
+for (const w of workerCounts.slice(1)) {
+  const peak = ceilings.get(w)?.result.capacity?.peakCapacityPerMin;
+  if (base && peak)
+    console.log(
+      `  ceiling ratio --workers ${w} / --workers ${workerCounts[0]}: ${(peak / base).toFixed(2)} (target ≥ 1.7 for 2 / 1)`,
+    );
+}
 console.log(
-  `  harness CPU per flow, mean over valid steps: ${fmt(meanOver(ceiling, (s) => s.harnessCpuUsPerFlow))} µs (vs stand-in), ` +
-    `${fmt(meanOver(reference, (s) => s.harnessCpuUsPerFlow))} µs (vs reference connector); target ≤ 500 µs`,
-);
-console.log(
-  `  harness CPU per extra flow (slope over valid steps): ${fmt(marginalUsPerFlow(ceiling))} µs (vs stand-in), ${fmt(marginalUsPerFlow(reference))} µs (vs reference connector)`,
-);
-console.log(
-  `  connector CPU per flow: reference ${fmt(meanOver(reference, (s) => s.connectorCpuUsPerFlow))} µs, stand-in ${fmt(standInUs)} µs (whole phase 1)`,
+  '  targets: harness CPU ≤ 500 µs per flow; ≥ 30,000 flows/min valid with the reference connector',
 );
