@@ -248,7 +248,7 @@ export class WebhookSenderPool {
     const id = ++this.seq;
     const thread = this.threads[id % this.threads.length] as Thread;
     if (this.closed || thread.dead) {
-      done({ error: thread.dead ?? 'sender threads closed' });
+      done({ error: this.closed ? 'sender threads closed' : (thread.dead as string) });
       return () => {};
     }
     this.callbacks.set(id, { thread, done });
