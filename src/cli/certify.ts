@@ -13,7 +13,7 @@ import { suiteReads } from '../run/suites/index.js';
 import { renderCaseTable } from './conformance.js';
 import { addCredentialOptions, type CredentialFlags, credentialsFor } from './credentials.js';
 import type { Io } from './io.js';
-import { failOn, finishRun, runConsole } from './run-output.js';
+import { failIfInterrupted, failOn, finishRun, runConsole, stopOnSignal } from './run-output.js';
 
 interface CertifyFlags extends CredentialFlags {
   connectorUrl?: string;
@@ -130,14 +130,7 @@ export function registerCertifyCommand(program: Command, io: Io): void {
       const runId = `${stamp}-certify-${randomBytes(2).toString('hex')}`;
       const runDir = resolve(flags.out ?? join('reports', runId));
       const out = runConsole(io, flags.quiet === true);
-      const stop = new AbortController();
-      io.onStop((signal) => {
-        stop.abort(signal);
-        io.err(
-          `wacrm: ${signal}: finishing the flows in flight and writing the reports (again to stop at once)`,
-        );
-        io.onStop((again) => io.exit?.(again === 'SIGTERM' ? 143 : 130));
-      });
+      const stopped = stopOnSignal(io);
       out.say(
         `wacrm certify: the connector at ${url}: conformance, then ${basename(file)} → ${relative(resolve('.'), runDir) || '.'}`,
       );
@@ -202,7 +195,7 @@ export function registerCertifyCommand(program: Command, io: Io): void {
           credentials,
           onProgress: out.onProgress,
           onLog: out.onLog,
-          signal: stop.signal,
+          signal: stopped,
         });
       } catch (err) {
         out.done();
@@ -220,12 +213,7 @@ export function registerCertifyCommand(program: Command, io: Io): void {
         file: acceptanceFile,
         builtIn: acceptanceBuiltIn,
       });
-      if (result.interrupted) {
-        throw new WacrmError(
-          result.interrupted.signal === 'SIGTERM' ? 'WACRM_TERMINATED' : 'WACRM_INTERRUPTED',
-          `the run was interrupted at ${result.interrupted.at}; the reports cover what ran`,
-        );
-      }
+      failIfInterrupted(result);
       failOn(code);
     });
 }

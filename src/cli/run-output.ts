@@ -94,3 +94,26 @@ export function failOn(exitCode: number): void {
     throw new WacrmError('WACRM_THRESHOLD_FAILED', 'a threshold failed (see the grade sheet above)');
   }
 }
+
+/**
+ * Graceful stop for a run: the first SIGINT/SIGTERM aborts the returned signal (no new flows; the
+ * reports are written for what ran); a second one ends the process at once (130 / 143).
+ */
+export function stopOnSignal(io: Io): AbortSignal {
+  const stop = new AbortController();
+  io.onStop((signal) => {
+    stop.abort(signal);
+    io.err(`wacrm: ${signal}: finishing the flows in flight and writing the reports (again to stop at once)`);
+    io.onStop((again) => io.exit?.(again === 'SIGTERM' ? 143 : 130));
+  });
+  return stop.signal;
+}
+
+/** Ends an interrupted run with its exit code (130 for SIGINT, 143 for SIGTERM) once its reports are written. */
+export function failIfInterrupted(result: RunResult): void {
+  if (!result.interrupted) return;
+  throw new WacrmError(
+    result.interrupted.signal === 'SIGTERM' ? 'WACRM_TERMINATED' : 'WACRM_INTERRUPTED',
+    `the run was interrupted at ${result.interrupted.at}; the reports cover what ran`,
+  );
+}

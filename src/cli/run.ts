@@ -7,7 +7,7 @@ import { defaultWorkers, MAX_WORKERS, MOCK_DEFAULT_PORTS } from '../run/stack.js
 import { suiteReads } from '../run/suites/index.js';
 import { addCredentialOptions, type CredentialFlags, credentialsFor, renderEnvFile } from './credentials.js';
 import type { Io } from './io.js';
-import { failOn, finishRun, runConsole } from './run-output.js';
+import { failIfInterrupted, failOn, finishRun, runConsole, stopOnSignal } from './run-output.js';
 
 interface RunFlags extends CredentialFlags {
   connectorUrl?: string;
@@ -137,14 +137,7 @@ export function registerRunCommand(program: Command, io: Io): void {
       }
       // First SIGINT/SIGTERM: stop starting flows and write the reports for what ran; a second
       // one ends the process at once (the reports of the interrupted run may then be missing).
-      const stop = new AbortController();
-      io.onStop((signal) => {
-        stop.abort(signal);
-        io.err(
-          `wacrm: ${signal}: finishing the flows in flight and writing the reports (again to stop at once)`,
-        );
-        io.onStop((again) => io.exit?.(again === 'SIGTERM' ? 143 : 130));
-      });
+      const stopped = stopOnSignal(io);
       // An external connector is configured once, for the mocks' documented ports.
       if (flags.connectorUrl !== undefined || loaded.some((l) => l.scenario.connector.url !== null)) {
         whatsappPort ??= MOCK_DEFAULT_PORTS.whatsapp;
@@ -159,7 +152,7 @@ export function registerRunCommand(program: Command, io: Io): void {
         acceptanceBuiltIn,
         credentials: fromScenario,
       } of loaded) {
-        if (stop.signal.aborted) break;
+        if (stopped.aborted) break;
         const runId = runIdFor(scenario.name, new Date());
         const runDir = resolve(flags.out ?? join('reports', runId));
         const out = runConsole(io, flags.quiet === true);
@@ -191,7 +184,7 @@ export function registerRunCommand(program: Command, io: Io): void {
             : {}),
           onProgress: out.onProgress,
           onLog: out.onLog,
-          signal: stop.signal,
+          signal: stopped,
         });
         out.done();
         worst = Math.max(
@@ -201,13 +194,7 @@ export function registerRunCommand(program: Command, io: Io): void {
             builtIn: acceptanceBuiltIn,
           }),
         );
-        if (result.interrupted) {
-          const code = result.interrupted.signal === 'SIGTERM' ? 'WACRM_TERMINATED' : 'WACRM_INTERRUPTED';
-          throw new WacrmError(
-            code,
-            `the run was interrupted at ${result.interrupted.at}; the reports cover what ran`,
-          );
-        }
+        failIfInterrupted(result);
       }
       failOn(worst);
     });

@@ -48,6 +48,7 @@ suites:
     timezone: UTC
     timeScale: 180
     volume: keep-total
+    mix: { outbound: 0.2, inbound: 0.8 }
     deadline: ${deadline}
   - kind: consistency-audit
     sample: 1000
@@ -99,8 +100,12 @@ describe('the consistency audit covers the whole run', () => {
     expect(grade(result, table).checks.find((c) => c.key === 'consistency_match_rate')?.passed).toBe(true);
   }, 60_000);
 
-  it('does not give 100 % to a connector that loses 2 % of the messages', async () => {
-    const { result, overruns } = await soakThenAudit(['drop-inbound=0.02', 'drop-outbound=0.02'], '5s');
+  // The audit compares what reached WhatsApp with the CRM: a customer message the connector acked and
+  // dropped is one it must find. (A template the connector never sent reached neither side; delivery
+  // and completeness grade that.) The connector draws its drops from Math.random: at 6 % of some 160
+  // customer messages, a run with none dropped has odds of about 1 in 20,000.
+  it('does not give 100 % to a connector that loses 6 % of the customer messages', async () => {
+    const { result, overruns } = await soakThenAudit(['drop-inbound=0.06'], '5s');
     expect(overruns).toBeGreaterThan(3);
     const check = audit(result);
     expect(check?.value).toBeLessThan(1);
