@@ -76,9 +76,9 @@ function freePort(): Promise<number> {
 }
 
 /** CPU time (user + system) a process has used so far, in µs, from /proc (100 ticks/s). */
-function cpuUsOf(pid: number): number | undefined {
+function cpuUsOf(pid: number, file = `/proc/${pid}/stat`): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10_000;
   } catch {
@@ -153,15 +153,12 @@ function printSteps(result: RunResult, withConnector: boolean): void {
   if (reasons.length > 0) console.log(`  harness health: ${reasons.slice(0, 3).join('; ')}`);
 }
 
-/** The mean of a field over the steps that passed (a figure for the whole valid range). */
+/** The mean of a cost field over the judged steps (CPU is measured even where timing was void). */
 function meanOver(
   result: RunResult,
   pick: (s: NonNullable<RunResult['capacity']>['steps'][number]) => number | undefined,
 ) {
-  const xs = (result.capacity?.steps ?? [])
-    .filter((s) => s.passed)
-    .map(pick)
-    .filter((x) => x !== undefined);
+  const xs = (result.capacity?.steps ?? []).map(pick).filter((x) => x !== undefined);
   return xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
@@ -187,16 +184,53 @@ console.log(
 );
 
 /** Phase 1 with `workers` event loops: the ramp against a fresh stand-in, and the stand-in's CPU per flow. */
-async function ceilingRun(workers: number): Promise<{ result: RunResult; standInUs?: number }> {
+/**
+ * This process's CPU, all threads (what the run's cost figures count) and its main thread alone
+ * (`/proc/self/task/<pid>`: the thread holding the scheduler, the mocks' routes and the tracer),
+ * so the bench shows how much of the harness's work left the main loop.
+ */
+function harnessCpu(): { allUs: number; mainUs: number } | undefined {
+  const all = cpuUsOf(process.pid);
+  const main = cpuUsOf(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`);
+  return all !== undefined && main !== undefined ? { allUs: all, mainUs: main } : undefined;
+}
+
+/** CPU per flow over a whole phase (setup and settling included), all threads and the main thread. */
+interface PhaseCpu {
+  allUsPerFlow: number;
+  mainUsPerFlow: number;
+}
+
+function phaseCpu(
+  before: ReturnType<typeof harnessCpu>,
+  after: ReturnType<typeof harnessCpu>,
+  result: RunResult,
+): PhaseCpu | undefined {
+  const flows = result.capacity?.steps.reduce((n, st) => n + st.sent, 0) ?? 0;
+  if (!before || !after || flows === 0) return undefined;
+  return {
+    allUsPerFlow: (after.allUs - before.allUs) / flows,
+    mainUsPerFlow: (after.mainUs - before.mainUs) / flows,
+  };
+}
+
+interface CeilingRun {
+  result: RunResult;
+  standInUs?: number;
+  cpu?: PhaseCpu;
+}
+
+async function ceilingRun(workers: number, quiet = false, max = maxPerMin): Promise<CeilingRun> {
   const waPort = await freePort();
   const crmPort = await freePort();
   const standIn = await spawnStandIn(waPort, crmPort);
   const cpu0 = cpuUsOf(standIn.proc.pid ?? 0);
+  const h0 = harnessCpu();
   let result: RunResult;
   try {
     result = await runScenario({
       ...runOpts,
-      scenario: parse(scenarioText('harness-ceiling', startPerMin, stepPerMin, maxPerMin)),
+      scenario: parse(scenarioText('harness-ceiling', startPerMin, stepPerMin, max)),
       scenarioFile: 'bench/harness-ceiling',
       connectorUrl: standIn.url,
       whatsappPort: waPort,
@@ -207,18 +241,23 @@ async function ceilingRun(workers: number): Promise<{ result: RunResult; standIn
     standIn.proc.kill('SIGTERM');
   }
   const cpu1 = cpuUsOf(standIn.proc.pid ?? 0);
+  const cpu = phaseCpu(h0, harnessCpu(), result);
   const flows = result.capacity?.steps.reduce((n, st) => n + st.sent, 0) ?? 0;
-  console.log(`\nphase 1, --workers ${workers}: harness against the minimal stand-in (its own process)`);
-  printSteps(result, false);
-  return cpu0 !== undefined && cpu1 !== undefined && flows > 0
-    ? { result, standInUs: (cpu1 - cpu0) / flows }
-    : { result };
+  if (!quiet) {
+    console.log(`\nphase 1, --workers ${workers}: harness against the minimal stand-in (its own process)`);
+    printSteps(result, false);
+  }
+  const out: CeilingRun = { result };
+  if (cpu) out.cpu = cpu;
+  if (cpu0 !== undefined && cpu1 !== undefined && flows > 0) out.standInUs = (cpu1 - cpu0) / flows;
+  return out;
 }
 
 /** Phase 2 with `workers` event loops: fixed rates against the reference connector. */
-async function referenceRun(workers: number): Promise<RunResult> {
+async function referenceRun(workers: number): Promise<{ result: RunResult; cpu?: PhaseCpu }> {
   const refStart = referenceRates[0] ?? 3000;
   const refStep = referenceRates.length > 1 ? (referenceRates[1] ?? refStart) - refStart : 1000;
+  const h0 = harnessCpu();
   const result = await runScenario({
     ...runOpts,
     scenario: parse(
@@ -229,34 +268,45 @@ async function referenceRun(workers: number): Promise<RunResult> {
   });
   console.log(`\nphase 2, --workers ${workers}: harness against the reference connector`);
   printSteps(result, true);
-  return result;
+  const cpu = phaseCpu(h0, harnessCpu(), result);
+  return cpu ? { result, cpu } : { result };
 }
 
+// A throwaway ramp first: the first run in a process pays for compiling the mocks' and the
+// tracer's hot paths, which would count against whichever setting came first.
+await ceilingRun(1, true, startPerMin);
+
 // Alternating, so both settings see the same machine (the others' load drifts over minutes).
-const ceilings = new Map<number, { result: RunResult; standInUs?: number }>();
+const ceilings = new Map<number, CeilingRun>();
 for (const w of workerCounts) ceilings.set(w, await ceilingRun(w));
-const references = new Map<number, RunResult>();
+const references = new Map<number, { result: RunResult; cpu?: PhaseCpu }>();
 for (const w of workerCounts) references.set(w, await referenceRun(w));
 
 console.log(`\nsummary (load average ${loadavg()[0]?.toFixed(2)} after the run)`);
 console.log(
-  ' workers  ceiling flows/min  stopped by                        µs/flow mean  µs/flow slope  vs reference: harness µs/flow  connector µs/flow',
+  "  per step: the run layer's cost figures, mean over the judged steps; per phase: /proc, setup and settling included",
+);
+console.log(
+  ' workers  ceiling/min  stopped by                      | vs stand-in: step µs/flow  slope  phase all/main thread | vs reference: step µs/flow  phase all/main  connector µs/flow',
 );
 for (const w of workerCounts) {
-  const c = ceilings.get(w) as { result: RunResult; standInUs?: number };
-  const r = references.get(w) as RunResult;
+  const c = ceilings.get(w) as CeilingRun;
+  const r = references.get(w) as { result: RunResult; cpu?: PhaseCpu };
   const cap = c.result.capacity;
   const stop = cap?.firstFailingPerMin
     ? `${cap.firstFailingPerMin}/min: ${cap.brokenCriterion ?? 'harness health'}`
     : cap?.peakCapacityPerMin === null
       ? 'the first step'
       : 'max rate reached';
+  const phase = (p: PhaseCpu | undefined) => (p ? `${fmt(p.allUsPerFlow)}/${fmt(p.mainUsPerFlow)}` : '–');
   console.log(
-    `${String(w).padStart(8)} ${String(cap?.peakCapacityPerMin ?? 'none').padStart(18)}  ${stop.slice(0, 32).padEnd(32)} ${fmt(
+    `${String(w).padStart(8)} ${String(cap?.peakCapacityPerMin ?? 'none').padStart(12)}  ${stop.slice(0, 30).padEnd(30)} | ${fmt(
       meanOver(c.result, (st) => st.harnessCpuUsPerFlow),
-    ).padStart(13)} ${fmt(marginalUsPerFlow(c.result)).padStart(14)} ${fmt(
-      meanOver(r, (st) => st.harnessCpuUsPerFlow),
-    ).padStart(30)} ${fmt(meanOver(r, (st) => st.connectorCpuUsPerFlow)).padStart(18)}`,
+    ).padStart(24)} ${fmt(marginalUsPerFlow(c.result)).padStart(6)} ${phase(c.cpu).padStart(22)} | ${fmt(
+      meanOver(r.result, (st) => st.harnessCpuUsPerFlow),
+    ).padStart(
+      25,
+    )} ${phase(r.cpu).padStart(15)} ${fmt(meanOver(r.result, (st) => st.connectorCpuUsPerFlow)).padStart(18)}`,
   );
   if (c.standInUs !== undefined)
     console.log(`          stand-in CPU: ${fmt(c.standInUs)} µs/flow over phase 1`);
