@@ -185,6 +185,8 @@ export class WebhookSenderPool {
   private readonly callbacks = new Map<number, { thread: Thread; done: (o: AttemptOutcome) => void }>();
   private seq = 0;
   private flushQueued = false;
+  /** Whether the threads are referenced (some attempt is in flight). */
+  private held = false;
   private closed = false;
 
   constructor(opts: WebhookSenderPoolOptions) {
@@ -193,8 +195,11 @@ export class WebhookSenderPool {
     }
     const workerData = { maxSockets: opts.maxSockets ?? 64, drainTimeoutMs: opts.drainTimeoutMs ?? 10_000 };
     for (let i = 0; i < opts.threads; i++) {
-      const worker = new Worker(SENDER_SOURCE, { eval: true, workerData });
-      // The pool's owner closes it; a forgotten pool must not keep the process alive.
+      // No inherited flags: `--input-type=module` would make the evaluated source an ES module (no
+      // `require`), and loaders such as tsx have nothing to do in plain JavaScript.
+      const worker = new Worker(SENDER_SOURCE, { eval: true, workerData, execArgv: [] });
+      // Referenced only while attempts are in flight (see `held`): a forgotten idle pool must not
+      // keep the process alive, and a process waiting on nothing but a thread's answer must not exit.
       worker.unref();
       const thread: Thread = { worker, pending: undefined };
       worker.on('message', (m: { ids: Int32Array; codes: Int32Array; errors: string[] }) => this.settle(m));
@@ -206,6 +211,7 @@ export class WebhookSenderPool {
           this.callbacks.delete(id);
           cb.done({ error: why });
         }
+        this.hold();
       };
       worker.on('error', (err) => gone(`sender thread failed: ${err.message}`));
       worker.on('exit', () => gone('sender thread exited'));
@@ -230,6 +236,7 @@ export class WebhookSenderPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.hold();
     this.flush();
     await Promise.all(
       this.threads.map(async (t) => {
@@ -252,6 +259,7 @@ export class WebhookSenderPool {
       return () => {};
     }
     this.callbacks.set(id, { thread, done });
+    this.hold();
     const p = thread.pending ?? emptyPending();
     thread.pending = p;
     const href = target.href;
@@ -271,6 +279,7 @@ export class WebhookSenderPool {
     this.queueFlush();
     return () => {
       if (!this.callbacks.delete(id)) return;
+      this.hold();
       const q = thread.pending ?? emptyPending();
       thread.pending = q;
       q.aborts.push(id);
@@ -315,6 +324,17 @@ export class WebhookSenderPool {
     }
   }
 
+  /** Refs the threads while attempts are in flight and unrefs them once none is (only on a change). */
+  private hold(): void {
+    const busy = this.callbacks.size > 0 && !this.closed;
+    if (busy === this.held) return;
+    this.held = busy;
+    for (const t of this.threads) {
+      if (busy) t.worker.ref();
+      else t.worker.unref();
+    }
+  }
+
   private settle(m: { ids: Int32Array; codes: Int32Array; errors: string[] }): void {
     for (let i = 0; i < m.ids.length; i++) {
       const id = m.ids[i] as number;
@@ -324,5 +344,6 @@ export class WebhookSenderPool {
       const code = m.codes[i] as number;
       cb.done(code >= 0 ? { statusCode: code } : { error: m.errors[-1 - code] ?? 'unknown error' });
     }
+    this.hold();
   }
 }

@@ -157,3 +157,25 @@ describe('WebhookSenderPool (POSTs from worker threads)', () => {
     expect(failed.map((e) => e.data['statusCode'])).toEqual([500, 500]);
   });
 });
+
+describe('WebhookSenderPool and the process lifetime', () => {
+  it('keeps a process alive while an answer is pending, and lets it exit once idle', async () => {
+    const r = await receiver();
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    // A process whose only pending work is the thread's answer: it must print the answer, then
+    // exit by itself although the pool was never closed.
+    const script = `
+      import { WebhookSenderPool } from './mocks/shared/worker-transport.ts';
+      const pool = new WebhookSenderPool({ threads: 1 });
+      pool.transport().send(new URL('${r.base}/ok'), {}, Buffer.from('{}'), (o) => console.log(JSON.stringify(o)));
+    `;
+    // Asynchronous: the receiver answers from this process's loop.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(stdout.trim()).toBe('{"statusCode":200}');
+  }, 30_000);
+});
