@@ -9,7 +9,7 @@ import { type Clock, RealClock, ScaledClock } from '../../kernel/clock.js';
 import type { FaultRule } from '../../kernel/fault-spec.js';
 import { createRng } from '../../kernel/random.js';
 import { type CrmEventBody, crmEventJson } from '../../kernel/wire.js';
-import { type RetryPolicy, WebhookDispatcher } from '../shared/dispatcher.js';
+import { type RetryPolicy, WebhookDispatcher, type WebhookTransport } from '../shared/dispatcher.js';
 import { FaultController, type FaultResponder, registerFaults } from '../shared/faults.js';
 import { Journal, type JournalEntry } from '../shared/journal.js';
 import { SlidingWindowCounter } from '../shared/limits.js';
@@ -52,7 +52,13 @@ export interface CrmMockOptions {
   seedContacts?: { count: number; dirtyShare?: number; locales?: string[] };
   /** SQLite persistence; default in memory. */
   store?: { file: string };
-  eventDelivery?: { concurrency?: number; timeoutMs?: number; retry?: Partial<RetryPolicy> };
+  eventDelivery?: {
+    concurrency?: number;
+    timeoutMs?: number;
+    retry?: Partial<RetryPolicy>;
+    /** How POSTs leave (default: node:http with a keep-alive agent), e.g. a sender thread pool. */
+    transport?: WebhookTransport;
+  };
   faults?: FaultRule[];
   journalCapacity?: number;
   /** The CRM API the mock speaks (docs/crm-api.md, docs/crm-hubspot.md); default `native`. */
@@ -205,6 +211,7 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
       extraDelayMs: () => faults.webhookDelayMs(),
       // A compressed run's connector still answers in real time: time attempts out on real time.
       ...(clock instanceof ScaledClock ? { attemptClock: new RealClock() } : {}),
+      ...(opts.eventDelivery?.transport ? { transport: opts.eventDelivery.transport } : {}),
     });
   } catch (err) {
     store.close();
