@@ -1,13 +1,10 @@
+import { type EnvelopeConfig, type MessagesWebhook, messagesEnvelope } from '../../kernel/wire.js';
 import { metaEscape, metaJson } from '../shared/meta-json.js';
 import type { WebhookErrorObject } from './errors.js';
 import type { TemplateRecord, TemplateStatus } from './templates.js';
 
-/** Who the webhooks come from: the WABA (`entry[].id`) and the number (`metadata`). */
-export interface EnvelopeConfig {
-  wabaId: string;
-  phoneNumberId: string;
-  displayPhoneNumber: string;
-}
+// The envelope and the inbound webhook are kernel/wire.ts's: the exported k6 script builds them too.
+export { type EnvelopeConfig, inboundWebhook, type MessagesWebhook } from '../../kernel/wire.js';
 
 /** Per-message pricing as sent with PMP (per-message pricing, since July 2025). */
 export interface PricingObject {
@@ -36,51 +33,9 @@ export interface StatusObject {
   errors?: WebhookErrorObject[];
 }
 
-/** The body of a `messages` webhook. */
-export interface MessagesWebhook {
-  object: 'whatsapp_business_account';
-  entry: Array<{
-    id: string;
-    changes: Array<{ value: Record<string, unknown>; field: 'messages' }>;
-  }>;
-}
-
-function messagesEnvelope(cfg: EnvelopeConfig, value: Record<string, unknown>): MessagesWebhook {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: cfg.wabaId,
-        changes: [
-          {
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: cfg.displayPhoneNumber, phone_number_id: cfg.phoneNumberId },
-              ...value,
-            },
-            field: 'messages',
-          },
-        ],
-      },
-    ],
-  };
-}
-
 /** A status webhook carrying one or more statuses (the mock sends one per webhook, as Meta usually does). */
 export function statusWebhook(cfg: EnvelopeConfig, statuses: StatusObject[]): MessagesWebhook {
   return messagesEnvelope(cfg, { statuses });
-}
-
-/** An inbound-message webhook; `contacts` is left out for system messages, as Meta does. */
-export function inboundWebhook(
-  cfg: EnvelopeConfig,
-  message: Record<string, unknown>,
-  contact: { name: string; waId: string } | undefined,
-): MessagesWebhook {
-  const value: Record<string, unknown> = {};
-  if (contact) value['contacts'] = [{ profile: { name: contact.name }, wa_id: contact.waId }];
-  value['messages'] = [message];
-  return messagesEnvelope(cfg, value);
 }
 
 /** A system-level error webhook (`value.errors[]`, no messages or statuses), e.g. 130429. */
