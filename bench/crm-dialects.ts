@@ -11,10 +11,8 @@
 // autocannon fires from a child process. Rounds alternate native, HubSpot, native, HubSpot … so
 // drift of the machine falls on both. Prints the rate of each round, the sums and the ratio.
 // Target (issue 15): HubSpot ≥ 0.8 of native.
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import type autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { RealClock } from '../kernel/clock.js';
 import { createRng } from '../kernel/random.js';
@@ -26,6 +24,7 @@ import { CrmService } from '../mocks/crm/service.js';
 import { createMemoryStore } from '../mocks/crm/store.js';
 import { FaultController } from '../mocks/shared/faults.js';
 import { Journal } from '../mocks/shared/journal.js';
+import { alternate, checkFlags, ratioLine, runLoader, usageError } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,22 +41,11 @@ const warmupS = Number(args.warmup);
 const rounds = Number(args.rounds);
 const connections = Number(args.connections);
 const contacts = Number(args.contacts);
-for (const [name, v] of Object.entries({ seconds, rounds, connections, contacts })) {
-  if (!(Number.isInteger(v) && v > 0)) {
-    console.error(`--${name} must be an integer > 0`);
-    process.exit(2);
-  }
-}
+checkFlags({ seconds, rounds, connections, contacts }, (v) => Number.isInteger(v) && v > 0, 'an integer > 0');
+checkFlags({ warmup: warmupS }, (v) => v >= 0, 'a number ≥ 0');
 const CALLS = ['all', 'read', 'find', 'log'] as const;
 const calls = String(args.calls) as (typeof CALLS)[number];
-if (!CALLS.includes(calls)) {
-  console.error(`--calls must be one of ${CALLS.join(', ')}`);
-  process.exit(2);
-}
-if (!(warmupS >= 0)) {
-  console.error('--warmup must be a number ≥ 0');
-  process.exit(2);
-}
+if (!CALLS.includes(calls)) usageError(`--calls must be one of ${CALLS.join(', ')}`);
 
 const TOKEN = 'bench-token';
 const phoneOf = (i: number): string => `+1555${String(1_000_000 + i).slice(1)}`;
@@ -185,38 +173,9 @@ process.stdin.on('end', async () => {
 `;
 
 let fired = 0;
-async function fire(
-  url: string,
-  dialect: 'native' | 'hubspot',
-  targets: Target[],
-  durationS: number,
-): Promise<autocannon.Result> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER_SOURCE], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString('utf8');
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`autocannon exited with ${code}`)),
-    );
-  });
-  child.stdin.end(
-    JSON.stringify({
-      url,
-      connections,
-      duration: durationS,
-      dialect,
-      targets,
-      tag: `${dialect}${fired++}`,
-      calls,
-    }),
-  );
-  await done;
-  return JSON.parse(out) as autocannon.Result;
+function fire(url: string, dialect: 'native' | 'hubspot', targets: Target[], durationS: number) {
+  const tag = `${dialect}${fired++}`;
+  return runLoader(LOADER_SOURCE, { url, connections, duration: durationS, dialect, targets, tag, calls });
 }
 
 console.log(
@@ -229,26 +188,19 @@ if (warmupS > 0) {
   await fire(native.url, 'native', native.targets, warmupS);
   await fire(hubspot.url, 'hubspot', hubspot.targets, warmupS);
 }
-const totals = { native: { ok: 0, s: 0 }, hubspot: { ok: 0, s: 0 } };
-for (let round = 1; round <= rounds; round++) {
-  for (const dialect of ['native', 'hubspot'] as const) {
-    const s = servers[dialect];
-    const r = await fire(s.url, dialect, s.targets, seconds);
-    totals[dialect].ok += r['2xx'];
-    totals[dialect].s += r.duration;
-    console.log(
-      `round ${round} ${dialect.padEnd(8)} ${Math.round(r['2xx'] / r.duration)
-        .toString()
-        .padStart(
-          7,
-        )} 2xx/s   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}  ${JSON.stringify(r.statusCodeStats ?? {})}`,
-    );
-  }
+const totals = await alternate(['native', 'hubspot'] as const, rounds, async (dialect, round) => {
+  const s = servers[dialect];
+  const r = await fire(s.url, dialect, s.targets, seconds);
+  const perSec = Math.round(r['2xx'] / r.duration);
+  console.log(
+    `round ${round} ${dialect.padEnd(8)} ${String(perSec).padStart(7)} 2xx/s   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}  ${JSON.stringify(r.statusCodeStats ?? {})}`,
+  );
+  return { count: r['2xx'], seconds: r.duration };
+});
+for (const d of ['native', 'hubspot'] as const) {
+  console.log(`${d.padEnd(7)} ${Math.round(totals[d].perSec)} 2xx/s over ${totals[d].seconds.toFixed(0)} s`);
 }
-const rate = (d: 'native' | 'hubspot'): number => totals[d].ok / Math.max(1e-9, totals[d].s);
-console.log(`native  ${Math.round(rate('native'))} 2xx/s over ${totals.native.s.toFixed(0)} s`);
-console.log(`hubspot ${Math.round(rate('hubspot'))} 2xx/s over ${totals.hubspot.s.toFixed(0)} s`);
-console.log(`ratio hubspot / native: ${(rate('hubspot') / rate('native')).toFixed(2)} (target ≥ 0.80)`);
+console.log(ratioLine('hubspot / native', totals.hubspot.perSec, totals.native.perSec, 'target ≥ 0.80'));
 // Both stored one message per write: the work was the same.
 console.log(`stored messages: native ${native.messages()}, hubspot ${hubspot.messages()}`);
 await native.app.close();

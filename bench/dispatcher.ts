@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { RealClock } from '../kernel/clock.js';
 import { WebhookDispatcher } from '../mocks/shared/dispatcher.js';
 import { Journal, type JournalEntry } from '../mocks/shared/journal.js';
+import { checkFlags, SINK_SERVER_SOURCE } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,23 +29,11 @@ const keys = Number(args.keys);
 const concurrency = Number(args.concurrency);
 const ratePerSec = Number(args.rate);
 const seconds = Number(args.seconds);
-for (const [name, v] of Object.entries({ count, keys, concurrency, ratePerSec, seconds })) {
-  if (!(v > 0)) {
-    console.error(`--${name} must be a number > 0`);
-    process.exit(2);
-  }
-}
+checkFlags({ count, keys, concurrency, rate: ratePerSec, seconds }, (v) => v > 0, 'a number > 0');
 
 // The sink reads each body and answers 200: the cheapest receiver that still speaks real HTTP.
-const SINK_SOURCE = `
-const http = require('node:http');
+const SINK_SOURCE = `${SINK_SERVER_SOURCE}
 const { parentPort } = require('node:worker_threads');
-let received = 0;
-const server = http.createServer((req, res) => {
-  req.on('data', () => {});
-  req.on('end', () => { received++; res.writeHead(200, { 'content-length': '2' }).end('ok'); });
-});
-server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on('message', (m) => { if (m === 'count') parentPort.postMessage({ received }); });
 `;

@@ -15,7 +15,6 @@
  */
 import { VirtualClock } from '../kernel/clock.js';
 import { createRng } from '../kernel/random.js';
-import { resolveConfig, WhatsAppCore } from '../mocks/whatsapp/core.js';
 import {
   type AuditedCrmMessage,
   auditConsistency,
@@ -24,47 +23,20 @@ import {
 } from '../src/checks/consistency.js';
 import { diurnalSoakStages } from '../src/load/profiles.js';
 import { arrivalOffsets, totalArrivals } from '../src/load/schedule.js';
+import { BENCH_PHONE_ID, benchWhatsAppCore, hasGc, liveHeapBytes, ratioLine } from './lib.js';
 import { templateSendBody } from './send-body.js';
 
 const hours = Math.min(72, Math.max(1, Number(process.argv[2] ?? 72)));
 const MB = 1024 * 1024;
 const gc = (globalThis as { gc?: () => void }).gc;
-const heap = () => {
-  gc?.();
-  gc?.();
-  return process.memoryUsage().heapUsed;
-};
+const heap = () => liveHeapBytes() ?? process.memoryUsage().heapUsed;
 
 const startEpochMs = Date.UTC(2026, 0, 5);
 const stages = diurnalSoakStages({ startEpochMs, durationMs: hours * 3_600_000 });
 const expected = totalArrivals(stages);
 const clock = new VirtualClock({ epochMs: startEpochMs });
-const PHONE_ID = '106540352242922';
-const core = new WhatsAppCore(
-  resolveConfig({
-    clock,
-    seed: 1,
-    accessToken: 'bench-token',
-    appSecret: 'bench-secret',
-    verifyToken: 'bench-verify',
-    phoneNumberId: PHONE_ID,
-    displayPhoneNumber: '15550783881',
-    wabaId: '419561257915477',
-    throughputPerSec: 1e9,
-    pairRate: { perSec: 1e6, burst: 1e6 },
-    webhookUrl: 'http://127.0.0.1:9/bench',
-    webhook: {
-      // Webhooks are signed and queued as usual; this transport answers 200 without a socket.
-      transport: {
-        send(_target, _headers, _body, done) {
-          setImmediate(() => done({ statusCode: 200 }));
-          return () => {};
-        },
-        close() {},
-      },
-    },
-  }),
-);
+const PHONE_ID = BENCH_PHONE_ID;
+const core = benchWhatsAppCore(clock);
 
 const heapBefore = heap();
 const ledger = new WhatsAppLedger();
@@ -142,7 +114,7 @@ const oldBad = oldAudit(lossy);
 const pct = (a: typeof good) => `${((100 * a.matched) / a.sampled).toFixed(1)} %`;
 
 console.log(
-  `soak audit bench: ${hours} h diurnal schedule, node ${process.version}${gc ? ' (with gc)' : ''}`,
+  `soak audit bench: ${hours} h diurnal schedule, node ${process.version}${hasGc ? ' (with gc)' : ''}`,
 );
 console.log(
   `  arrivals ${index}/${expected} played in ${playedS.toFixed(1)} s; the mock journaled ${entries} entries, ` +
@@ -162,7 +134,12 @@ console.log(
 console.log(
   `  audit time ${auditS.toFixed(2)} s each; evidence: ${consistencyMeasure(bad)?.evidence.slice(0, 160)}…`,
 );
-if (gc) {
+// Old vs new on the correct connector: the share of conversations each calls matching (1.00 is right).
+const oldShare = Number.parseFloat(oldGood.rate) / 100;
+console.log(
+  `  ${ratioLine('ledger / ring audit, correct connector', good.matched / good.sampled, oldShare)}`,
+);
+if (hasGc) {
   console.log(
     `  heap held by ledger, CRM records and mock stores together: ${(heldHeap / MB).toFixed(1)} MB`,
   );

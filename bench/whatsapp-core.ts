@@ -12,7 +12,7 @@
 // measures the whole mock over sockets.
 import { parseArgs } from 'node:util';
 import { VirtualClock } from '../kernel/clock.js';
-import { resolveConfig, WhatsAppCore } from '../mocks/whatsapp/core.js';
+import { BENCH_PHONE_ID, benchWhatsAppCore, checkFlags, liveHeapBytes, ratioLine } from './lib.js';
 import { templateSendBody } from './send-body.js';
 
 const { values: args } = parseArgs({
@@ -25,12 +25,8 @@ const { values: args } = parseArgs({
 const sends = Number(args.sends);
 const warmup = Number(args.warmup);
 const rate = Number(args.rate);
-for (const [name, v] of Object.entries({ sends, warmup, rate })) {
-  if (!Number.isInteger(v) || v < (name === 'warmup' ? 0 : 1)) {
-    console.error(`--${name} must be a whole number${name === 'warmup' ? ' ≥ 0' : ' > 0'}`);
-    process.exit(2);
-  }
-}
+checkFlags({ sends, rate }, (v) => Number.isInteger(v) && v >= 1, 'a whole number > 0');
+checkFlags({ warmup }, (v) => Number.isInteger(v) && v >= 0, 'a whole number ≥ 0');
 
 const bodies = Array.from({ length: 2000 }, (_, i) => templateSendBody(i));
 const perMs = rate / 1000;
@@ -54,12 +50,9 @@ async function measure(n: number, w: number, step: (i: number) => void, tick?: (
   return (c.user + c.system) / n;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
 function heapMb(): number | undefined {
-  if (!gc) return undefined;
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed / 1e6;
+  const bytes = liveHeapBytes();
+  return bytes === undefined ? undefined : bytes / 1e6;
 }
 
 // Baseline: what parsing the bodies costs, the same number of times.
@@ -69,38 +62,14 @@ const baseline = await measure(sends, warmup, (i) => {
 });
 
 const clock = new VirtualClock();
-const core = new WhatsAppCore(
-  resolveConfig({
-    clock,
-    seed: 1,
-    accessToken: 'bench-token',
-    appSecret: 'bench-secret',
-    verifyToken: 'bench-verify',
-    phoneNumberId: '106540352242922',
-    displayPhoneNumber: '15550783881',
-    wabaId: '419561257915477',
-    throughputPerSec: 1e9,
-    pairRate: { perSec: 1e6, burst: 1e6 },
-    webhookUrl: 'http://127.0.0.1:9/bench',
-    webhook: {
-      // Webhooks are signed and queued as usual; this transport answers 200 without a socket.
-      transport: {
-        send(_target, _headers, _body, done) {
-          setImmediate(() => done({ statusCode: 200 }));
-          return () => {};
-        },
-        close() {},
-      },
-    },
-  }),
-);
+const core = benchWhatsAppCore(clock);
 const heapBefore = heapMb();
 const before = core.stats();
 const cpu = await measure(
   sends,
   warmup,
   (i) => {
-    core.send('106540352242922', JSON.parse(bodies[i % 2000] as string), {});
+    core.send(BENCH_PHONE_ID, JSON.parse(bodies[i % 2000] as string), {});
   },
   () => clock.advance(1),
 );
@@ -112,9 +81,8 @@ console.log(
   `node ${process.version}; ${sends} sends measured after ${warmup}; ${rate} sends per virtual second; 2,000 recipients`,
 );
 console.log(`baseline: parse the request body            ${baseline.toFixed(2).padStart(6)} µs CPU per send`);
-console.log(
-  `mock core: parse, send, statuses, webhooks  ${cpu.toFixed(2).padStart(6)} µs CPU per send (${(cpu / baseline).toFixed(1)}× the baseline)`,
-);
+console.log(`mock core: parse, send, statuses, webhooks  ${cpu.toFixed(2).padStart(6)} µs CPU per send`);
+console.log(ratioLine('mock core / baseline, CPU per send', cpu, baseline));
 console.log(
   `           ${(statuses / (sends + warmup)).toFixed(2)} statuses per send; ${after['pendingStatuses']} messages with statuses to come; ${after['statusWebhooks']} webhooks`,
 );

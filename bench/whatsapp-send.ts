@@ -21,6 +21,7 @@ import type autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { RealClock } from '../kernel/clock.js';
 import { buildWhatsAppMock } from '../mocks/whatsapp/index.js';
+import { BENCH_PHONE_ID, checkFlags, ratioLine, runLoader, SINK_SERVER_SOURCE, usageError } from './lib.js';
 import { templateSendBody } from './send-body.js';
 
 const { values: args } = parseArgs({
@@ -38,28 +39,12 @@ const seconds = Number(args.seconds);
 const warmupS = Number(args.warmup);
 const connections = Number(args.connections);
 const recipients = Number(args.recipients);
-for (const [name, v] of Object.entries({
-  seconds,
-  warmup: warmupS,
-  connections,
-  recipients,
-})) {
-  if (!(v >= 0) || (name !== 'warmup' && !(v > 0))) {
-    console.error(`--${name} must be a number > 0`);
-    process.exit(2);
-  }
-}
+checkFlags({ seconds, connections, recipients }, (v) => v > 0, 'a number > 0');
+checkFlags({ warmup: warmupS }, (v) => v >= 0, 'a number ≥ 0');
 
 // The sink: a bare node:http server answering 200 to every webhook, in its own process (as the
 // connector would be), reporting how many it received when asked on stdin.
-const SINK_SOURCE = `
-const http = require('node:http');
-let received = 0;
-const server = http.createServer((req, res) => {
-  req.on('data', () => {});
-  req.on('end', () => { received++; res.writeHead(200, { 'content-length': '2' }).end('ok'); });
-});
-server.keepAliveTimeout = 60000;
+const SINK_SOURCE = `${SINK_SERVER_SOURCE}
 server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
 process.stdin.on('data', () => process.stdout.write(JSON.stringify({ received }) + '\\n'));
 `;
@@ -68,10 +53,7 @@ process.stdin.on('data', () => process.stdout.write(JSON.stringify({ received })
 // CPU 1 (Linux taskset), so "one core" is literal and the mock shares its core with nothing.
 if (args.pin) {
   const r = spawnSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  if (r.status !== 0) {
-    console.error('--pin needs taskset (util-linux) and at least 2 CPUs');
-    process.exit(2);
-  }
+  if (r.status !== 0) usageError('--pin needs taskset (util-linux) and at least 2 CPUs');
 }
 
 /** The command that starts a helper process (pinned to CPU 1 with --pin). */
@@ -80,7 +62,7 @@ function helper(nodeArgs: string[]): [string, string[]] {
 }
 
 const TOKEN = 'bench-token';
-const PHONE_ID = '106540352242922';
+const PHONE_ID = BENCH_PHONE_ID;
 
 // autocannon runs in a child process so that neither the load generator nor its result
 // bookkeeping shares the mock's event loop; it reads its request list from stdin.
@@ -104,22 +86,7 @@ async function fire(url: string, durationS: number): Promise<autocannon.Result> 
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
     body: templateSendBody(i),
   }));
-  const child = spawn(...helper(['--input-type=module', '-e', LOADER_SOURCE]), {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString('utf8');
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`autocannon exited with ${code}`)),
-    );
-  });
-  child.stdin.end(JSON.stringify({ url, connections, duration: durationS, requests }));
-  await done;
-  return JSON.parse(out) as autocannon.Result;
+  return runLoader(LOADER_SOURCE, { url, connections, duration: durationS, requests }, helper([]));
 }
 
 async function startSink(): Promise<{
@@ -212,10 +179,8 @@ console.log(line('bare fastify route', bareResult, bareCpu));
 const bareCpuPerReq = bareCpuUs / Math.max(1, bareResult['2xx']);
 
 const rows: Array<{ name: string; rate: number; cpuPerReq: number }> = [];
-if (!['both', 'default', 'single'].includes(String(args.mode))) {
-  console.error('--mode must be both, default or single');
-  process.exit(2);
-}
+if (!['both', 'default', 'single'].includes(String(args.mode)))
+  usageError('--mode must be both, default or single');
 const batches: Array<'auto' | 1> =
   args.mode === 'default' ? ['auto'] : args.mode === 'single' ? [1] : ['auto', 1];
 for (const batch of batches) {
@@ -238,7 +203,12 @@ for (const batch of batches) {
 }
 for (const row of rows) {
   console.log(
-    `ratio ${row.name} / bare: ${(row.rate / bareRate).toFixed(2)} by throughput, ${(bareCpuPerReq / row.cpuPerReq).toFixed(2)} by CPU per request (one core's worth: ${Math.round(1e6 / row.cpuPerReq)} sends/s)`,
+    ratioLine(
+      `${row.name} / bare`,
+      row.rate,
+      bareRate,
+      `by throughput; ${(bareCpuPerReq / row.cpuPerReq).toFixed(2)} by CPU per request, one core's worth: ${Math.round(1e6 / row.cpuPerReq)} sends/s`,
+    ),
   );
 }
 console.log('targets: ≥ 10,000 accepted sends/s and ≥ 0.40 of the bare route');

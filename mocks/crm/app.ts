@@ -8,6 +8,7 @@ import Fastify, {
 import { type Clock, RealClock, ScaledClock } from '../../kernel/clock.js';
 import type { FaultRule } from '../../kernel/fault-spec.js';
 import { createRng } from '../../kernel/random.js';
+import { type CrmEventBody, crmEventJson } from '../../kernel/wire.js';
 import { type RetryPolicy, WebhookDispatcher, type WebhookTransport } from '../shared/dispatcher.js';
 import { FaultController, type FaultResponder, registerFaults } from '../shared/faults.js';
 import { Journal, type JournalEntry } from '../shared/journal.js';
@@ -299,9 +300,11 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
       return;
     }
     const meta = { eventId: payload.id, eventType: payload.type, contactId: payload.contact.id };
-    dispatcher.enqueue(payload.contact.id, payload, meta);
+    // kernel/wire.ts writes the bytes: the exported k6 script posts events written the same way.
+    const body = crmEventJson(payload as unknown as CrmEventBody);
+    dispatcher.enqueue(payload.contact.id, body, meta);
     // An injected duplicate: the same bytes twice, as a CRM whose ack got lost would do.
-    if (faults.webhookDuplicate()) dispatcher.enqueue(payload.contact.id, payload, meta);
+    if (faults.webhookDuplicate()) dispatcher.enqueue(payload.contact.id, body, meta);
   };
 
   const onEntry = (e: JournalEntry): void => {
@@ -420,7 +423,10 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
     },
     reset(reseed) {
       dialect.events?.clear?.();
+      // The connector's own schema (HubSpot properties) outlives its records, as on the real CRM.
+      const restore = dialect.keepOnReset?.(ctx);
       store.clear();
+      restore?.();
       window = new SlidingWindowCounter(clock, RATE_WINDOW_MS, limitNow());
       if (reseed) seedStore();
       else store.setMeta('seeded', '0');

@@ -3,7 +3,13 @@ import { join, relative, resolve } from 'node:path';
 import type { AcceptanceTable } from '../config/index.js';
 import { WacrmError } from '../errors.js';
 import { grade } from '../grading/index.js';
-import { renderCostTable, renderGradeTable, renderSummaryJson, writeReports } from '../report/index.js';
+import {
+  renderCapacityLine,
+  renderCostTable,
+  renderGradeTable,
+  renderSummaryJson,
+  writeReports,
+} from '../report/index.js';
 import { acceptanceLine, describeWiring } from '../report/wiring.js';
 import type { AcceptanceSource, RunResult } from '../result/run-result.js';
 import type { SuiteProgress } from '../run/suites/index.js';
@@ -76,6 +82,8 @@ export async function finishRun(
   if (flags.json) io.out(renderSummaryJson(result, sheet).trimEnd());
   else {
     io.out(renderGradeTable(sheet, { color: flags.color === true }));
+    const capacity = renderCapacityLine(result);
+    if (capacity !== '') io.out(capacity);
     const cost = renderCostTable(result, { color: flags.color === true });
     if (cost !== '') io.out(cost);
     const wiring = result.environment.connector.external;

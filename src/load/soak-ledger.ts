@@ -3,11 +3,8 @@ import type { FlowTrace } from '../flows/types.js';
 import { type CheckpointState, type JournalRecord, recordTypes } from '../journal/records.js';
 import { Histogram } from '../metrics/histogram.js';
 
-/** A soak window on the virtual axis as the journal carries it once it is final (`window.closed`). */
-export interface EncodedSoakWindow {
-  index: number;
-  startMs: number;
-  endMs: number;
+/** A soak window's flow counts: what every window, tally, checkpoint and total carries. */
+export interface SoakCounts {
   sent: number;
   completed: number;
   failed: number;
@@ -15,6 +12,26 @@ export interface EncodedSoakWindow {
   dropped: number;
   /** Flows in flight when the harness died (a resumed soak); also counted in `timedOut`. */
   lost: number;
+}
+
+const COUNT_KEYS = ['sent', 'completed', 'failed', 'timedOut', 'dropped', 'lost'] as const;
+
+function zeroCounts(): SoakCounts {
+  return { sent: 0, completed: 0, failed: 0, timedOut: 0, dropped: 0, lost: 0 };
+}
+
+/** The counts of anything that carries them (a tally, a checkpointed window), copied. */
+function countsOf(c: SoakCounts): SoakCounts {
+  const out = zeroCounts();
+  for (const k of COUNT_KEYS) out[k] = c[k];
+  return out;
+}
+
+/** A soak window on the virtual axis as the journal carries it once it is final (`window.closed`). */
+export interface EncodedSoakWindow extends SoakCounts {
+  index: number;
+  startMs: number;
+  endMs: number;
   /** Histogram.encode() of the window's latencies (timed-out and lost flows at the deadline). */
   latency: string;
   rssMaxBytes?: number;
@@ -24,13 +41,7 @@ export interface EncodedSoakWindow {
 /** How one soak flow ended, as journaled in its `flow.settled` record. */
 export type SoakOutcome = 'completed' | 'failed' | 'timed_out' | 'dropped' | 'lost';
 
-interface SoakTally {
-  sent: number;
-  completed: number;
-  failed: number;
-  timedOut: number;
-  dropped: number;
-  lost: number;
+interface SoakTally extends SoakCounts {
   latency: Histogram;
   /** Launched and not yet settled. */
   inFlight: number;
@@ -44,17 +55,7 @@ export interface SoakCheckpoint {
   suiteIndex: number;
   nextClose: number;
   highestVirtualMs: number;
-  open: Array<{
-    index: number;
-    sent: number;
-    completed: number;
-    failed: number;
-    timedOut: number;
-    dropped: number;
-    lost: number;
-    harnessValid: boolean;
-    rssMaxBytes?: number;
-  }>;
+  open: Array<SoakCounts & { index: number; harnessValid: boolean; rssMaxBytes?: number }>;
   /** [arrival index, window index] of every flow in flight. */
   inFlight: Array<[number, number]>;
   /** Calls the connector made to the mocks during the soak so far, all processes together. */
@@ -74,17 +75,7 @@ export function soakFlowId(index: number): string {
 }
 
 function emptyTally(): SoakTally {
-  return {
-    sent: 0,
-    completed: 0,
-    failed: 0,
-    timedOut: 0,
-    dropped: 0,
-    lost: 0,
-    latency: Histogram.create(),
-    inFlight: 0,
-    carriedValid: true,
-  };
+  return { ...zeroCounts(), latency: Histogram.create(), inFlight: 0, carriedValid: true };
 }
 
 /**
@@ -144,49 +135,57 @@ export class SoakLedger {
     return t;
   }
 
-  private note(index: number, virtualMs: number): void {
+  /** Counts one arrival as sent in its window, remembers how far the schedule got, journals it. */
+  private arrival(
+    type: typeof recordTypes.flowLaunched | typeof recordTypes.flowDropped,
+    index: number,
+    virtualMs: number,
+    journal: boolean,
+  ): SoakTally {
+    const w = this.windowOf(virtualMs);
+    const t = this.tally(w);
+    t.sent++;
     this.nextIndex = Math.max(this.nextIndex, index + 1);
     this.highestVirtualMs = Math.max(this.highestVirtualMs, virtualMs);
+    if (type === recordTypes.flowLaunched) {
+      t.inFlight++;
+      this.inFlight.set(index, w);
+    } else t.dropped++;
+    if (journal) {
+      const flowId = soakFlowId(index);
+      this.cfg.journal?.append({
+        type,
+        flowId,
+        suite: 'soak',
+        index,
+        window: w,
+        virtualMs: Math.round(virtualMs),
+      });
+    }
+    return t;
   }
 
   /** An arrival the driver launched. */
   launched(index: number, virtualMs: number, journal = true): void {
-    const w = this.windowOf(virtualMs);
-    const t = this.tally(w);
-    t.sent++;
-    t.inFlight++;
-    this.inFlight.set(index, w);
-    this.note(index, virtualMs);
-    if (journal) {
-      this.cfg.journal?.append({
-        type: recordTypes.flowLaunched,
-        flowId: soakFlowId(index),
-        suite: 'soak',
-        index,
-        window: w,
-        virtualMs: Math.round(virtualMs),
-      });
-    }
+    this.arrival(recordTypes.flowLaunched, index, virtualMs, journal);
   }
 
   /** An arrival the driver dropped (in-flight cap): an error of its window. */
   dropped(index: number, virtualMs: number, journal = true): void {
-    const w = this.windowOf(virtualMs);
-    const t = this.tally(w);
-    t.sent++;
-    t.dropped++;
-    this.note(index, virtualMs);
-    if (journal) {
-      this.cfg.journal?.append({
-        type: recordTypes.flowDropped,
-        flowId: soakFlowId(index),
-        suite: 'soak',
-        index,
-        window: w,
-        virtualMs: Math.round(virtualMs),
-      });
-    }
+    this.arrival(recordTypes.flowDropped, index, virtualMs, journal);
     this.closeReady(false);
+  }
+
+  /** What this process saw of window `index` (harness health, connector RSS) with what was carried in. */
+  private seen(index: number, t: SoakTally): { harnessValid: boolean; rssMaxBytes?: number } {
+    const startMs = index * this.cfg.windowMs;
+    const endMs = Math.min(this.cfg.durationMs, (index + 1) * this.cfg.windowMs);
+    const seen = this.cfg.measure?.(startMs, endMs) ?? { harnessValid: true };
+    const rss = [seen.rssMaxBytes, t.carriedRssBytes].filter((x): x is number => x !== undefined);
+    return {
+      harnessValid: seen.harnessValid && t.carriedValid,
+      ...(rss.length > 0 ? { rssMaxBytes: Math.max(...rss) } : {}),
+    };
   }
 
   /** A launched flow settled (or its deadline passed): classified by the one flow classifier. */
@@ -257,21 +256,15 @@ export class SoakLedger {
       const endMs = Math.min(this.cfg.durationMs, (i + 1) * this.cfg.windowMs);
       const t = this.open.get(i) ?? emptyTally();
       if (!final && (this.highestVirtualMs < (i + 1) * this.cfg.windowMs || t.inFlight > 0)) return;
-      const seen = this.cfg.measure?.(startMs, endMs) ?? { harnessValid: true };
-      const rss = [seen.rssMaxBytes, t.carriedRssBytes].filter((x): x is number => x !== undefined);
+      const { harnessValid, ...rss } = this.seen(i, t);
       const window: EncodedSoakWindow = {
         index: i,
         startMs,
         endMs,
-        sent: t.sent,
-        completed: t.completed,
-        failed: t.failed,
-        timedOut: t.timedOut,
-        dropped: t.dropped,
-        lost: t.lost,
+        ...countsOf(t),
         latency: t.latency.encode(),
-        ...(rss.length > 0 ? { rssMaxBytes: Math.max(...rss) } : {}),
-        harnessValid: seen.harnessValid && t.carriedValid,
+        ...rss,
+        harnessValid,
       };
       this.adoptClosed(window);
       this.cfg.journal?.append({ type: recordTypes.windowClosed, suite: 'soak', window });
@@ -295,22 +288,8 @@ export class SoakLedger {
     const open: SoakCheckpoint['open'] = [];
     for (const [index, t] of this.open) {
       histograms[`window.${index}`] = t.latency.encode();
-      const seen = this.cfg.measure?.(
-        index * this.cfg.windowMs,
-        Math.min(this.cfg.durationMs, (index + 1) * this.cfg.windowMs),
-      ) ?? { harnessValid: true };
-      const rss = [seen.rssMaxBytes, t.carriedRssBytes].filter((x): x is number => x !== undefined);
-      open.push({
-        index,
-        sent: t.sent,
-        completed: t.completed,
-        failed: t.failed,
-        timedOut: t.timedOut,
-        dropped: t.dropped,
-        lost: t.lost,
-        harnessValid: seen.harnessValid && t.carriedValid,
-        ...(rss.length > 0 ? { rssMaxBytes: Math.max(...rss) } : {}),
-      });
+      const { harnessValid, ...rss } = this.seen(index, t);
+      open.push({ index, ...countsOf(t), harnessValid, ...rss });
     }
     return {
       histograms,
@@ -338,12 +317,7 @@ export class SoakLedger {
     for (const o of cp.open) {
       const enc = checkpoint.histograms[`window.${o.index}`];
       this.open.set(o.index, {
-        sent: o.sent,
-        completed: o.completed,
-        failed: o.failed,
-        timedOut: o.timedOut,
-        dropped: o.dropped,
-        lost: o.lost,
+        ...countsOf(o),
         // A decoded HDR histogram does not grow its range: copy it into one that does before recording.
         latency: enc ? Histogram.create().merge(Histogram.decode(enc)) : Histogram.create(),
         inFlight: 0,
@@ -383,23 +357,9 @@ export class SoakLedger {
   }
 
   /** Totals over the closed windows. */
-  totals(): {
-    sent: number;
-    completed: number;
-    failed: number;
-    timedOut: number;
-    dropped: number;
-    lost: number;
-  } {
-    const t = { sent: 0, completed: 0, failed: 0, timedOut: 0, dropped: 0, lost: 0 };
-    for (const w of this.closed) {
-      t.sent += w.sent;
-      t.completed += w.completed;
-      t.failed += w.failed;
-      t.timedOut += w.timedOut;
-      t.dropped += w.dropped;
-      t.lost += w.lost;
-    }
+  totals(): SoakCounts {
+    const t = zeroCounts();
+    for (const w of this.closed) for (const k of COUNT_KEYS) t[k] += w[k];
     return t;
   }
 }

@@ -41,6 +41,10 @@ export interface Series {
   axis?: 'left' | 'right';
   /** Draw a dot on every point (sparse data such as ramp steps). */
   dots?: boolean;
+  /** The dots' shape: diamonds set a second kind of measurement (refinement probes) apart from steps. */
+  marker?: 'circle' | 'diamond';
+  /** Draw only the markers, no line: points that are not a sequence along x (bisection probes). */
+  markersOnly?: boolean;
   /** Fill the area under the line (left axis only). */
   area?: boolean;
 }
@@ -270,16 +274,22 @@ export function lineChart(o: LineChartOptions): string {
         );
       }
     }
-    for (const seg of segments) {
-      parts.push(
-        `<path class="line" d="${seg}" stroke="${esc(s.color)}"${s.dash ? ` stroke-dasharray="${esc(s.dash)}"` : ''}/>`,
-      );
+    if (!s.markersOnly) {
+      for (const seg of segments) {
+        parts.push(
+          `<path class="line" d="${seg}" stroke="${esc(s.color)}"${s.dash ? ` stroke-dasharray="${esc(s.dash)}"` : ''}/>`,
+        );
+      }
     }
-    if (s.dots) {
+    if (s.dots || s.markersOnly) {
       for (const [x, y] of s.points) {
         if (y === null || !Number.isFinite(y)) continue;
+        const cx = sx(x);
+        const cy = clampY(sy(y));
         parts.push(
-          `<circle class="dot" cx="${num(sx(x))}" cy="${num(clampY(sy(y)))}" r="3.2" fill="${esc(s.color)}"/>`,
+          s.marker === 'diamond'
+            ? `<path class="probe" d="M${num(cx)},${num(cy - 5)} L${num(cx + 5)},${num(cy)} L${num(cx)},${num(cy + 5)} L${num(cx - 5)},${num(cy)} Z" fill="#fff" stroke="${esc(s.color)}" stroke-width="2"/>`
+            : `<circle class="dot" cx="${num(cx)}" cy="${num(cy)}" r="3.2" fill="${esc(s.color)}"/>`,
         );
       }
     }
@@ -300,7 +310,9 @@ export function lineChart(o: LineChartOptions): string {
   let lx = m.left;
   for (const s of o.series) {
     parts.push(
-      `<line x1="${lx}" x2="${lx + 18}" y1="12" y2="12" stroke="${esc(s.color)}" stroke-width="3"${s.dash ? ` stroke-dasharray="${esc(s.dash)}"` : ''}/>`,
+      s.markersOnly && s.marker === 'diamond'
+        ? `<path d="M${lx + 9},7 L${lx + 14},12 L${lx + 9},17 L${lx + 4},12 Z" fill="#fff" stroke="${esc(s.color)}" stroke-width="2"/>`
+        : `<line x1="${lx}" x2="${lx + 18}" y1="12" y2="12" stroke="${esc(s.color)}" stroke-width="3"${s.dash ? ` stroke-dasharray="${esc(s.dash)}"` : ''}/>`,
     );
     parts.push(`<text class="legend" x="${lx + 24}" y="16">${esc(s.label)}</text>`);
     lx += 34 + s.label.length * 6.6;

@@ -3,7 +3,16 @@ import { comparator } from '../grading/bands.js';
 import { formatBytes, formatDuration, formatMeasured, formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
 import type { RunResult } from '../result/run-result.js';
-import { bulletChart, faultChart, hopChart, lineChart, PALETTE, type Series, timeTicks } from './charts.js';
+import {
+  bulletChart,
+  faultChart,
+  hopChart,
+  lineChart,
+  PALETTE,
+  type Point,
+  type Series,
+  timeTicks,
+} from './charts.js';
 import { escapeHtml as esc, redactUrl } from './escape.js';
 import { capacitySentence } from './markdown.js';
 import { SUMMARY_SCHEMA_VERSION } from './summary.js';
@@ -250,18 +259,40 @@ function checksSection(sheet: GradeSheet): string {
 function capacitySection(result: RunResult): string {
   const c = result.capacity;
   if (!c || c.steps.length === 0) return '';
+  // Refinement probes are drawn as hollow diamonds without a line (they bisect, they do not ramp),
+  // so a reader tells them from the steps at a glance; both peaks get a marker of their own.
+  const probes = c.refinement?.probes ?? [];
   // Half a step of room on each side, so the first and last steps do not sit on the frame.
-  const rates = c.steps.map((s) => s.ratePerMin);
-  const halfStep = rates.length > 1 ? Math.abs((rates[1] as number) - (rates[0] as number)) / 2 : 50;
+  const stepRates = c.steps.map((s) => s.ratePerMin);
+  const rates = [...stepRates, ...probes.map((p) => p.ratePerMin)];
+  const halfStep =
+    stepRates.length > 1 ? Math.abs((stepRates[1] as number) - (stepRates[0] as number)) / 2 : 50;
   const x = {
     label: 'offered rate (msg/min)',
     format: perMin,
     min: Math.max(0, Math.min(...rates) - halfStep),
     max: Math.max(...rates) + halfStep,
   };
+  const stepPeak = c.stepPeakPerMin ?? null;
+  const refined = c.refinement !== undefined && stepPeak !== null && c.peakCapacityPerMin !== null;
   const stopLines = [
+    ...(refined && stepPeak !== c.peakCapacityPerMin
+      ? [
+          {
+            x: stepPeak as number,
+            label: `step peak ${perMin(stepPeak as number)}/min`,
+            color: PALETTE.average,
+          },
+        ]
+      : []),
     ...(c.peakCapacityPerMin !== null
-      ? [{ x: c.peakCapacityPerMin, label: `peak ${perMin(c.peakCapacityPerMin)}/min`, color: PALETTE.best }]
+      ? [
+          {
+            x: c.peakCapacityPerMin,
+            label: `${refined ? 'refined peak' : 'peak'} ${perMin(c.peakCapacityPerMin)}/min`,
+            color: PALETTE.best,
+          },
+        ]
       : []),
     ...(c.firstFailingPerMin !== null
       ? [
@@ -296,6 +327,17 @@ function capacitySection(result: RunResult): string {
         dots: true,
         dash: '6 4',
       },
+      ...(probes.length > 0
+        ? [
+            {
+              label: 'probe p95',
+              color: PALETTE.p95,
+              points: probes.map((p): Point => [p.ratePerMin, p.p95Ms / 1000]),
+              markersOnly: true,
+              marker: 'diamond' as const,
+            },
+          ]
+        : []),
     ],
     x,
     y: { label: 'end-to-end latency (s)', format: (v) => `${v} s` },
@@ -320,6 +362,15 @@ function capacitySection(result: RunResult): string {
       dots: true,
     },
   ];
+  if (probes.length > 0) {
+    errSeries.push({
+      label: 'probe error rate',
+      color: PALETTE.errors,
+      points: probes.map((p) => [p.ratePerMin, p.errorRate * 100]),
+      markersOnly: true,
+      marker: 'diamond',
+    });
+  }
   if (hasCpu) {
     errSeries.push({
       label: 'connector CPU',
@@ -376,8 +427,12 @@ function capacitySection(result: RunResult): string {
     ],
     vLines: stopLines,
   });
-  const rows = c.steps.map((s) => [
-    `<span class="num">${perMin(s.ratePerMin)}</span>`,
+  const windows = [
+    ...c.steps.map((s) => ({ s, label: perMin(s.ratePerMin) })),
+    ...probes.map((s, i) => ({ s, label: `${perMin(s.ratePerMin)} (probe ${i + 1})` })),
+  ];
+  const rows = windows.map(({ s, label }) => [
+    `<span class="num">${esc(label)}</span>`,
     `<span class="num">${esc(seconds(s.p50Ms))}</span>`,
     `<span class="num">${esc(seconds(s.p95Ms))}</span>`,
     `<span class="num">${esc(seconds(s.p99Ms))}</span>`,
@@ -398,7 +453,7 @@ function capacitySection(result: RunResult): string {
   return section(
     'capacity',
     'Capacity: step ramp',
-    `<div class="chart-box">${latency}</div><div class="chart-box">${errors}</div><details><summary>Per-step results (${c.steps.length} steps)</summary>${table(
+    `<div class="chart-box">${latency}</div><div class="chart-box">${errors}</div><details><summary>Per-step results (${c.steps.length} steps${probes.length > 0 ? `, ${probes.length} refinement probes` : ''})</summary>${table(
       [
         'Rate /min',
         'p50',

@@ -47,7 +47,13 @@ export function capacitySentence(result: RunResult): string | null {
       ? 'no step failed'
       : `first failing ${formatValue(c.firstFailingPerMin, 'msg/min')}${c.brokenCriterion ? ` (${c.brokenCriterion.replace(/_/g, ' ')})` : ''}`;
   const why = c.stoppedBecause.replace(/_/g, ' ');
-  return `${peak}; ${failing}; ${c.steps.length} steps, stopped by ${why}; harness ${c.harnessValid ? 'valid' : 'SATURATED'}`;
+  const r = c.refinement;
+  // With `refine: true` both peaks are stated: the coarse step's and the one the probes bisected to.
+  const refined =
+    r && c.stepPeakPerMin !== undefined && c.stepPeakPerMin !== null
+      ? `; step peak ${formatValue(c.stepPeakPerMin, 'msg/min')}, refined by ${r.probes.length} probe${r.probes.length === 1 ? '' : 's'} to within ${formatValue(r.resolutionPerMin, 'msg/min')}`
+      : '';
+  return `${peak}${refined}; ${failing}; ${c.steps.length} steps, stopped by ${why}; harness ${c.harnessValid ? 'valid' : 'SATURATED'}`;
 }
 
 /** Renders summary.md for a graded run. */

@@ -56,7 +56,11 @@ export interface Summary {
   warnings: string[];
   counts: GradeSheet['counts'];
   suites: RunResult['suites'];
-  capacity: CapacityResult | null;
+  /**
+   * The capacity result, with both peaks by name: `stepPeakPerMin` (last passing coarse step) and
+   * `refinedPeakPerMin` (highest passing refinement probe or bracket floor; null without `refine`).
+   */
+  capacity: SummaryCapacity | null;
   soak: SoakResult | null;
   /** The connector's answers to our webhooks by suite and status code, and the diagnoses (null in older runs). */
   connectorHealth: ConnectorHealth | null;
@@ -65,6 +69,19 @@ export interface Summary {
   faults: FaultOutcome[];
   hops: RunResult['hops'];
   environment: RunResult['environment'];
+}
+
+/** summary.json's capacity: the run result's, both peaks named. */
+export type SummaryCapacity = CapacityResult & {
+  stepPeakPerMin: number | null;
+  refinedPeakPerMin: number | null;
+};
+
+/** The capacity result with the step peak and the refined peak side by side. */
+export function summaryCapacity(c: CapacityResult): SummaryCapacity {
+  // Results from before refinement carried only one peak: the coarse step's.
+  const stepPeakPerMin = c.stepPeakPerMin === undefined ? c.peakCapacityPerMin : c.stepPeakPerMin;
+  return { ...c, stepPeakPerMin, refinedPeakPerMin: c.refinement ? c.peakCapacityPerMin : null };
 }
 
 /** Builds summary.json's content from a run and its grade sheet (secrets in URLs redacted). */
@@ -108,7 +125,7 @@ export function buildSummary(result: RunResult, sheet: GradeSheet): Summary {
     warnings: sheet.warnings,
     counts: sheet.counts,
     suites: result.suites,
-    capacity: result.capacity ?? null,
+    capacity: result.capacity ? summaryCapacity(result.capacity) : null,
     soak: result.soak ?? null,
     connectorHealth: result.connectorHealth ?? null,
     interrupted: result.interrupted ?? null,

@@ -129,6 +129,24 @@ export function renderGradeTable(sheet: GradeSheet, opts: GradeTableOptions = {}
   return parts.join('\n');
 }
 
+/**
+ * The capacity outcome in one line for the terminal, with the step peak and, after `refine: true`,
+ * the refined peak and the probes that found it. Empty when no ramp ran.
+ */
+export function renderCapacityLine(result: Pick<RunResult, 'capacity'>): string {
+  const c = result.capacity;
+  if (!c) return '';
+  const rate = (v: number) => formatValue(v, 'msg/min');
+  if (!c.harnessValid) return 'capacity: not reported, the harness saturated during the ramp';
+  const stepPeak = c.stepPeakPerMin === undefined ? c.peakCapacityPerMin : c.stepPeakPerMin;
+  const head =
+    stepPeak === null ? 'capacity: the first step already failed' : `capacity: step peak ${rate(stepPeak)}`;
+  const r = c.refinement;
+  if (!r || c.peakCapacityPerMin === null) return head;
+  const probes = r.probes.map((p) => `${p.ratePerMin} ${p.passed ? 'pass' : 'fail'}`).join(', ');
+  return `${head}, refined peak ${rate(c.peakCapacityPerMin)} (probes: ${probes || 'none'}; within ${rate(r.resolutionPerMin)})`;
+}
+
 const num = (v: number | undefined, unit: string, digits = 0) =>
   v === undefined ? '—' : `${v.toFixed(digits)}${unit}`;
 
@@ -147,10 +165,17 @@ export function renderCostTable(
     if (!s.cost) continue;
     rows.push(costRow(s.kind, s.flows.sent, s.cost));
   }
-  for (const step of result.capacity?.steps ?? []) {
+  const windows = [
+    ...(result.capacity?.steps ?? []).map((s) => ({ step: s, label: `  step ${s.ratePerMin}/min` })),
+    ...(result.capacity?.refinement?.probes ?? []).map((s) => ({
+      step: s,
+      label: `  probe ${s.ratePerMin}/min`,
+    })),
+  ];
+  for (const { step, label } of windows) {
     if (step.harnessCpuPct === undefined) continue;
     rows.push(
-      costRow(`  step ${step.ratePerMin}/min`, step.sent, {
+      costRow(label, step.sent, {
         ...(step.harnessCpuPct !== undefined ? { harnessCpuPct: step.harnessCpuPct } : {}),
         ...(step.harnessCpuUsPerFlow !== undefined ? { harnessCpuUsPerFlow: step.harnessCpuUsPerFlow } : {}),
         ...(step.loopDelayP99Ms !== undefined ? { loopDelayP99Ms: step.loopDelayP99Ms } : {}),

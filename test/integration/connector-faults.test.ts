@@ -233,10 +233,9 @@ describe('every fault switch changes what the connector observably does', () => 
 
   for (const [name, c] of Object.entries(CASES)) {
     it(`${c.spec}`, async () => {
-      for (const [faults, expected] of [
-        [[], c.healthy],
-        [[c.spec], c.broken],
-      ] as const) {
+      // The healthy and the broken connector each get their own rig (own ports, own stand-ins), so the
+      // two observations run side by side: half the wall clock of running them one after the other.
+      const observe = async (faults: readonly string[], expected: unknown) => {
         const rig = await startRig({ retryDelayMs: 300, drainTimeoutMs: 300 }, [...faults]);
         try {
           expect(await c.observe(rig), `${name} ${faults.length ? 'on' : 'off'}`).toEqual(expected);
@@ -249,7 +248,8 @@ describe('every fault switch changes what the connector observably does', () => 
         } finally {
           await rig.close();
         }
-      }
+      };
+      await Promise.all([observe([], c.healthy), observe([c.spec], c.broken)]);
     });
   }
 });

@@ -56,6 +56,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   const start = mixedStart(ctx, source, suite.kind, suite.mix.outbound);
   const all: FlowTrace[] = [];
   const judged: JudgedWindow[] = [];
+  const probeWindows: JudgedWindow[] = [];
   const series = ctx.costSeries?.();
   const costOf = (w: JudgedWindow, flows: number): CostFigures | undefined =>
     series ? costBetween(w.fromMs, w.toMs, flows, series) : undefined;
@@ -160,6 +161,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
       });
       const v = judge(w, true);
       judged.push(w);
+      probeWindows.push(w);
       ctx.log(
         `probe ${rate}/min: p95 ${fmt(v.p95Ms, 0)} ms, errors ${fmt(v.errorRate * 100, 2)} % → ${v.passed ? 'pass' : 'fail'}`,
       );
@@ -180,6 +182,13 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     const w = reached[i];
     return w ? { ...step, ...stepCostFields(costOf(w, step.sent)) } : step;
   });
+  // And each probe's, so a saturated probe shows where its saturation came from like a step does.
+  if (capacity.refinement) {
+    capacity.refinement.probes = capacity.refinement.probes.map((probe, i) => {
+      const w = probeWindows[i];
+      return w ? { ...probe, ...stepCostFields(costOf(w, probe.sent)) } : probe;
+    });
+  }
   const judgement = emptyJudgement();
   judgement.flows = countFlows(all, suite.deadlineMs);
   const peakStep = [...ramp.steps].reverse().find((v) => v.passed);

@@ -3,11 +3,11 @@ import { VirtualClock } from '../../../../kernel/clock.js';
 import { WhatsAppLedger } from '../../../../src/checks/consistency.js';
 import type { FlowTracer } from '../../../../src/flows/tracer.js';
 import type { FlowTrace } from '../../../../src/flows/types.js';
-import { HarnessHealth } from '../../../../src/metrics/loop.js';
 import { FlowWaiter } from '../../../../src/run/drive.js';
 import type { Stack } from '../../../../src/run/stack.js';
 import type { SuiteContext } from '../../../../src/run/suites/index.js';
 import type { Traffic } from '../../../../src/run/traffic.js';
+import { testHealth } from '../../../fixtures/harness-health.js';
 
 /**
  * An in-process connector stand-in on a VirtualClock, for fast deterministic tests of the suite
@@ -102,15 +102,9 @@ export function standIn(opts: {
       ],
     },
   } as unknown as Stack;
-  const health = new HarnessHealth({ windowMs: 5_000, originMs: 0, bounds: { maxLoopDelayP99Ms: 200 } });
-  if (opts.saturate) {
-    const real = health.spanHealth.bind(health);
-    const s = opts.saturate;
-    health.spanHealth = (fromMs: number, toMs: number) =>
-      fromMs < s.toMs && toMs > s.fromMs
-        ? { valid: false, reasons: ['event-loop delay p99 900 ms > 200 ms'] }
-        : real(fromMs, toMs);
-  }
+  const health = testHealth(
+    opts.saturate ? { ...opts.saturate, reason: 'event-loop delay p99 900 ms > 200 ms' } : undefined,
+  );
   const logs: string[] = [];
   const ctx: SuiteContext = {
     clock,
