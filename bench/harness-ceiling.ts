@@ -293,11 +293,15 @@ for (const w of workerCounts) {
   const c = ceilings.get(w) as CeilingRun;
   const r = references.get(w) as { result: RunResult; cpu?: PhaseCpu };
   const cap = c.result.capacity;
+  // A step the harness could not keep up with ends the ramp without a broken connector criterion.
+  const lastRate = cap?.steps.at(-1)?.ratePerMin;
   const stop = cap?.firstFailingPerMin
     ? `${cap.firstFailingPerMin}/min: ${cap.brokenCriterion ?? 'harness health'}`
-    : cap?.peakCapacityPerMin === null
-      ? 'the first step'
-      : 'max rate reached';
+    : cap && !cap.harnessValid
+      ? `${lastRate}/min: harness health`
+      : cap?.peakCapacityPerMin === null
+        ? 'the first step'
+        : 'max rate reached';
   const phase = (p: PhaseCpu | undefined) => (p ? `${fmt(p.allUsPerFlow)}/${fmt(p.mainUsPerFlow)}` : '–');
   console.log(
     `${String(w).padStart(8)} ${String(cap?.peakCapacityPerMin ?? 'none').padStart(12)}  ${stop.slice(0, 30).padEnd(30)} | ${fmt(

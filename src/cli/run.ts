@@ -84,7 +84,7 @@ export function registerRunCommand(program: Command, io: Io): void {
     .option('--crm-port <port>', 'fixed port of the CRM mock')
     .option(
       '--workers <n>',
-      `event loops the harness runs on: 1 = one thread; N = the mocks' webhooks leave from N − 1 sender threads (default ${defaultWorkers()}: from this machine's cores)`,
+      `event loops the harness runs on: 1 = one thread; N = the mocks' webhooks leave from N − 1 sender threads (default ${defaultWorkers()}: this machine's cores minus one, 1–4)`,
     )
     .option(
       '--print-env',

@@ -96,11 +96,13 @@ export const MOCK_DEFAULT_CREDENTIALS: StackCredentials = {
 export const MAX_WORKERS = 16;
 
 /**
- * The machine's default `--workers`: one event loop per core, at most 4 (past three sender threads
- * the webhooks are no longer what holds the main loop back).
+ * The machine's default `--workers`: one event loop per core but one, from 1 to 4. The spare core is
+ * the reference connector's (a child process on the same machine): on 2 cores a sender thread
+ * would only take CPU from it, so such a machine keeps the single loop. Past three sender threads
+ * the webhooks are no longer what holds the main loop back.
  */
 export function defaultWorkers(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 /** The mocks' documented default ports an external connector points at. */

@@ -5,9 +5,9 @@ import { WacrmError } from '../../../src/errors.js';
 import { defaultWorkers, MAX_WORKERS } from '../../../src/run/stack.js';
 
 describe('--workers', () => {
-  it('defaults to one loop per core, between 1 and 4', () => {
+  it("defaults to one loop per core but one (the connector's), between 1 and 4", () => {
     expect(workerCount(undefined)).toBe(defaultWorkers());
-    expect(defaultWorkers()).toBe(Math.max(1, Math.min(4, availableParallelism())));
+    expect(defaultWorkers()).toBe(Math.max(1, Math.min(4, availableParallelism() - 1)));
   });
 
   it('takes a whole number from 1 to the maximum', () => {
