@@ -21,6 +21,8 @@ export const errorCodes = {
   WACRM_REPORT_WRITE_FAILED: { exitCode: 3, title: 'The report files could not be written' },
   WACRM_INTERRUPTED: { exitCode: 130, title: 'The run was interrupted (SIGINT, Ctrl-C)' },
   WACRM_TERMINATED: { exitCode: 143, title: 'The run was stopped (SIGTERM)' },
+  WACRM_EXPORT_UNSUPPORTED: { exitCode: 2, title: 'The scenario cannot be exported to k6' },
+  WACRM_EXPORT_FAILED: { exitCode: 3, title: 'The k6 export could not be written' },
 } as const;
 
 /** A key of {@link errorCodes}. */

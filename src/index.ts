@@ -19,6 +19,7 @@ export {
   runConformanceSuite,
 } from './conformance/index.js';
 export { type ErrorCode, errorCodes, WacrmError } from './errors.js';
+export { type ExportK6Options, type ExportK6Result, exportK6 } from './export/index.js';
 export { FlowTracer } from './flows/tracer.js';
 export type { FlowTrace, Hop, HopName } from './flows/types.js';
 export { type GradeSheet, grade } from './grading/index.js';

@@ -8,7 +8,8 @@ import Fastify, {
 import { type Clock, RealClock, ScaledClock } from '../../kernel/clock.js';
 import type { FaultRule } from '../../kernel/fault-spec.js';
 import { createRng } from '../../kernel/random.js';
-import { type RetryPolicy, WebhookDispatcher } from '../shared/dispatcher.js';
+import { type CrmEventBody, crmEventJson } from '../../kernel/wire.js';
+import { type RetryPolicy, WebhookDispatcher, type WebhookTransport } from '../shared/dispatcher.js';
 import { FaultController, type FaultResponder, registerFaults } from '../shared/faults.js';
 import { Journal, type JournalEntry } from '../shared/journal.js';
 import { SlidingWindowCounter } from '../shared/limits.js';
@@ -51,7 +52,13 @@ export interface CrmMockOptions {
   seedContacts?: { count: number; dirtyShare?: number; locales?: string[] };
   /** SQLite persistence; default in memory. */
   store?: { file: string };
-  eventDelivery?: { concurrency?: number; timeoutMs?: number; retry?: Partial<RetryPolicy> };
+  eventDelivery?: {
+    concurrency?: number;
+    timeoutMs?: number;
+    retry?: Partial<RetryPolicy>;
+    /** How POSTs leave (default: node:http with a keep-alive agent), e.g. a sender thread pool. */
+    transport?: WebhookTransport;
+  };
   faults?: FaultRule[];
   journalCapacity?: number;
   /** The CRM API the mock speaks (docs/crm-api.md, docs/crm-hubspot.md); default `native`. */
@@ -204,6 +211,7 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
       extraDelayMs: () => faults.webhookDelayMs(),
       // A compressed run's connector still answers in real time: time attempts out on real time.
       ...(clock instanceof ScaledClock ? { attemptClock: new RealClock() } : {}),
+      ...(opts.eventDelivery?.transport ? { transport: opts.eventDelivery.transport } : {}),
     });
   } catch (err) {
     store.close();
@@ -292,9 +300,11 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
       return;
     }
     const meta = { eventId: payload.id, eventType: payload.type, contactId: payload.contact.id };
-    dispatcher.enqueue(payload.contact.id, payload, meta);
+    // kernel/wire.ts writes the bytes: the exported k6 script posts events written the same way.
+    const body = crmEventJson(payload as unknown as CrmEventBody);
+    dispatcher.enqueue(payload.contact.id, body, meta);
     // An injected duplicate: the same bytes twice, as a CRM whose ack got lost would do.
-    if (faults.webhookDuplicate()) dispatcher.enqueue(payload.contact.id, payload, meta);
+    if (faults.webhookDuplicate()) dispatcher.enqueue(payload.contact.id, body, meta);
   };
 
   const onEntry = (e: JournalEntry): void => {
@@ -413,7 +423,10 @@ export function buildCrmMock(opts: CrmMockOptions): FastifyInstance {
     },
     reset(reseed) {
       dialect.events?.clear?.();
+      // The connector's own schema (HubSpot properties) outlives its records, as on the real CRM.
+      const restore = dialect.keepOnReset?.(ctx);
       store.clear();
+      restore?.();
       window = new SlidingWindowCounter(clock, RATE_WINDOW_MS, limitNow());
       if (reseed) seedStore();
       else store.setMeta('seeded', '0');

@@ -134,6 +134,32 @@ const ERROR_LOG_FIELDS: Record<string, FieldSpec> = {
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /**
+ * A contact with nothing known but its id and phone, created at `nowIso`: what every dialect
+ * starts a new contact from before applying what the caller sent.
+ */
+export function blankContact(id: string, phoneText: string, nowIso: string): Contact {
+  return {
+    id,
+    name: null,
+    phone: phoneText,
+    country: null,
+    language: null,
+    email: null,
+    company: null,
+    owner: null,
+    lifecycle_stage: 'lead',
+    consent: 'none',
+    opted_out: false,
+    tags: [],
+    timezone: null,
+    last_inbound_at: null,
+    created_at: nowIso,
+    updated_at: nowIso,
+    custom_fields: {},
+  };
+}
+
+/**
  * The CRM's behaviour over a store: every write the API, the admin API and the harness handle do
  * goes through here, so the rules (upsert by phone, message de-duplication, counters, journal
  * entries) live in one place. Methods take unvalidated bodies and throw {@link ApiError}s.
@@ -211,29 +237,6 @@ export class CrmService {
     }
   }
 
-  private blankContact(id: string, phoneText: string): Contact {
-    const now = this.nowIso();
-    return {
-      id,
-      name: null,
-      phone: phoneText,
-      country: null,
-      language: null,
-      email: null,
-      company: null,
-      owner: null,
-      lifecycle_stage: 'lead',
-      consent: 'none',
-      opted_out: false,
-      tags: [],
-      timezone: null,
-      last_inbound_at: null,
-      created_at: now,
-      updated_at: now,
-      custom_fields: {},
-    };
-  }
-
   /** POST /contacts: updates the oldest contact matching the phone, or creates one. */
   upsertContact(body: unknown): { contact: Contact; created: boolean } {
     const v = validateBody(
@@ -279,7 +282,7 @@ export class CrmService {
   }
 
   private insertContact(v: Record<string, unknown>, id: string, quiet = false): Contact {
-    const c = this.blankContact(id, v['phone'] as string);
+    const c = blankContact(id, v['phone'] as string, this.nowIso());
     this.applyContact(c, v);
     this.store.contacts.insert(c);
     // Seeding is quiet: the harness traces what happens during a run, not the starting state.

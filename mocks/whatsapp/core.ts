@@ -61,7 +61,6 @@ import {
   statusJsonTail,
   statusWebhook,
   templateStatusWebhook,
-  writeStatusJson,
 } from './webhooks.js';
 
 /** Options after defaults, checked. */
@@ -911,7 +910,6 @@ export class WhatsAppCore {
       reserve(batch, 1);
       batch.bytes[batch.length++] = COMMA;
     }
-    if (writeStatusJson(batch, s, tail)) return;
     const json = statusJson(s, tail);
     // Meta's escaping leaves only ASCII: one byte per character.
     reserve(batch, json.length);

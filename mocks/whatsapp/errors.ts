@@ -82,6 +82,16 @@ export const ERROR_CATALOGUE: ReadonlyMap<number, ErrorDef> = new Map(
       403,
       'fault',
     ),
+    // Graph's answer when a webhook subscription's callback fails its verification request; the
+    // message names what the callback answered (see setup.ts).
+    row(
+      2200,
+      'Callback verification failed',
+      'The callback URL did not answer the verification request with the challenge.',
+      400,
+      400,
+      'sync',
+    ),
     row(
       2500,
       'Unknown path components',

@@ -1,13 +1,10 @@
+import { type EnvelopeConfig, type MessagesWebhook, messagesEnvelope } from '../../kernel/wire.js';
 import { metaEscape, metaJson } from '../shared/meta-json.js';
 import type { WebhookErrorObject } from './errors.js';
 import type { TemplateRecord, TemplateStatus } from './templates.js';
 
-/** Who the webhooks come from: the WABA (`entry[].id`) and the number (`metadata`). */
-export interface EnvelopeConfig {
-  wabaId: string;
-  phoneNumberId: string;
-  displayPhoneNumber: string;
-}
+// The envelope and the inbound webhook are kernel/wire.ts's: the exported k6 script builds them too.
+export { type EnvelopeConfig, inboundWebhook, type MessagesWebhook } from '../../kernel/wire.js';
 
 /** Per-message pricing as sent with PMP (per-message pricing, since July 2025). */
 export interface PricingObject {
@@ -36,51 +33,9 @@ export interface StatusObject {
   errors?: WebhookErrorObject[];
 }
 
-/** The body of a `messages` webhook. */
-export interface MessagesWebhook {
-  object: 'whatsapp_business_account';
-  entry: Array<{
-    id: string;
-    changes: Array<{ value: Record<string, unknown>; field: 'messages' }>;
-  }>;
-}
-
-function messagesEnvelope(cfg: EnvelopeConfig, value: Record<string, unknown>): MessagesWebhook {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: cfg.wabaId,
-        changes: [
-          {
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: cfg.displayPhoneNumber, phone_number_id: cfg.phoneNumberId },
-              ...value,
-            },
-            field: 'messages',
-          },
-        ],
-      },
-    ],
-  };
-}
-
 /** A status webhook carrying one or more statuses (the mock sends one per webhook, as Meta usually does). */
 export function statusWebhook(cfg: EnvelopeConfig, statuses: StatusObject[]): MessagesWebhook {
   return messagesEnvelope(cfg, { statuses });
-}
-
-/** An inbound-message webhook; `contacts` is left out for system messages, as Meta does. */
-export function inboundWebhook(
-  cfg: EnvelopeConfig,
-  message: Record<string, unknown>,
-  contact: { name: string; waId: string } | undefined,
-): MessagesWebhook {
-  const value: Record<string, unknown> = {};
-  if (contact) value['contacts'] = [{ profile: { name: contact.name }, wa_id: contact.waId }];
-  value['messages'] = [message];
-  return messagesEnvelope(cfg, value);
 }
 
 /** A system-level error webhook (`value.errors[]`, no messages or statuses), e.g. 130429. */
@@ -181,73 +136,4 @@ export function reserve(sink: ByteSink, n: number): void {
   const grown = Buffer.allocUnsafe(Math.max(need, 2 * sink.bytes.length));
   sink.bytes.copy(grown, 0, 0, sink.length);
   sink.bytes = grown;
-}
-
-const OPEN_ID = Buffer.from('{"id":"');
-const STATUS_MID: Record<StatusObject['status'], Buffer> = {
-  sent: Buffer.from('","status":"sent","timestamp":"'),
-  delivered: Buffer.from('","status":"delivered","timestamp":"'),
-  read: Buffer.from('","status":"read","timestamp":"'),
-  failed: Buffer.from('","status":"failed","timestamp":"'),
-};
-const CONV_OPEN = Buffer.from(',"conversation":{"id":"');
-const CONV_EXPIRATION = Buffer.from('","expiration_timestamp":"');
-const CONV_ORIGIN = Buffer.from('","origin":{"type":"');
-const CONV_CLOSE = Buffer.from('"}}');
-const pricingBytes = new WeakMap<PricingObject, Buffer>();
-const CLOSE_BRACE = 0x7d;
-
-/**
- * Writes the JSON of one status into `sink`: the same bytes as {@link statusJson} (pure ASCII), put
- * together from byte pieces (constants, the per-message `tail`, ASCII ids) without building the
- * string first. Returns false, writing nothing, where statusJson would fall back to JSON.stringify
- * (ids that are not plain, `errors`); the caller then writes statusJson's text instead.
- */
-export function writeStatusJson(sink: ByteSink, s: StatusObject, tail: string | null): boolean {
-  if (tail === null || s.errors || !SAFE_ID.test(s.timestamp)) return false;
-  const c = s.conversation;
-  let pj: Buffer | undefined;
-  if (s.pricing) {
-    pj = pricingBytes.get(s.pricing);
-    if (pj === undefined) {
-      pj = Buffer.from(`,"pricing":${metaJson(s.pricing)}`);
-      pricingBytes.set(s.pricing, pj);
-    }
-  }
-  // All ASCII; an id may double in length when every character is an escaped `/`.
-  let bound = 80 + 2 * s.id.length + 2 * s.timestamp.length + tail.length + (pj ? pj.length : 0);
-  if (c) bound += 80 + c.id.length + (c.expiration_timestamp?.length ?? 0) + c.origin.type.length;
-  reserve(sink, bound);
-  const b = sink.bytes;
-  let o = sink.length;
-  b.set(OPEN_ID, o);
-  o += OPEN_ID.length;
-  o += b.write(safeId(s.id), o, 'latin1');
-  const mid = STATUS_MID[s.status];
-  b.set(mid, o);
-  o += mid.length;
-  o += b.write(safeId(s.timestamp), o, 'latin1');
-  o += b.write(tail, o, 'latin1');
-  if (c) {
-    b.set(CONV_OPEN, o);
-    o += CONV_OPEN.length;
-    o += b.write(c.id, o, 'latin1');
-    if (c.expiration_timestamp !== undefined) {
-      b.set(CONV_EXPIRATION, o);
-      o += CONV_EXPIRATION.length;
-      o += b.write(c.expiration_timestamp, o, 'latin1');
-    }
-    b.set(CONV_ORIGIN, o);
-    o += CONV_ORIGIN.length;
-    o += b.write(c.origin.type, o, 'latin1');
-    b.set(CONV_CLOSE, o);
-    o += CONV_CLOSE.length;
-  }
-  if (pj) {
-    b.set(pj, o);
-    o += pj.length;
-  }
-  b[o++] = CLOSE_BRACE;
-  sink.length = o;
-  return true;
 }

@@ -18,6 +18,7 @@ import { renderSummaryJson, writeReports } from '../report/index.js';
 import { MOCK_DEFAULT_CREDENTIALS, type StackCredentials } from '../run/stack.js';
 import { addCredentialOptions, type CredentialFlags, credentialsFromFlags } from './credentials.js';
 import type { Io } from './io.js';
+import { CRM_DIALECT_HELP, type CrmDialectFlag, crmDialectFlag } from './mock-crm.js';
 import { MOCK_WHATSAPP_DEFAULTS } from './mock-whatsapp.js';
 
 /** The `wacrm mock crm` defaults an external connector is configured with (see src/cli/mock-crm.ts). */
@@ -34,6 +35,7 @@ interface ConformanceFlags extends CredentialFlags {
   whatsappPort?: string;
   crmPort?: string;
   crmPlan: string;
+  crmDialect?: string;
   only: string[];
   skip: string[];
   fault: string[];
@@ -52,12 +54,16 @@ export interface ConformanceSettings {
   crmPort: number;
   credentials: Partial<StackCredentials>;
   crmPlan: 'standard' | 'enterprise';
+  crmDialect: CrmDialectFlag;
   only: string[];
   skip: string[];
   seed: number;
   out: string | undefined;
   json: boolean;
 }
+
+/** The case that measures the native CRM's plan limit; left out against the HubSpot dialect. */
+const NATIVE_PLAN_CASE = 'crm-plan-rate-respected';
 
 function usage(message: string, hint?: string): WacrmError {
   return new WacrmError('WACRM_USAGE', message, hint ?? 'run `wacrm conformance --help` for the flags');
@@ -112,10 +118,19 @@ export function parseConformanceFlags(
   if (!/^\d+$/.test(raw.seed.trim()) || !Number.isSafeInteger(seed)) {
     throw usage(`--seed must be a whole number, got ${JSON.stringify(raw.seed)}`);
   }
+  const crmDialect = crmDialectFlag(
+    '--crm-dialect',
+    raw.crmDialect ?? 'native',
+    'run `wacrm conformance --help` for the flags',
+  );
   const only = ids(raw.only);
   const skip = ids(raw.skip);
   // Unknown ids are a usage error before anything starts.
   selectCases(only, skip);
+  if (crmDialect === 'hubspot' && !only.includes(NATIVE_PLAN_CASE) && !skip.includes(NATIVE_PLAN_CASE)) {
+    // The one case about the native CRM's plan limit; HubSpot's limits have their own cases.
+    skip.push(NATIVE_PLAN_CASE);
+  }
   // A vendor configures their connector once, for the mocks' documented defaults (startStack's
   // default for an external connector); the reference connector gets fresh secrets per run.
   const credentials = credentialsFromFlags(raw, env);
@@ -133,6 +148,7 @@ export function parseConformanceFlags(
     crmPort: port('--crm-port', raw.crmPort, external ? 4020 : 0),
     credentials,
     crmPlan: raw.crmPlan,
+    crmDialect,
     only,
     skip,
     seed,
@@ -185,6 +201,7 @@ export function registerConformanceCommand(program: Command, io: Io): void {
       'port of the CRM mock (default 4020 with --connector-url, else any free port)',
     )
     .option('--crm-plan <plan>', 'CRM plan the mock enforces and the connector must keep under', 'enterprise')
+    .option('--crm-dialect <name>', `${CRM_DIALECT_HELP}; hubspot leaves out ${NATIVE_PLAN_CASE}`, 'native')
     .option('--only <ids>', 'run only these cases (comma-separated, repeatable)', collect, [] as string[])
     .option('--skip <ids>', 'leave these cases out (comma-separated, repeatable)', collect, [] as string[])
     .option(
@@ -217,10 +234,11 @@ export function registerConformanceCommand(program: Command, io: Io): void {
       const say = s.json ? (line: string) => io.err(line) : (line: string) => io.out(line);
       const acceptanceFile = await defaultAcceptancePath();
       const acceptance = await loadAcceptanceTable(acceptanceFile);
+      const dialectNote = s.crmDialect === 'hubspot' ? ', CRM mock speaking HubSpot' : '';
       say(
         s.connector.kind === 'external'
-          ? `wacrm conformance: the connector at ${s.connector.url} (mocks on ports ${s.whatsappPort} and ${s.crmPort}) → ${relative(resolve('.'), runDir) || '.'}`
-          : `wacrm conformance: the reference connector${s.connector.faults.length > 0 ? ` with fault ${s.connector.faults.join(', ')}` : ''} → ${relative(resolve('.'), runDir) || '.'}`,
+          ? `wacrm conformance: the connector at ${s.connector.url} (mocks on ports ${s.whatsappPort} and ${s.crmPort}${dialectNote}) → ${relative(resolve('.'), runDir) || '.'}`
+          : `wacrm conformance: the reference connector${s.connector.faults.length > 0 ? ` with fault ${s.connector.faults.join(', ')}` : ''}${dialectNote} → ${relative(resolve('.'), runDir) || '.'}`,
       );
       const run = await runConformanceSuite({
         connector: s.connector,
@@ -231,6 +249,7 @@ export function registerConformanceCommand(program: Command, io: Io): void {
         crmPort: s.crmPort,
         credentials: s.credentials,
         crmPlan: s.crmPlan,
+        crmDialect: s.crmDialect,
         onProgress: (line) => say(line),
         onCase: (r) =>
           say(

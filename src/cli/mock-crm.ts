@@ -31,7 +31,7 @@ interface RawFlags {
 
 /** `wacrm mock crm` flags, checked and converted. */
 export interface MockCrmFlags {
-  dialect: 'native' | 'hubspot';
+  dialect: CrmDialectFlag;
   /** HubSpot account tier (dialect hubspot). */
   tier: HubSpotTierName;
   host: string;
@@ -59,14 +59,33 @@ function intFlag(flag: string, text: string, min: number, max: number): number {
   return n;
 }
 
+/** A CRM API the mock can speak, as the flags name it. */
+export type CrmDialectFlag = (typeof CRM_DIALECT_NAMES)[number];
+
+/** The help text of every flag that picks the CRM dialect (`mock crm --dialect`, `up|conformance --crm-dialect`). */
+export const CRM_DIALECT_HELP = 'CRM API to speak: native (docs/crm-api.md) or hubspot (docs/crm-hubspot.md)';
+
+/**
+ * Checks a CRM dialect flag: `wacrm mock crm --dialect`, `wacrm up|conformance --crm-dialect`
+ * take the same names with the same error.
+ */
+export function crmDialectFlag(flag: string, text: string, hint: string): CrmDialectFlag {
+  if (!(CRM_DIALECT_NAMES as readonly string[]).includes(text)) {
+    throw new WacrmError(
+      'WACRM_USAGE',
+      `${flag}: must be ${CRM_DIALECT_NAMES.join(' or ')}, got ${JSON.stringify(text)}`,
+      hint,
+    );
+  }
+  return text as CrmDialectFlag;
+}
+
 /** Checks the flags (pure); throws WacrmError('WACRM_USAGE') naming the first bad flag. */
 export function parseMockCrmFlags(raw: RawFlags, nowMs: number): MockCrmFlags {
   if (!/^[A-Za-z0-9.:_-]+$/.test(raw.host))
     throw usage('--host', `not a host name or address: ${JSON.stringify(raw.host)}`);
   if (!/^\S{1,512}$/.test(raw.token)) throw usage('--token', 'must be 1-512 characters without spaces');
-  if (!(CRM_DIALECT_NAMES as readonly string[]).includes(raw.dialect)) {
-    throw usage('--dialect', `must be ${CRM_DIALECT_NAMES.join(' or ')}, got ${JSON.stringify(raw.dialect)}`);
-  }
+  const dialect = crmDialectFlag('--dialect', raw.dialect, 'run `wacrm mock crm --help` for the flags');
   if (!Object.hasOwn(HUBSPOT_TIER_LIMITS, raw.tier)) {
     throw usage(
       '--tier',
@@ -101,7 +120,7 @@ export function parseMockCrmFlags(raw: RawFlags, nowMs: number): MockCrmFlags {
     }
   }
   return {
-    dialect: raw.dialect as MockCrmFlags['dialect'],
+    dialect,
     tier: raw.tier as HubSpotTierName,
     host: raw.host,
     port: intFlag('--port', raw.port, 0, 65535),
@@ -206,11 +225,7 @@ export function addMockCrmCommand(mock: Command, io: Io): void {
     .description(
       'start the mock CRM on its own (API in docs/crm-api.md; --dialect hubspot: docs/crm-hubspot.md)',
     )
-    .option(
-      '--dialect <name>',
-      'CRM API to speak: native (docs/crm-api.md) or hubspot (docs/crm-hubspot.md)',
-      'native',
-    )
+    .option('--dialect <name>', CRM_DIALECT_HELP, 'native')
     .option(
       '--tier <tier>',
       'HubSpot account tier for its API limits: free, starter, professional, enterprise, limit-increase',

@@ -243,7 +243,7 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
     .option('--waba-id <id>', 'WhatsApp Business Account id (templates, webhook entry id)', d.wabaId)
     .option(
       '--api-version <version>',
-      'Graph version written in webhooks and docs (requests may use any v{N}.0)',
+      'default Graph version: calls without one are served at it, and webhooks and docs use it (requests may use v21.0 to v26.0)',
       d.apiVersion,
     )
     .option(

@@ -3,6 +3,7 @@ import { registerCertifyCommand } from './certify.js';
 import { registerCompareCommand } from './compare.js';
 import { registerConformanceCommand } from './conformance.js';
 import { registerConnectorCommand } from './connector.js';
+import { registerExportCommand } from './export.js';
 import type { Io } from './io.js';
 import { registerMockCommand } from './mock.js';
 import { registerReportCommand } from './report.js';
@@ -32,5 +33,6 @@ export function buildProgram(io: Io, version: string): Command {
   registerConformanceCommand(program, io);
   registerCertifyCommand(program, io);
   registerResumeCommand(program, io);
+  registerExportCommand(program, io);
   return program;
 }

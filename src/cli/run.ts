@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadScenario } from '../config/index.js';
 import { WacrmError } from '../errors.js';
 import { runScenario } from '../run/runner.js';
-import { MOCK_DEFAULT_PORTS } from '../run/stack.js';
+import { defaultWorkers, MAX_WORKERS, MOCK_DEFAULT_PORTS } from '../run/stack.js';
 import { suiteReads } from '../run/suites/index.js';
 import { addCredentialOptions, type CredentialFlags, credentialsFor, renderEnvFile } from './credentials.js';
 import type { Io } from './io.js';
@@ -18,6 +18,7 @@ interface RunFlags extends CredentialFlags {
   json?: boolean;
   whatsappPort?: string;
   crmPort?: string;
+  workers?: string;
   color?: boolean;
   quiet?: boolean;
 }
@@ -36,6 +37,19 @@ function positiveNumber(flag: string, text: string | undefined, integer: boolean
     throw new WacrmError(
       'WACRM_USAGE',
       `${flag} must be ${integer ? 'a whole number ≥ 0' : 'a number ≥ 1'}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return n;
+}
+
+/** `--workers`: a whole number 1…MAX_WORKERS, or the machine's default. */
+export function workerCount(text: string | undefined): number {
+  if (text === undefined) return defaultWorkers();
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new WacrmError(
+      'WACRM_USAGE',
+      `--workers must be a whole number from 1 to ${MAX_WORKERS}, got ${JSON.stringify(text)}`,
     );
   }
   return n;
@@ -69,6 +83,10 @@ export function registerRunCommand(program: Command, io: Io): void {
     .option('--whatsapp-port <port>', 'fixed port of the WhatsApp mock (an external connector points at it)')
     .option('--crm-port <port>', 'fixed port of the CRM mock')
     .option(
+      '--workers <n>',
+      `event loops the harness runs on: 1 = one thread; N = the mocks' webhooks leave from N − 1 sender threads (default ${defaultWorkers()}: from this machine's cores)`,
+    )
+    .option(
       '--print-env',
       'print the .env your connector is configured from (stderr with --json) once the mocks are up',
     )
@@ -94,6 +112,7 @@ export function registerRunCommand(program: Command, io: Io): void {
       const timeScale = positiveNumber('--time-scale', flags.timeScale, false);
       let whatsappPort = positiveNumber('--whatsapp-port', flags.whatsappPort, true);
       let crmPort = positiveNumber('--crm-port', flags.crmPort, true);
+      const workers = workerCount(flags.workers);
       if (flags.connectorUrl !== undefined) {
         try {
           const u = new URL(flags.connectorUrl);
@@ -153,6 +172,7 @@ export function registerRunCommand(program: Command, io: Io): void {
           ...(flags.connectorUrl ? { connectorUrl: flags.connectorUrl } : {}),
           ...(whatsappPort !== undefined ? { whatsappPort } : {}),
           ...(crmPort !== undefined ? { crmPort } : {}),
+          workers,
           credentials: credentialsFor(flags, io.env, fromScenario),
           ...(flags.printEnv
             ? {

@@ -9,12 +9,14 @@ import {
   renderEnvFile,
 } from './credentials.js';
 import type { Io } from './io.js';
+import { CRM_DIALECT_HELP, crmDialectFlag } from './mock-crm.js';
 
 interface UpFlags extends CredentialFlags {
   printEnv?: boolean;
   host: string;
   whatsappPort: string;
   crmPort: string;
+  crmDialect: string;
   fault: string[];
   seed: string;
 }
@@ -34,6 +36,7 @@ export function registerUpCommand(program: Command, io: Io): void {
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--whatsapp-port <port>', 'port of the WhatsApp mock (0 = any free port)', '4010')
     .option('--crm-port <port>', 'port of the CRM mock (0 = any free port)', '4020')
+    .option('--crm-dialect <name>', CRM_DIALECT_HELP, 'native')
     .option(
       '--fault <switch>',
       'reference connector fault switch (repeatable; for demos of a bad connector)',
@@ -60,12 +63,18 @@ export function registerUpCommand(program: Command, io: Io): void {
       const credentials = credentialsFromFlags(flags, io.env);
       const whatsappPort = port('--whatsapp-port', flags.whatsappPort);
       const crmPort = port('--crm-port', flags.crmPort);
+      const crmDialect = crmDialectFlag(
+        '--crm-dialect',
+        flags.crmDialect,
+        'run `wacrm up --help` for the flags',
+      );
       if (flags.printEnv) {
         // The wiring of an external connector: documented defaults unless given, nothing started.
         const env = renderEnvFile({
           whatsappUrl: `http://${flags.host}:${whatsappPort}`,
           crmUrl: `http://${flags.host}:${crmPort}`,
           credentials: { ...MOCK_DEFAULT_CREDENTIALS, ...credentials },
+          crmDialect,
         });
         for (const line of env.trimEnd().split('\n')) io.out(line);
         return;
@@ -78,11 +87,16 @@ export function registerUpCommand(program: Command, io: Io): void {
         whatsappPort,
         crmPort,
         connector: { kind: 'reference', faults: flags.fault, args: [] },
+        ...(crmDialect === 'hubspot' ? { crm: { dialect: 'hubspot' as const } } : {}),
       });
       const c = stack.credentials;
       io.out('wacrm up: mocks and reference connector are running');
       io.out(`  WhatsApp mock   ${stack.whatsappUrl}   (Graph API v23.0, admin under /_mock/, /metrics)`);
-      io.out(`  CRM mock        ${stack.crmUrl}/api/v1   (admin under /_mock/, /metrics)`);
+      io.out(
+        stack.crmDialect === 'hubspot'
+          ? `  CRM mock        ${stack.crmApiUrl}   (HubSpot CRM v3/v4 under /crm/, docs/crm-hubspot.md; admin under /_mock/, /metrics)`
+          : `  CRM mock        ${stack.crmApiUrl}   (admin under /_mock/, /metrics)`,
+      );
       io.out(
         `  connector       ${stack.connectorUrl}   (pid ${stack.connector?.pid ?? '?'}; /healthz, /stats)`,
       );
@@ -92,7 +106,11 @@ export function registerUpCommand(program: Command, io: Io): void {
       io.out('  mock credentials (generated for this start):');
       io.out(`    access token ${c.accessToken}`);
       io.out(`    phone number id ${c.phoneNumberId}, WABA id ${c.wabaId}`);
-      io.out(`    CRM token ${c.crmToken}`);
+      io.out(
+        stack.crmDialect === 'hubspot'
+          ? `    HubSpot private-app token ${c.crmToken}, client secret ${c.crmWebhookSecret}`
+          : `    CRM token ${c.crmToken}`,
+      );
       io.out('Press Ctrl-C to stop all three.');
       await new Promise<void>((resolve) => {
         stack.connector?.onExit((code, signal) => {

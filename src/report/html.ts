@@ -786,6 +786,16 @@ function environmentSection(result: RunResult, sheet: GradeSheet): string {
     ['Platform', `${e.platform} ${e.arch}`],
     ['CPU', `${e.cpus} × ${e.cpuModel}`],
     ['Memory', formatBytes(e.memoryBytes)],
+    ...(e.workers !== undefined
+      ? [
+          [
+            'Harness event loops',
+            e.workers === 1
+              ? '1 (one thread)'
+              : `${e.workers} (main + ${e.workers - 1} webhook sender threads)`,
+          ] as [string, string],
+        ]
+      : []),
     [
       'Connector',
       conn.kind === 'external' && conn.url ? `external, ${redactUrl(conn.url)}` : 'reference (child process)',

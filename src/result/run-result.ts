@@ -164,6 +164,8 @@ export interface RunResult {
     cpus: number;
     cpuModel: string;
     memoryBytes: number;
+    /** Event loops the harness ran on (`--workers`): 1 = one thread; absent in older results. */
+    workers?: number;
     connector: { kind: 'reference' | 'external'; url?: string; faults: string[]; external?: ExternalWiring };
   };
   /** False when the harness saturated or the connector was unreachable: the verdict is then `invalid` (exit 3). */
@@ -268,6 +270,7 @@ export const runResultSchema = z.object({
     cpus: count,
     cpuModel: z.string(),
     memoryBytes: ms,
+    workers: count.optional(),
     connector: z.object({
       kind: z.enum(['reference', 'external']),
       url: z.string().optional(),

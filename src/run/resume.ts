@@ -29,6 +29,8 @@ export interface ResumeRunOptions {
   onProgress?: RunScenarioOptions['onProgress'];
   onLog?: RunScenarioOptions['onLog'];
   clock?: RunScenarioOptions['clock'];
+  /** Event loops the resumed harness runs on (`--workers`); default 1. */
+  workers?: number;
   /** Environment the scenario's `connector.credentials` are read from (the resumed stack is wired alike). */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -216,6 +218,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onLog ? { onLog: opts.onLog } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     },
     seed,
     () => ({

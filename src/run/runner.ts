@@ -53,6 +53,11 @@ export interface RunScenarioOptions {
   nodeVersion: string;
   /** Compresses soak timelines (`--time-scale`), overriding the scenario. */
   timeScale?: number;
+  /**
+   * Event loops the harness runs on (`--workers`, see {@link StackOptions.workers}); default 1,
+   * everything on this thread.
+   */
+  workers?: number;
   /** Fixed mock ports (an external connector is configured with them). */
   whatsappPort?: number;
   crmPort?: number;
@@ -206,6 +211,7 @@ export type RunSessionOptions = Pick<
   | 'connectorUrl'
   | 'whatsappPort'
   | 'crmPort'
+  | 'workers'
   | 'credentials'
   | 'onStack'
   | 'runDir'
@@ -247,6 +253,7 @@ export async function openRunSession(
       seed,
       ...(opts.whatsappPort !== undefined ? { whatsappPort: opts.whatsappPort } : {}),
       ...(opts.crmPort !== undefined ? { crmPort: opts.crmPort } : {}),
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
       whatsapp: {
         throughputPerSec: scenario.mocks.whatsapp.throughputPerSec,
@@ -562,6 +569,7 @@ export function buildRunResult(input: BuildRunResultInput): RunResult {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
       memoryBytes: totalmem(),
+      workers: session.ctx.stack.workers,
       connector: externalUrl
         ? {
             kind: 'external',

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../kernel/clock.js';
 import { buildCrmMock, type CrmMockHandle, type CrmMockOptions } from '../../mocks/crm/index.js';
+import { WebhookSenderPool } from '../../mocks/shared/worker-transport.js';
 import {
   buildWhatsAppMock,
   DEFAULT_BUSINESS_IDS,
@@ -29,6 +31,12 @@ export interface StackOptions {
   connector: ConnectorTarget;
   /** Fixed credentials (an external connector is configured with them); the rest are generated. */
   credentials?: Partial<StackCredentials>;
+  /**
+   * Event loops the harness runs on (`--workers`): 1 = everything on this thread (the default);
+   * N > 1 = the mocks' outgoing webhooks (WhatsApp's, the CRM's events) leave from N − 1 sender
+   * threads of their own.
+   */
+  workers?: number;
 }
 
 /** The credentials wiring mocks and connector together; never written to reports or logs. */
@@ -62,6 +70,8 @@ export interface Stack {
   crmWebhookUrl: string;
   /** Result of the webhook verification handshake against the connector. */
   handshake: { ok: boolean; statusCode?: number; error?: string };
+  /** Event loops the harness runs on: this thread plus the webhook sender threads. */
+  workers: number;
   /** The connector's calls to each mock so far (reset by {@link Stack.resetCalls}). */
   calls(): { whatsapp: CallTally; crm: CallTally };
   /** Forgets the tallies (after preflight, so it does not count in the report). */
@@ -81,6 +91,17 @@ export const MOCK_DEFAULT_CREDENTIALS: StackCredentials = {
   crmWebhookSecret: 'wacrm-crm-secret',
   ...DEFAULT_BUSINESS_IDS,
 };
+
+/** Most event loops `--workers` accepts (sender threads past a few only add context switches). */
+export const MAX_WORKERS = 16;
+
+/**
+ * The machine's default `--workers`: one event loop per core, at most 4 (past three sender threads
+ * the webhooks are no longer what holds the main loop back).
+ */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
 
 /** The mocks' documented default ports an external connector points at. */
 export const MOCK_DEFAULT_PORTS = { whatsapp: 4010, crm: 4020 } as const;
@@ -177,24 +198,39 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...base,
     ...opts.credentials,
   };
-  const whatsappApp = buildWhatsAppMock({
-    ...opts.whatsapp,
-    clock: opts.clock,
-    seed: opts.seed,
-    accessToken: credentials.accessToken,
-    appSecret: credentials.appSecret,
-    verifyToken: credentials.verifyToken,
-    phoneNumberId: credentials.phoneNumberId,
-    displayPhoneNumber: credentials.displayPhoneNumber,
-    wabaId: credentials.wabaId,
-  });
-  const crmApp = buildCrmMock({
-    ...opts.crm,
-    clock: opts.clock,
-    seed: opts.seed,
-    token: credentials.crmToken,
-    webhookSecret: credentials.crmWebhookSecret,
-  });
+  const workers = opts.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`workers must be an integer ≥ 1, got ${String(opts.workers)}`);
+  }
+  // One pool for both mocks: its threads are the harness's extra event loops, whichever mock sends.
+  const senders = workers > 1 ? new WebhookSenderPool({ threads: workers - 1 }) : undefined;
+  let whatsappApp: FastifyInstance;
+  let crmApp: FastifyInstance;
+  try {
+    whatsappApp = buildWhatsAppMock({
+      ...opts.whatsapp,
+      ...(senders ? { webhook: { ...opts.whatsapp?.webhook, transport: senders.transport() } } : {}),
+      clock: opts.clock,
+      seed: opts.seed,
+      accessToken: credentials.accessToken,
+      appSecret: credentials.appSecret,
+      verifyToken: credentials.verifyToken,
+      phoneNumberId: credentials.phoneNumberId,
+      displayPhoneNumber: credentials.displayPhoneNumber,
+      wabaId: credentials.wabaId,
+    });
+    crmApp = buildCrmMock({
+      ...opts.crm,
+      ...(senders ? { eventDelivery: { ...opts.crm?.eventDelivery, transport: senders.transport() } } : {}),
+      clock: opts.clock,
+      seed: opts.seed,
+      token: credentials.crmToken,
+      webhookSecret: credentials.crmWebhookSecret,
+    });
+  } catch (err) {
+    await senders?.close();
+    throw err;
+  }
   let tallies = { whatsapp: newTally(), crm: newTally() };
   tallyCalls(whatsappApp, () => tallies.whatsapp);
   tallyCalls(crmApp, () => tallies.crm);
@@ -208,6 +244,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }
     }
   };
+  // Closed last (closers run in reverse): the mocks' dispatchers stop sending first.
+  if (senders) closers.push(() => senders.close());
   try {
     await listen(whatsappApp, host, opts.whatsappPort ?? 0, 'WhatsApp mock');
     closers.push(() => whatsappApp.close());
@@ -294,6 +332,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       crmWebhookUrl: crmHook,
       credentials,
       handshake,
+      workers,
       calls: () => tallies,
       resetCalls: () => {
         tallies = { whatsapp: newTally(), crm: newTally() };

@@ -72,6 +72,24 @@ describe('wacrm run against the HubSpot dialect', () => {
     expect(noHandover.sheet.exitCode).toBe(1);
   }, 150_000);
 
+  it('ignore-consent fails the consent check: HubSpot events carry the consent the connector must read', async () => {
+    // The same plan as the native grader test: 16 of the 32 marketing sends go to contacts whose
+    // consent (hs_legal_basis / wa_opt_out in HubSpot's terms) forbids them.
+    const { sheet, result } = await run(
+      'hubspot-ignore-consent',
+      ['ignore-consent'],
+      `
+  - { kind: template-delivery, templates: 5, sendsPerTemplate: 16, rate: 3000/min, deadline: 8s }
+`,
+    );
+    expect(result.valid, result.invalidReasons.join('; ')).toBe(true);
+    const consent = result.checks.find((c) => c.key === 'consent_violations');
+    expect(consent?.value, evidence(result, 'consent_violations')).toBe(16);
+    expect(check(sheet, 'consent_violations')).toBe(false);
+    expect(check(sheet, 'content_accuracy'), evidence(result, 'content_accuracy')).toBe(true);
+    expect(sheet.exitCode).toBe(1);
+  }, 60_000);
+
   it('ignore-retry-after fails the 429 case against HubSpot 429s, which the correct connector passes', async () => {
     // HubSpot's 429 carries no Retry-After: TEN_SECONDLY_ROLLING in the body and an exhausted
     // X-HubSpot-RateLimit-Remaining say to wait; the correct connector waits, the faulty one does not.

@@ -78,6 +78,49 @@ describe('wacrm mock crm', () => {
     await expect(fetch(`${base}/_mock/health`)).rejects.toThrow();
   });
 
+  it('--dialect hubspot serves HubSpot’s API with the tier’s limits and prints the HubSpot wiring', async () => {
+    const io = captureIo();
+    const mock = new Command('mock').exitOverride();
+    addMockCrmCommand(mock, io);
+    const running = mock.parseAsync(
+      [
+        'crm',
+        '--dialect',
+        'hubspot',
+        '--tier',
+        'enterprise',
+        '--port',
+        '0',
+        '--token',
+        'pat-cli',
+        '--contacts',
+        '3',
+      ],
+      { from: 'user' },
+    );
+    const deadline = Date.now() + 10_000;
+    while (!io.lines.some((l) => l.includes('stop with Ctrl-C')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(io.lines[0] ?? '')?.[1];
+    expect(base, io.lines.join('\n')).toBeDefined();
+    const banner = io.lines.join('\n');
+    expect(banner).toContain('dialect:        hubspot');
+    expect(banner).toContain('enterprise, 190 calls per 10 s, 1000000 a day, search 5/s');
+    const list = await fetch(`${base}/crm/v3/objects/contacts?limit=10`, {
+      headers: { authorization: 'Bearer pat-cli' },
+    });
+    expect(list.status).toBe(200);
+    expect(list.headers.get('content-type')).toBe('application/json;charset=utf-8');
+    expect(list.headers.get('x-hubspot-ratelimit-max')).toBe('190');
+    expect(((await list.json()) as { results: unknown[] }).results).toHaveLength(3);
+    // The native API is not there: a HubSpot 404, not the native error shape.
+    const native = await fetch(`${base}/api/v1/contacts`, { headers: { authorization: 'Bearer pat-cli' } });
+    expect(native.status).toBe(404);
+    io.stop('SIGTERM');
+    await running;
+  });
+
   it('names the bad flag', () => {
     const cases: Array<[Partial<typeof DEFAULTS>, string]> = [
       [{ port: '70000' }, '--port'],

@@ -22,14 +22,18 @@ describe('throughput and pair rate over a socket', () => {
   it('accepts about `throughputPerSec` messages in a burst, answers 130429/429 for the rest, then recovers', async () => {
     const { app, base } = await startMock({ throughputPerSec: 20 });
     open.push(app);
+    const t0 = performance.now();
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, i) => sendMessage(base, orderConfirmation(`1650555${4000 + i}`))),
     );
+    const elapsedS = (performance.now() - t0) / 1000;
     const ok = results.filter((r) => r.status === 200).length;
     const limited = results.filter((r) => r.status === 429);
-    // Burst = one second's worth; a little refill happens while 60 requests are in flight.
+    // Burst = one second's worth, plus the refill while the 60 requests are in flight (on a busy
+    // machine they take longer to get through, and the bucket refills at 20/s meanwhile).
     expect(ok).toBeGreaterThanOrEqual(20);
-    expect(ok).toBeLessThanOrEqual(30);
+    expect(ok).toBeLessThanOrEqual(Math.ceil(20 + 20 * elapsedS) + 2);
+    expect(ok).toBeLessThan(60);
     expect(ok + limited.length).toBe(60);
     expect(limited.every((r) => r.json['error'].code === 130429)).toBe(true);
     await new Promise((r) => setTimeout(r, 1100));

@@ -37,7 +37,8 @@ function expectEnvelope(r: Sync, code: number, profile: ErrorProfile = '2026'): 
   expect(e.code).toBe(code);
   expect(typeof e.type).toBe('string');
   expect(typeof e.message).toBe('string');
-  if (![100, 190, 2500].includes(code)) {
+  // Graph-level codes carry their own message (naming what failed) and no error_data.
+  if (![100, 190, 2200, 2500].includes(code)) {
     expect(e.message).toBe(`(#${code}) ${ERROR_CATALOGUE.get(code)?.title}`);
     expect(e.error_data.messaging_product).toBe('whatsapp');
     expect(e.error_data.details.length).toBeGreaterThan(0);
@@ -120,6 +121,12 @@ describe('every error code in the catalogue is reachable with its envelope', () 
     100: () => sendMessage(base, { ...textMessage(), surprise: true }),
     190: () => sendMessage(base, textMessage(), { token: 'wrong' }),
     2500: () => graphCall(base, 'POST', `/v23.0/${W.phoneId}/settingz`, {}),
+    // A callback nobody listens on (port 1) fails the verification request.
+    2200: () =>
+      graphCall(base, 'POST', `/v23.0/${W.waba}/subscribed_apps`, {
+        override_callback_uri: 'http://127.0.0.1:1/hooks',
+        verify_token: 'v',
+      }),
     131008: () => sendMessage(base, { messaging_product: 'whatsapp', to: W.user, type: 'text', text: {} }),
     131009: () => sendMessage(base, { ...textMessage(), text: { body: 'x'.repeat(5000) } }),
     131021: () => sendMessage(base, textMessage(W.display)),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { verifySignature } from '../../kernel/signing.js';
 import { INBOUND_TYPES } from '../../mocks/whatsapp/index.js';
 import {
   admin,
@@ -193,6 +194,103 @@ describe('status webhooks', () => {
         message_template_category: 'UTILITY',
       },
     });
+  });
+});
+
+/**
+ * What a receiver that follows Meta's advice for frameworks that hand it parsed JSON does: write the
+ * object again the way Meta writes it (PHP json_encode defaults: every character above U+007F as a
+ * lowercase \\uXXXX escape, `/` as `\\/`) and check the signature over that. Written here, not
+ * imported from the mock, so the test does not grade the mock's escaper with itself.
+ */
+function reEscaped(raw: Buffer): string {
+  let out = '';
+  for (const ch of JSON.stringify(JSON.parse(raw.toString('utf8')))) {
+    const unit = ch.length === 1 ? [ch.charCodeAt(0)] : [ch.charCodeAt(0), ch.charCodeAt(1)];
+    for (const u of unit) {
+      if (u === 0x2f) out += '\\/';
+      else if (u > 0x7f) out += `\\u${u.toString(16).padStart(4, '0')}`;
+      else out += String.fromCharCode(u);
+    }
+  }
+  return out;
+}
+
+const MULTILINGUAL = 'مرحبا 你好 😀 </tag> café';
+
+describe('webhook bodies serialised as Meta serialises them', () => {
+  it('a webhook with Arabic, Chinese, emoji and </tag> verifies for raw-bytes and escape-then-verify receivers', async () => {
+    for (const statusBatch of [1, 10] as const) {
+      const { app, base, receiver } = await setup({
+        statusTiming: NO_READ,
+        templateApproval: { approveProbability: 1, delay: { kind: 'fixed', ms: 50 } },
+        webhook: { statusBatch },
+      });
+      app.whatsapp.sendInbound({
+        from: W.user,
+        type: 'text',
+        text: { body: MULTILINGUAL },
+        profile: { name: 'José 李' },
+      });
+      const sends = await Promise.all(
+        [0, 1, 2].map((i) => sendMessage(base, orderConfirmation(W.user, `${i} ${MULTILINGUAL}`))),
+      );
+      expect(sends.map((r) => r.status)).toEqual([200, 200, 200]);
+      const created = await fetch(`${base}/v23.0/${W.waba}/message_templates`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${W.token}` },
+        body: JSON.stringify({
+          name: 'aviso_envio',
+          category: 'UTILITY',
+          language: 'es',
+          components: [
+            { type: 'BODY', text: 'Tu pedido {{1}} está en camino 🚚', example: { body_text: [['A1']] } },
+          ],
+        }),
+      });
+      expect(created.status).toBe(200);
+      await receiver.waitFor(
+        () =>
+          receiver.statuses().length >= 6 &&
+          receiver.received.some(
+            (r) => r.body.entry[0]?.changes[0]?.field === 'message_template_status_update',
+          ),
+        10_000,
+        'statuses, the inbound message and the template review',
+      );
+      const label = `statusBatch ${statusBatch}`;
+      for (const r of receiver.received) {
+        // Pure ASCII on the wire, with no raw `/` inside a string.
+        expect(
+          r.raw.every((b) => b < 0x80),
+          label,
+        ).toBe(true);
+        expect(r.raw.toString('latin1'), label).not.toContain('</');
+        expect(verifySignature(W.secret, r.raw, r.signature), label).toBe(true);
+        expect(reEscaped(r.raw), label).toBe(r.raw.toString('latin1'));
+        expect(verifySignature(W.secret, reEscaped(r.raw), r.signature), label).toBe(true);
+      }
+      // The escapes are the ones Meta writes, and they parse back to the text that was sent.
+      const inboundHook = receiver.received.find((r) => r.body.entry[0]?.changes[0]?.value.messages);
+      const raw = inboundHook?.raw.toString('latin1') ?? '';
+      expect(raw).toContain(
+        '\\u0645\\u0631\\u062d\\u0628\\u0627 \\u4f60\\u597d \\ud83d\\ude00 <\\/tag> caf\\u00e9',
+      );
+      expect(inboundHook?.body.entry[0]?.changes[0]?.value.messages?.[0]?.['text']).toEqual({
+        body: MULTILINGUAL,
+      });
+      expect(inboundHook?.body.entry[0]?.changes[0]?.value['contacts']).toEqual([
+        { profile: { name: 'José 李' }, wa_id: W.user },
+      ]);
+      const bizs = receiver.statuses().map((s) => s.biz_opaque_callback_data);
+      expect(new Set(bizs)).toEqual(new Set([0, 1, 2].map((i) => `${i} ${MULTILINGUAL}`)));
+      if (statusBatch === 10) {
+        const sizes = receiver.received.map((r) => r.body.entry[0]?.changes[0]?.value.statuses?.length ?? 0);
+        expect(Math.max(...sizes), label).toBeGreaterThan(1);
+      }
+      await app.close();
+      await receiver.close();
+    }
   });
 });
 

@@ -72,4 +72,11 @@ export interface CrmDialect {
   readonly seed?: DialectSeed;
   /** How events go out; default: the native single signed JSON object per event. */
   readonly events?: DialectEvents;
+  /**
+   * What a reset keeps: the schema the connector created in the dialect's model (HubSpot: its
+   * custom properties and association labels), which a real CRM keeps when its records go.
+   * Called before the store is cleared; the function it returns puts the kept parts back into
+   * the emptied store. Default: a reset empties everything.
+   */
+  keepOnReset?(ctx: CrmContext): () => void;
 }

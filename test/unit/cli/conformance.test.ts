@@ -89,4 +89,23 @@ describe('parseConformanceFlags', () => {
       ).message,
     ).toMatch(/no case/);
   });
+
+  it('wacrm conformance --crm-dialect hubspot runs against HubSpot and leaves out the native plan case', () => {
+    const s = parseConformanceFlags({ ...base, crmDialect: 'hubspot' });
+    expect(s.crmDialect).toBe('hubspot');
+    expect(s.skip).toEqual(['crm-plan-rate-respected']);
+    // Asked for by name, it stays asked for (and the runner refuses it with a usage error).
+    const asked = parseConformanceFlags({
+      ...base,
+      crmDialect: 'hubspot',
+      only: ['crm-plan-rate-respected'],
+    });
+    expect(asked.skip).toEqual([]);
+    expect(usageError(() => parseConformanceFlags({ ...base, crmDialect: 'salesforce' })).message).toBe(
+      '--crm-dialect: must be native or hubspot, got "salesforce"',
+    );
+    const native = parseConformanceFlags(base);
+    expect(native.crmDialect).toBe('native');
+    expect(native.skip).toEqual([]);
+  });
 });

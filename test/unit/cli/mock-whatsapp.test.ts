@@ -70,6 +70,14 @@ describe('wacrm mock whatsapp flags', () => {
     ).toBeUndefined();
   });
 
+  it('keeps ids fresh per start unless --reproducible-ids', () => {
+    const flags = (over: Record<string, unknown>) =>
+      resolveMockWhatsAppFlags(raw(over) as Parameters<typeof resolveMockWhatsAppFlags>[0], 0).options;
+    expect(flags({}).reproducibleIds).toBe(false);
+    expect(flags({ reproducibleIds: true })).toMatchObject({ reproducibleIds: true, seed: 1 });
+    expect(flags({ reproducibleIds: true, seed: '9' })).toMatchObject({ reproducibleIds: true, seed: 9 });
+  });
+
   it('parses faults, tiers and a webhook URL', () => {
     const s = resolveMockWhatsAppFlags(
       raw({

@@ -35,6 +35,20 @@ describe('report.html', () => {
     expect(Math.min(...ticks)).toBe(0);
   });
 
+  it('names the event loops the harness ran on, and nothing for an older result without the field', () => {
+    const result = fixture('pass');
+    delete result.environment.workers;
+    expect(renderHtml(result, grade(result, table))).not.toContain('Harness event loops');
+    result.environment.workers = 1;
+    expect(renderHtml(result, grade(result, table))).toContain(
+      '<dt>Harness event loops</dt><dd>1 (one thread)</dd>',
+    );
+    result.environment.workers = 3;
+    expect(renderHtml(result, grade(result, table))).toContain(
+      '<dd>3 (main + 2 webhook sender threads)</dd>',
+    );
+  });
+
   it('has every chart and section for a full run', () => {
     const result = fixture('pass');
     const html = renderHtml(result, grade(result, table));

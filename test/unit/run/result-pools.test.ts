@@ -44,7 +44,11 @@ function session(records: JournalRecord[]): RunSession {
   const health = new HarnessHealth({ windowMs: 5_000, originMs: 0, bounds: { maxLoopDelayP99Ms: 200 } });
   return {
     // The session's clock reads 90 s past the epoch: the result's finishedAt must come from it.
-    ctx: { health, clock: new VirtualClock({ startMs: 0, epochMs: 90_000 }) } as unknown as RunSession['ctx'],
+    ctx: {
+      health,
+      clock: new VirtualClock({ startMs: 0, epochMs: 90_000 }),
+      stack: { workers: 1 },
+    } as unknown as RunSession['ctx'],
     journal: { append: (r: JournalRecord) => records.push(r) } as unknown as RunSession['journal'],
     originMs: 0,
     log: () => {},

@@ -9,6 +9,7 @@ import {
   type HubSpotToken,
 } from './context.js';
 import { createHubSpotEvents } from './events.js';
+import { keepSchema } from './properties.js';
 import { registerHubSpotRoutes } from './routes.js';
 import { hubspotSeeding } from './seed.js';
 
@@ -49,6 +50,7 @@ export function createHubSpotDialect(deps: DialectDeps, opts: HubSpotDialectOpti
       registerHubSpotRoutes(app, hsOf(ctx));
     },
     seed: hubspotSeeding(hsOf),
+    keepOnReset: (ctx) => keepSchema(ctx.store),
     events: createHubSpotEvents({
       clock: deps.clock,
       journal: deps.journal,

@@ -1,3 +1,4 @@
+import type { CrmStore } from '../../store.js';
 import type { HubSpotRecord } from '../../types.js';
 import type { HubSpotContext } from './context.js';
 import { HsError, invalidProperties, type PropertyProblem, validation } from './errors.js';
@@ -290,6 +291,28 @@ export function parsePropertyCreate(body: unknown, nowIso: string): PropertyDef 
     createdAt: nowIso,
     updatedAt: nowIso,
   };
+}
+
+/** Store settings that belong to the account's schema (labels) or keep ids unique across resets. */
+const SCHEMA_META = ['hubspot_labels', 'hubspot_id_counter'] as const;
+
+/**
+ * Takes the account's schema out of `store` before a reset: the custom properties (the connector
+ * created them once at start-up and writes them on every record), the association labels and the
+ * id counter. The returned function writes them back into the emptied store. Records go; a
+ * HubSpot account that loses its contacts keeps its properties.
+ */
+export function keepSchema(store: CrmStore): () => void {
+  const props = store.hubspot.find('type', 'property');
+  const meta = SCHEMA_META.flatMap((k) => {
+    const v = store.getMeta(k);
+    return v === undefined ? [] : [[k, v] as const];
+  });
+  return () =>
+    store.transaction(() => {
+      for (const rec of props) store.hubspot.insert(rec);
+      for (const [k, v] of meta) store.setMeta(k, v);
+    });
 }
 
 /** Stores a new custom property; 409 if the name is taken. */

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { deriveE164, phoneDigits } from '../../phone.js';
+import { blankContact } from '../../service.js';
 import type { Contact, HubSpotAssociation, HubSpotRecord, LifecycleStage } from '../../types.js';
 import type { HubSpotContext } from './context.js';
 import { HsError, objectNotFound, validation } from './errors.js';
@@ -371,25 +372,8 @@ export function createContact(ctx: HubSpotContext, input: unknown): Contact {
   const { store } = ctx.crm;
   return store.transaction(() => {
     const now = ctx.nowIso();
-    const c: Contact = {
-      id: ctx.newObjectId(),
-      name: null,
-      phone: '',
-      country: null,
-      language: null,
-      email: null,
-      company: null,
-      owner: null,
-      lifecycle_stage: 'lead',
-      consent: 'none',
-      opted_out: false,
-      tags: [],
-      timezone: null,
-      last_inbound_at: null,
-      created_at: now,
-      updated_at: now,
-      custom_fields: {},
-    };
+    const c = blankContact(ctx.newObjectId(), '', now);
+
     const rec = blankRecord(ctx, 'contacts', c.id, now);
     // HubSpot puts API-created contacts in the lead stage unless told otherwise.
     if (values['lifecyclestage'] === undefined) rec.properties['lifecyclestage'] = 'lead';

@@ -325,34 +325,23 @@ function registerHooks(scope: FastifyInstance, ctx: HubSpotContext): void {
   });
 
   scope.setErrorHandler((err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+    const send = (e: HsError) => sendHsError(reply, e, ctx.correlationId());
     const hs = hsOf(err);
-    if (hs) return sendHsError(reply, hs, ctx.correlationId());
+    if (hs) return send(hs);
     const status = err.statusCode ?? 500;
     if (status === 413)
-      return sendHsError(
-        reply,
-        new HsError(413, 'Request entity too large', { category: 'VALIDATION_ERROR' }),
-        ctx.correlationId(),
-      );
+      return send(new HsError(413, 'Request entity too large', { category: 'VALIDATION_ERROR' }));
     if (status === 415)
-      return sendHsError(
-        reply,
+      return send(
         new HsError(415, 'Unsupported Media Type: send application/json', { category: 'VALIDATION_ERROR' }),
-        ctx.correlationId(),
       );
     if (status >= 400 && status < 500)
-      return sendHsError(
-        reply,
+      return send(
         new HsError(400, `Invalid input JSON: ${(err.message || 'malformed body').slice(0, 200)}`, {
           category: 'VALIDATION_ERROR',
         }),
-        ctx.correlationId(),
       );
-    return sendHsError(
-      reply,
-      new HsError(500, 'internal error', { category: 'INTERNAL_ERROR' }),
-      ctx.correlationId(),
-    );
+    return send(new HsError(500, 'internal error', { category: 'INTERNAL_ERROR' }));
   });
 
   scope.setNotFoundHandler((_req, reply) =>
@@ -419,6 +408,69 @@ function on(
   });
 }
 
+/** What a batch handler found: its results and per-input errors (207), or its own status (201, 204). */
+interface BatchOutcome {
+  results?: unknown[];
+  errors?: unknown[];
+  status?: number;
+}
+
+/**
+ * Registers one batch endpoint (`POST …/batch/…`): the body must be an object, and the answer is
+ * HubSpot's batch envelope (`status`, `results`, `startedAt`, `completedAt`; 207 with `numErrors`
+ * and `errors` when some inputs failed) unless the handler answers 204.
+ */
+function onBatch(
+  scope: FastifyInstance,
+  ctx: HubSpotContext,
+  url: string,
+  need: Need | ((req: FastifyRequest) => Need),
+  run: (req: FastifyRequest, body: Record<string, unknown>) => BatchOutcome,
+): void {
+  on(scope, ctx, 'POST', url, { need }, (req) => {
+    const startedAt = ctx.nowIso();
+    const out = run(req, bodyObject(req.body));
+    if (out.status === 204) return { status: 204 };
+    const answer = batchBody(ctx, startedAt, out.results ?? [], out.errors);
+    return out.status === undefined ? answer : { ...answer, status: out.status };
+  });
+}
+
+/** Re-translates the non-contact sides of a new association (a message or ticket now has its contact). */
+function translateLinked(ctx: HubSpotContext, ...linked: Array<{ type: ObjectType; id: string }>): void {
+  for (const side of linked) {
+    if (side.type === 'contacts') continue;
+    const r = associable(ctx, side.type, side.id);
+    if (r) translate(ctx, r.rec);
+  }
+}
+
+/** Archives one record (DELETE, batch archive); archiving what is already gone is a 204 on HubSpot too. */
+function archiveOne(ctx: HubSpotContext, type: ObjectType, id: string): void {
+  if (type === 'contacts') {
+    const c = ctx.crm.store.contacts.get(id);
+    if (c && !contactExtras(ctx, id)?.archived) archiveContact(ctx, c);
+  } else {
+    const rec = ctx.crm.store.hubspot.get(`${type}:${id}`);
+    if (rec && !rec.archived) archiveEngagement(ctx, rec);
+  }
+}
+
+/** Updates one record (PATCH, batch update) and answers it with every property that has a value. */
+function updateOne(
+  ctx: HubSpotContext,
+  type: ObjectType,
+  id: string,
+  idProperty: string | undefined,
+  input: Record<string, unknown>,
+): HsObjectJson {
+  if (type === 'contacts')
+    return fullContact(ctx, updateContact(ctx, contactBy(ctx, id, idProperty), propsOf(input)));
+  const rec = updateEngagement(ctx, liveEngagement(ctx, type, id), propsOf(input));
+  translate(ctx, rec);
+  return fullEngagement(rec);
+}
+
 function params(req: FastifyRequest): Record<string, string> {
   return req.params as Record<string, string>;
 }
@@ -478,8 +530,7 @@ function created(ctx: HubSpotContext, type: ObjectType, input: Record<string, un
         );
         if (!target) throw validation(`associations[${i}]: no HUBSPOT_DEFINED type from contacts given`);
         associate(ctx, { type: 'contacts', id: c.id }, { type: target, id: toId }, specs);
-        const other = associable(ctx, target, toId);
-        if (other) translate(ctx, other.rec);
+        translateLinked(ctx, { type: target, id: toId });
       }
     }
     return contactJson(ctx, c, undefined, false);
@@ -532,27 +583,13 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
   on(scope, ctx, 'PATCH', `${base}/:id`, { need: byType(WRITE) }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     const id = params(req)['id'] ?? '';
-    const input = bodyObject(req.body);
-    if (type === 'contacts') {
-      const c = contactBy(ctx, id, queryOne(query(req), 'idProperty'));
-      return { status: 200, body: fullContact(ctx, updateContact(ctx, c, propsOf(input))) };
-    }
-    const rec = updateEngagement(ctx, liveEngagement(ctx, type, id), propsOf(input));
-    translate(ctx, rec);
-    return { status: 200, body: fullEngagement(rec) };
+    const idProperty = type === 'contacts' ? queryOne(query(req), 'idProperty') : undefined;
+    return { status: 200, body: updateOne(ctx, type, id, idProperty, bodyObject(req.body)) };
   });
 
   on(scope, ctx, 'DELETE', `${base}/:id`, { need: byType(WRITE) }, (req) => {
     const type = typeParam(params(req)['objectType'] ?? '');
-    const id = params(req)['id'] ?? '';
-    // Archiving what is already gone is a 204 on HubSpot too.
-    if (type === 'contacts') {
-      const c = ctx.crm.store.contacts.get(id);
-      if (c && !contactExtras(ctx, id)?.archived) archiveContact(ctx, c);
-    } else {
-      const rec = ctx.crm.store.hubspot.get(`${type}:${id}`);
-      if (rec && !rec.archived) archiveEngagement(ctx, rec);
-    }
+    archiveOne(ctx, type, params(req)['id'] ?? '');
     return { status: 204 };
   });
 
@@ -603,10 +640,8 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return { status: 200, body: runSearch(ctx, type, parseSearch(req.body)) };
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/read`, { need: byType(READ) }, (req) => {
-    const startedAt = ctx.nowIso();
+  onBatch(scope, ctx, `${base}/batch/read`, byType(READ), (req, body) => {
     const type = typeParam(params(req)['objectType'] ?? '');
-    const body = bodyObject(req.body);
     const properties = Array.isArray(body['properties']) ? (body['properties'] as string[]) : undefined;
     const idProperty = typeof body['idProperty'] === 'string' ? body['idProperty'] : undefined;
     const results: HsObjectJson[] = [];
@@ -632,13 +667,12 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
             },
           ]
         : [];
-    return batchBody(ctx, startedAt, results, errors);
+    return { results, errors };
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/create`, { need: byType(WRITE) }, (req) => {
-    const startedAt = ctx.nowIso();
+  onBatch(scope, ctx, `${base}/batch/create`, byType(WRITE), (req, body) => {
     const type = typeParam(params(req)['objectType'] ?? '');
-    const inputs = inputsOf(req.body);
+    const inputs = inputsOf(body);
     // All or nothing, like HubSpot without objectWriteTraceIds: every input is checked first.
     if (type === 'contacts')
       checkContactCreates(
@@ -650,30 +684,24 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
       const json = created(ctx, type, input);
       return type === 'contacts' ? fullContact(ctx, ctx.crm.store.contacts.get(json.id) as Contact) : json;
     });
-    return { ...batchBody(ctx, startedAt, results), status: 201 };
+    return { results, status: 201 };
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/update`, { need: byType(WRITE) }, (req) => {
-    const startedAt = ctx.nowIso();
+  onBatch(scope, ctx, `${base}/batch/update`, byType(WRITE), (req, body) => {
     const type = typeParam(params(req)['objectType'] ?? '');
-    const results = inputsOf(req.body).map((input, i) => {
+    const results = inputsOf(body).map((input, i) => {
       const id = idOf(input['id'], `inputs[${i}].id`);
-      if (type === 'contacts') {
-        const idProperty = typeof input['idProperty'] === 'string' ? input['idProperty'] : undefined;
-        return fullContact(ctx, updateContact(ctx, contactBy(ctx, id, idProperty), propsOf(input)));
-      }
-      const rec = updateEngagement(ctx, liveEngagement(ctx, type, id), propsOf(input));
-      translate(ctx, rec);
-      return fullEngagement(rec);
+      const idProperty =
+        type === 'contacts' && typeof input['idProperty'] === 'string' ? input['idProperty'] : undefined;
+      return updateOne(ctx, type, id, idProperty, input);
     });
-    return batchBody(ctx, startedAt, results);
+    return { results };
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/upsert`, { need: byType(WRITE) }, (req) => {
-    const startedAt = ctx.nowIso();
+  onBatch(scope, ctx, `${base}/batch/upsert`, byType(WRITE), (req, body) => {
     const type = typeParam(params(req)['objectType'] ?? '');
     if (type !== 'contacts') throw validation(`Upsert is offered for contacts only here, not ${type}`);
-    const results = inputsOf(req.body).map((input, i) => {
+    const results = inputsOf(body).map((input, i) => {
       const id = idOf(input['id'], `inputs[${i}].id`);
       const idProperty = typeof input['idProperty'] === 'string' ? input['idProperty'] : undefined;
       if (idProperty === undefined) throw validation(`inputs[${i}].idProperty is required for an upsert`);
@@ -689,7 +717,7 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
       const c = createContact(ctx, props);
       return { ...fullContact(ctx, c), new: true };
     });
-    return batchBody(ctx, startedAt, results);
+    return { results };
   });
 
   // The v3 association routes HubSpot's communications guide shows: the type as an id or its
@@ -721,10 +749,7 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     const { from, to, typeId } = v3Pair(req);
     const category = defaultType(from.type, to.type)?.typeId === typeId ? 'HUBSPOT_DEFINED' : 'USER_DEFINED';
     associate(ctx, from, to, [{ associationCategory: category, associationTypeId: typeId }]);
-    for (const side of [from, to]) {
-      const r = associable(ctx, side.type, side.id);
-      if (r && side.type !== 'contacts') translate(ctx, r.rec);
-    }
+    translateLinked(ctx, from, to);
     return { status: 200, body: readOne(ctx, from.type, from.id, { associations: to.type }) };
   });
   on(scope, ctx, 'DELETE', v3Assoc, { need: v3Need }, (req) => {
@@ -733,18 +758,10 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     return { status: 204 };
   });
 
-  on(scope, ctx, 'POST', `${base}/batch/archive`, { need: byType(WRITE) }, (req) => {
+  onBatch(scope, ctx, `${base}/batch/archive`, byType(WRITE), (req, body) => {
     const type = typeParam(params(req)['objectType'] ?? '');
-    for (const [i, input] of inputsOf(req.body).entries()) {
-      const id = idOf(input['id'], `inputs[${i}].id`);
-      if (type === 'contacts') {
-        const c = ctx.crm.store.contacts.get(id);
-        if (c && !contactExtras(ctx, id)?.archived) archiveContact(ctx, c);
-      } else {
-        const rec = ctx.crm.store.hubspot.get(`${type}:${id}`);
-        if (rec && !rec.archived) archiveEngagement(ctx, rec);
-      }
-    }
+    for (const [i, input] of inputsOf(body).entries())
+      archiveOne(ctx, type, idOf(input['id'], `inputs[${i}].id`));
     return { status: 204 };
   });
 }
@@ -861,288 +878,186 @@ function registerSchemaRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
 }
 
 function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext): void {
+  // Every v4 path names its two object types `fromType` and `toType`; scopes follow from both.
   const pairNeed =
-    (which: Record<ObjectType, string[]>, fromKey: string, toKey: string) =>
+    (which: Record<ObjectType, string[]>) =>
     (req: FastifyRequest): Need => {
       const p = params(req);
-      const a = objectTypeOf(p[fromKey] ?? '');
-      const b = objectTypeOf(p[toKey] ?? '');
-      return [...(a ? [which[a]] : []), ...(b ? [which[b]] : [])];
+      return [p['fromType'], p['toType']].flatMap((seg) => {
+        const t = objectTypeOf(seg ?? '');
+        return t ? [which[t]] : [];
+      });
     };
-  const sides = (req: FastifyRequest, fromKey: string, toKey: string) => {
+  const v4 = (
+    method: 'GET' | 'PUT' | 'DELETE',
+    url: string,
+    which: Record<ObjectType, string[]>,
+    fn: (req: FastifyRequest) => Answer,
+  ) => on(scope, ctx, method, url, { need: pairNeed(which) }, fn);
+  const v4Batch = (
+    action: string,
+    which: Record<ObjectType, string[]>,
+    run: (req: FastifyRequest, body: Record<string, unknown>) => BatchOutcome,
+  ) => onBatch(scope, ctx, `/v4/associations/:fromType/:toType/batch/${action}`, pairNeed(which), run);
+  const sides = (req: FastifyRequest) => {
     const p = params(req);
-    return { from: typeParam(p[fromKey] ?? ''), to: typeParam(p[toKey] ?? '') };
+    return { from: typeParam(p['fromType'] ?? ''), to: typeParam(p['toType'] ?? '') };
   };
-  const both = (
-    ctxFrom: { type: ObjectType; id: string },
-    ctxTo: { type: ObjectType; id: string },
-    startedAt: string,
-  ) => {
-    const pair = defaultType(ctxFrom.type, ctxTo.type);
-    return {
-      status: 'COMPLETE',
-      results: [
-        {
-          from: { id: ctxFrom.id },
-          to: { id: ctxTo.id },
-          associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: pair?.typeId },
-        },
-        {
-          from: { id: ctxTo.id },
-          to: { id: ctxFrom.id },
-          associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: pair?.inverse },
-        },
-      ],
-      startedAt,
-      completedAt: ctx.nowIso(),
-    };
+  /** The two records of a `/v4/objects/{fromType}/{fromId}/associations/{toType}/{toId}` path. */
+  const ends = (req: FastifyRequest) => {
+    const { from, to } = sides(req);
+    const p = params(req);
+    return { a: { type: from, id: p['fromId'] ?? '' }, b: { type: to, id: p['toId'] ?? '' } };
   };
-  const afterLink = (type: ObjectType, id: string, to: ObjectType) => {
-    for (const side of [
-      { type, id },
-      { type: to, id: '' },
-    ]) {
-      const a = associable(ctx, side.type, side.id);
-      if (a?.rec.objectType !== 'contacts' && a) translate(ctx, a.rec);
-    }
+  /** The default association both ways, as HubSpot answers a default link. */
+  const both = (from: { type: ObjectType; id: string }, to: { type: ObjectType; id: string }) => {
+    const pair = defaultType(from.type, to.type);
+    const spec = (typeId: number | undefined) => ({
+      associationCategory: 'HUBSPOT_DEFINED',
+      associationTypeId: typeId,
+    });
+    return [
+      { from: { id: from.id }, to: { id: to.id }, associationSpec: spec(pair?.typeId) },
+      { from: { id: to.id }, to: { id: from.id }, associationSpec: spec(pair?.inverse) },
+    ];
   };
   const toIdNum = (id: string): number | string => (/^\d{1,15}$/.test(id) ? Number(id) : id);
-
-  on(
-    scope,
-    ctx,
-    'PUT',
-    '/v4/objects/:fromType/:fromId/associations/default/:toType/:toId',
-    { need: pairNeed(WRITE, 'fromType', 'toType') },
-    (req) => {
-      const startedAt = ctx.nowIso();
-      const { from, to } = sides(req, 'fromType', 'toType');
-      const p = params(req);
-      const a = { type: from, id: p['fromId'] ?? '' };
-      const b = { type: to, id: p['toId'] ?? '' };
-      associate(ctx, a, b, []);
-      afterLink(from, a.id, to);
-      const other = associable(ctx, to, b.id);
-      if (other && to !== 'contacts') translate(ctx, other.rec);
-      return { status: 200, body: both(a, b, startedAt) };
-    },
-  );
-
-  on(
-    scope,
-    ctx,
-    'PUT',
-    '/v4/objects/:fromType/:fromId/associations/:toType/:toId',
-    { need: pairNeed(WRITE, 'fromType', 'toType') },
-    (req) => {
-      const { from, to } = sides(req, 'fromType', 'toType');
-      const p = params(req);
-      const a = { type: from, id: p['fromId'] ?? '' };
-      const b = { type: to, id: p['toId'] ?? '' };
-      const specs = parseSpecs(req.body, 'body');
-      associate(ctx, a, b, specs);
-      afterLink(from, a.id, to);
-      const other = associable(ctx, to, b.id);
-      if (other && to !== 'contacts') translate(ctx, other.rec);
-      const labels = specs
-        .map((s) => ctx.labels().get(s.associationTypeId))
-        .filter((l): l is string => l !== undefined);
-      return {
-        status: 201,
-        body: {
-          fromObjectTypeId: OBJECT_TYPE_IDS[from],
-          fromObjectId: toIdNum(a.id),
-          toObjectTypeId: OBJECT_TYPE_IDS[to],
-          toObjectId: toIdNum(b.id),
-          labels,
-        },
-        headers: { location: `/crm/v4/objects/${from}/${a.id}/associations/${to}/${b.id}` },
-      };
-    },
-  );
-
-  on(
-    scope,
-    ctx,
-    'GET',
-    '/v4/objects/:fromType/:fromId/associations/:toType',
-    { need: pairNeed(READ, 'fromType', 'toType') },
-    (req) => {
-      const { from, to } = sides(req, 'fromType', 'toType');
-      const id = params(req)['fromId'] ?? '';
-      const a = associable(ctx, from, id);
-      if (!a) throw objectNotFound(id);
-      const q = query(req);
-      const limit = queryLimit(q, 500, 500);
-      const after = Number(queryOne(q, 'after') ?? '0');
-      if (!Number.isInteger(after) || after < 0) throw validation('after is not a valid cursor');
-      const live = (a.rec.associations[to] ?? []).filter((x) => associable(ctx, to, x.id));
-      const page = live.slice(after, after + limit);
-      const body: Record<string, unknown> = {
-        results: page.map((x) => ({ toObjectId: toIdNum(x.id), associationTypes: x.types })),
-      };
-      if (after + limit < live.length)
-        body['paging'] = {
-          next: { after: String(after + limit), link: pageLink(req, String(after + limit)) },
-        };
-      return { status: 200, body };
-    },
-  );
-
-  on(
-    scope,
-    ctx,
-    'DELETE',
-    '/v4/objects/:fromType/:fromId/associations/:toType/:toId',
-    { need: pairNeed(WRITE, 'fromType', 'toType') },
-    (req) => {
-      const { from, to } = sides(req, 'fromType', 'toType');
-      const p = params(req);
-      dissociate(ctx, { type: from, id: p['fromId'] ?? '' }, { type: to, id: p['toId'] ?? '' });
-      return { status: 204 };
-    },
-  );
-
-  const batchPair = (req: FastifyRequest) => sides(req, 'fromType', 'toType');
-  const fromTo = (input: Record<string, unknown>, i: number) => ({
-    fromId: idOf((input['from'] as Record<string, unknown> | undefined)?.['id'], `inputs[${i}].from.id`),
-    toId: idOf((input['to'] as Record<string, unknown> | undefined)?.['id'], `inputs[${i}].to.id`),
+  /** A labelled link as HubSpot answers it (`LabelsBetweenObjectPair`). */
+  const labelled = (
+    a: { type: ObjectType; id: string },
+    b: { type: ObjectType; id: string },
+    specs: ReturnType<typeof parseSpecs>,
+  ) => ({
+    fromObjectTypeId: OBJECT_TYPE_IDS[a.type],
+    fromObjectId: toIdNum(a.id),
+    toObjectTypeId: OBJECT_TYPE_IDS[b.type],
+    toObjectId: toIdNum(b.id),
+    labels: specs.map((s) => ctx.labels().get(s.associationTypeId)).filter((l) => l !== undefined),
   });
-  const batchLink = (req: FastifyRequest, labelled: boolean): Answer => {
+  /** The live associations of `rec` to `to`, as v4 lists them. */
+  const listed = (rec: HubSpotRecord, to: ObjectType) =>
+    (rec.associations[to] ?? [])
+      .filter((x) => associable(ctx, to, x.id))
+      .map((x) => ({ toObjectId: toIdNum(x.id), associationTypes: x.types }));
+
+  v4('PUT', '/v4/objects/:fromType/:fromId/associations/default/:toType/:toId', WRITE, (req) => {
     const startedAt = ctx.nowIso();
-    const { from, to } = batchPair(req);
+    const { a, b } = ends(req);
+    associate(ctx, a, b, []);
+    translateLinked(ctx, a, b);
+    return { status: 200, body: batchBody(ctx, startedAt, both(a, b)).body };
+  });
+
+  v4('PUT', '/v4/objects/:fromType/:fromId/associations/:toType/:toId', WRITE, (req) => {
+    const { a, b } = ends(req);
+    const specs = parseSpecs(req.body, 'body');
+    associate(ctx, a, b, specs);
+    translateLinked(ctx, a, b);
+    return {
+      status: 201,
+      body: labelled(a, b, specs),
+      headers: { location: `/crm/v4/objects/${a.type}/${a.id}/associations/${b.type}/${b.id}` },
+    };
+  });
+
+  v4('GET', '/v4/objects/:fromType/:fromId/associations/:toType', READ, (req) => {
+    const { from, to } = sides(req);
+    const id = params(req)['fromId'] ?? '';
+    const a = associable(ctx, from, id);
+    if (!a) throw objectNotFound(id);
+    const q = query(req);
+    const limit = queryLimit(q, 500, 500);
+    const after = Number(queryOne(q, 'after') ?? '0');
+    if (!Number.isInteger(after) || after < 0) throw validation('after is not a valid cursor');
+    const live = listed(a.rec, to);
+    const body: Record<string, unknown> = { results: live.slice(after, after + limit) };
+    if (after + limit < live.length)
+      body['paging'] = {
+        next: { after: String(after + limit), link: pageLink(req, String(after + limit)) },
+      };
+    return { status: 200, body };
+  });
+
+  v4('DELETE', '/v4/objects/:fromType/:fromId/associations/:toType/:toId', WRITE, (req) => {
+    const { a, b } = ends(req);
+    dissociate(ctx, a, b);
+    return { status: 204 };
+  });
+
+  /** Batch links: default ones (200, both directions) or labelled ones (201, the labels). */
+  const batchLink = (req: FastifyRequest, body: Record<string, unknown>, withLabels: boolean) => {
+    const { from, to } = sides(req);
     const results: unknown[] = [];
-    for (const [i, input] of inputsOf(req.body).entries()) {
-      const { fromId, toId } = fromTo(input, i);
-      const specs = labelled ? parseSpecs(input['types'], `inputs[${i}].types`) : [];
-      associate(ctx, { type: from, id: fromId }, { type: to, id: toId }, specs);
-      for (const [t, id] of [
-        [from, fromId],
-        [to, toId],
-      ] as const) {
-        const r = associable(ctx, t, id);
-        if (r && t !== 'contacts') translate(ctx, r.rec);
-      }
-      if (labelled) {
-        results.push({
-          fromObjectTypeId: OBJECT_TYPE_IDS[from],
-          fromObjectId: toIdNum(fromId),
-          toObjectTypeId: OBJECT_TYPE_IDS[to],
-          toObjectId: toIdNum(toId),
-          labels: specs.map((s) => ctx.labels().get(s.associationTypeId)).filter((l) => l !== undefined),
-        });
-      } else {
-        results.push(...both({ type: from, id: fromId }, { type: to, id: toId }, startedAt).results);
-      }
+    for (const [i, input] of inputsOf(body).entries()) {
+      const a = {
+        type: from,
+        id: idOf((input['from'] as Record<string, unknown> | undefined)?.['id'], `inputs[${i}].from.id`),
+      };
+      const b = {
+        type: to,
+        id: idOf((input['to'] as Record<string, unknown> | undefined)?.['id'], `inputs[${i}].to.id`),
+      };
+      const specs = withLabels ? parseSpecs(input['types'], `inputs[${i}].types`) : [];
+      associate(ctx, a, b, specs);
+      translateLinked(ctx, a, b);
+      if (withLabels) results.push(labelled(a, b, specs));
+      else results.push(...both(a, b));
     }
-    return { ...batchBody(ctx, startedAt, results), status: labelled ? 201 : 200 };
+    return { results, status: withLabels ? 201 : 200 };
   };
-  on(
-    scope,
-    ctx,
-    'POST',
-    '/v4/associations/:fromType/:toType/batch/associate/default',
-    { need: pairNeed(WRITE, 'fromType', 'toType') },
-    (req) => batchLink(req, false),
-  );
-  on(
-    scope,
-    ctx,
-    'POST',
-    '/v4/associations/:fromType/:toType/batch/create',
-    { need: pairNeed(WRITE, 'fromType', 'toType') },
-    (req) => batchLink(req, true),
-  );
-  on(
-    scope,
-    ctx,
-    'POST',
-    '/v4/associations/:fromType/:toType/batch/read',
-    { need: pairNeed(READ, 'fromType', 'toType') },
-    (req) => {
-      const startedAt = ctx.nowIso();
-      const { from, to } = batchPair(req);
-      const results: unknown[] = [];
-      const missing: string[] = [];
-      for (const [i, input] of inputsOf(req.body).entries()) {
-        const id = idOf(input['id'], `inputs[${i}].id`);
-        const a = associable(ctx, from, id);
-        if (!a) {
-          missing.push(id);
-          continue;
-        }
-        const live = (a.rec.associations[to] ?? []).filter((x) => associable(ctx, to, x.id));
-        results.push({
-          from: { id },
-          to: live.map((x) => ({ toObjectId: toIdNum(x.id), associationTypes: x.types })),
-        });
-      }
-      const errors = missing.map((id) => ({
-        status: 'error',
-        category: 'OBJECT_NOT_FOUND',
-        message: `No ${from.slice(0, -1)} with ID ${id} exists`,
-        context: { fromObjectId: [id] },
-      }));
-      return batchBody(ctx, startedAt, results, errors);
-    },
-  );
-  on(
-    scope,
-    ctx,
-    'POST',
-    '/v4/associations/:fromType/:toType/batch/archive',
-    { need: pairNeed(WRITE, 'fromType', 'toType') },
-    (req) => {
-      const { from, to } = batchPair(req);
-      for (const [i, input] of inputsOf(req.body).entries()) {
-        const fromId = idOf(
-          (input['from'] as Record<string, unknown> | undefined)?.['id'],
-          `inputs[${i}].from.id`,
-        );
-        const tos = Array.isArray(input['to']) ? (input['to'] as Array<Record<string, unknown>>) : [];
-        for (const [j, t] of tos.entries())
-          dissociate(
-            ctx,
-            { type: from, id: fromId },
-            { type: to, id: idOf(t?.['id'], `inputs[${i}].to[${j}].id`) },
-          );
-      }
-      return { status: 204 };
-    },
-  );
+  v4Batch('associate/default', WRITE, (req, body) => batchLink(req, body, false));
+  v4Batch('create', WRITE, (req, body) => batchLink(req, body, true));
 
-  on(
-    scope,
-    ctx,
-    'GET',
-    '/v4/associations/:fromType/:toType/labels',
-    { need: pairNeed(READ, 'fromType', 'toType') },
-    (req) => {
-      const { from, to } = batchPair(req);
-      const pair = defaultType(from, to);
-      const results: unknown[] = pair
-        ? [{ category: 'HUBSPOT_DEFINED', typeId: pair.typeId, label: null }]
-        : [];
-      for (const [typeId, label] of ctx.labels()) results.push({ category: 'USER_DEFINED', typeId, label });
-      return { status: 200, body: { results } };
-    },
-  );
+  v4Batch('read', READ, (req, body) => {
+    const { from, to } = sides(req);
+    const results: unknown[] = [];
+    const missing: string[] = [];
+    for (const [i, input] of inputsOf(body).entries()) {
+      const id = idOf(input['id'], `inputs[${i}].id`);
+      const a = associable(ctx, from, id);
+      if (a) results.push({ from: { id }, to: listed(a.rec, to) });
+      else missing.push(id);
+    }
+    const errors = missing.map((id) => ({
+      status: 'error',
+      category: 'OBJECT_NOT_FOUND',
+      message: `No ${from.slice(0, -1)} with ID ${id} exists`,
+      context: { fromObjectId: [id] },
+    }));
+    return { results, errors };
+  });
 
-  on(
-    scope,
-    ctx,
-    'POST',
-    '/v4/associations/:fromType/:toType/labels',
-    { need: pairNeed(WRITE, 'fromType', 'toType') },
-    (req) => {
-      const { from, to } = batchPair(req);
-      if (!defaultType(from, to)) throw validation(`Association from ${from} to ${to} is not offered`);
-      const b = bodyObject(req.body);
-      const label = b['label'];
-      if (typeof label !== 'string' || label.trim() === '')
-        throw validation('label is required', { label: ['is required'] });
-      const typeId = ctx.addLabel(label);
-      return { status: 200, body: { results: [{ category: 'USER_DEFINED', typeId, label }] } };
-    },
-  );
+  v4Batch('archive', WRITE, (req, body) => {
+    const { from, to } = sides(req);
+    for (const [i, input] of inputsOf(body).entries()) {
+      const a = {
+        type: from,
+        id: idOf((input['from'] as Record<string, unknown> | undefined)?.['id'], `inputs[${i}].from.id`),
+      };
+      const tos = Array.isArray(input['to']) ? (input['to'] as Array<Record<string, unknown>>) : [];
+      for (const [j, t] of tos.entries())
+        dissociate(ctx, a, { type: to, id: idOf(t?.['id'], `inputs[${i}].to[${j}].id`) });
+    }
+    return { status: 204 };
+  });
+
+  v4('GET', '/v4/associations/:fromType/:toType/labels', READ, (req) => {
+    const { from, to } = sides(req);
+    const pair = defaultType(from, to);
+    const results: unknown[] = pair
+      ? [{ category: 'HUBSPOT_DEFINED', typeId: pair.typeId, label: null }]
+      : [];
+    for (const [typeId, label] of ctx.labels()) results.push({ category: 'USER_DEFINED', typeId, label });
+    return { status: 200, body: { results } };
+  });
+
+  on(scope, ctx, 'POST', '/v4/associations/:fromType/:toType/labels', { need: pairNeed(WRITE) }, (req) => {
+    const { from, to } = sides(req);
+    if (!defaultType(from, to)) throw validation(`Association from ${from} to ${to} is not offered`);
+    const label = bodyObject(req.body)['label'];
+    if (typeof label !== 'string' || label.trim() === '')
+      throw validation('label is required', { label: ['is required'] });
+    const typeId = ctx.addLabel(label);
+    return { status: 200, body: { results: [{ category: 'USER_DEFINED', typeId, label }] } };
+  });
 }

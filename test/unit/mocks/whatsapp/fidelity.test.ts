@@ -1,7 +1,17 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebhookTransport } from '../../../../mocks/shared/dispatcher.js';
-import { clockOf, graphError, inbound, makeMock, orderConfirmation, send, T, text } from './helpers.js';
+import {
+  clockOf,
+  graphError,
+  inbound,
+  makeMock,
+  multipartBody,
+  orderConfirmation,
+  send,
+  T,
+  text,
+} from './helpers.js';
 
 // What real client code can tell apart from Meta: words that give a test double away, ids that
 // repeat across restarts, a throttled answer that says nothing about when to come back.
@@ -112,6 +122,68 @@ describe('nothing in a Graph answer or webhook says what the service is', () => 
         method,
         url,
         headers: label === 'no token' ? {} : auth,
+        ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+      });
+      scan(label, r);
+    }
+    // Media: uploads (accepted and refused), lookups, the download URL's answers, deletes.
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 7)]);
+    const uploadAs = (type: string, data: Buffer) => {
+      const { payload, contentType } = multipartBody([
+        { name: 'messaging_product', value: 'whatsapp' },
+        { name: 'type', value: type },
+        { name: 'file', filename: 'f.bin', contentType: type, data },
+      ]);
+      return app.inject({
+        method: 'POST',
+        url: `/v23.0/${T.phoneId}/media`,
+        headers: { ...auth, 'content-type': contentType },
+        payload,
+      });
+    };
+    const up = await uploadAs('image/jpeg', jpeg);
+    scan('upload', up);
+    scan('upload bad type', await uploadAs('application/x-msdownload', jpeg));
+    scan('upload empty', await uploadAs('image/jpeg', Buffer.alloc(0)));
+    const mediaId = (up.json() as { id: string }).id;
+    const meta = await app.inject({ method: 'GET', url: `/v23.0/${mediaId}`, headers: auth });
+    scan('media lookup', meta);
+    const download = new URL((meta.json() as { url: string }).url);
+    const got = await app.inject({ method: 'GET', url: download.pathname + download.search, headers: auth });
+    expect(got.statusCode).toBe(200);
+    // The bytes are the file's own; what is scanned is everything around them.
+    for (const [k, v] of Object.entries(got.headers)) expect(`${k}: ${String(v)}`).not.toMatch(GIVEAWAY);
+    const tampered = `${download.pathname}${download.search.replace(/hash=[^&]+/, 'hash=x')}`;
+    scan('download tampered', await app.inject({ method: 'GET', url: tampered, headers: auth }));
+    scan('download no token', await app.inject({ method: 'GET', url: download.pathname + download.search }));
+    scan('media delete', await app.inject({ method: 'DELETE', url: `/v23.0/${mediaId}`, headers: auth }));
+    scan('media gone', await app.inject({ method: 'GET', url: `/v23.0/${mediaId}`, headers: auth }));
+    scan(
+      'send unknown media',
+      await send(app, { ...text(), type: 'image', text: undefined, image: { id: '1234567890123456' } }),
+    );
+    // Registration, PIN, subscriptions, template edits, versions.
+    const ph = `/v23.0/${T.phoneId}`;
+    for (const [label, method, url, payload] of [
+      ['deregister', 'POST', `${ph}/deregister`, {}],
+      ['send deregistered', 'POST', `${ph}/messages`, text()],
+      ['deregister again', 'POST', `${ph}/deregister`, {}],
+      ['register', 'POST', `${ph}/register`, { messaging_product: 'whatsapp', pin: '123456' }],
+      ['register pin mismatch', 'POST', `${ph}/register`, { messaging_product: 'whatsapp', pin: '654321' }],
+      ['set pin', 'POST', ph, { pin: '123456' }],
+      ['set pin bad', 'POST', ph, { pin: '12' }],
+      ['subscribe', 'POST', `/v23.0/${T.waba}/subscribed_apps`, {}],
+      ['unsubscribe', 'DELETE', `/v23.0/${T.waba}/subscribed_apps`, undefined],
+      ['resubscribe', 'POST', `/v23.0/${T.waba}/subscribed_apps`, {}],
+      ['edit template bad', 'POST', `/v23.0/${tplId}`, { colour: 'red' }],
+      ['unversioned', 'GET', `/${T.phoneId}?fields=verified_name`, undefined],
+      ['expired version', 'GET', `/v18.0/${T.waba}`, undefined],
+      ['malformed version', 'GET', `/v23.5/${T.waba}`, undefined],
+    ] as const) {
+      const r = await app.inject({
+        method,
+        url,
+        headers: auth,
         ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
       });
       scan(label, r);

@@ -1,17 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signBody } from '../../../../kernel/signing.js';
+import { signBody, verifySignature } from '../../../../kernel/signing.js';
+import type { WebhookTransport } from '../../../../mocks/shared/dispatcher.js';
 import { metaJson } from '../../../../mocks/shared/meta-json.js';
 import { webhookError } from '../../../../mocks/whatsapp/errors.js';
 import { pricingFor } from '../../../../mocks/whatsapp/statuses.js';
-import {
-  type ByteSink,
-  type StatusObject,
-  statusJson,
-  statusJsonTail,
-  statusWebhook,
-  writeStatusJson,
-} from '../../../../mocks/whatsapp/webhooks.js';
+import { type StatusObject, statusJson, statusWebhook } from '../../../../mocks/whatsapp/webhooks.js';
+import { makeMock, orderConfirmation, T } from './helpers.js';
 
 describe('status webhook bodies', () => {
   it('statusJson writes exactly what metaJson writes (pure ASCII, the same value), for any status', () => {
@@ -48,36 +43,8 @@ describe('status webhook bodies', () => {
       }),
       { numRuns: 500, seed: 42 },
     );
-    // Written as bytes into a batch (which starts small and must grow): the UTF-8 of the same text,
-    // or nothing at all where only JSON.stringify can write it.
-    fc.assert(
-      fc.property(fc.array(status, { maxLength: 40 }), (list) => {
-        const sink: ByteSink = { bytes: Buffer.alloc(16), length: 2 };
-        sink.bytes.write('[[');
-        let expected = '[[';
-        for (const s of list) {
-          const st = s as StatusObject;
-          const before = sink.length;
-          if (writeStatusJson(sink, st, statusJsonTail(st))) expected += metaJson(s);
-          else expect(sink.length).toBe(before);
-        }
-        expect(sink.bytes.subarray(0, sink.length).toString('utf8')).toBe(expected);
-        expect(sink.length).toBe(Buffer.byteLength(expected));
-      }),
-      { numRuns: 300, seed: 7 },
-    );
-    // A tail of 3-byte characters into a buffer grown to exactly what the status may need.
-    const wide: StatusObject = {
-      id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTRBRkYwRTM0MTg3RDE3AA==',
-      status: 'delivered',
-      timestamp: '1764230000',
-      recipient_id: '16505551234',
-      biz_opaque_callback_data: '你'.repeat(500),
-      conversation: { id: 'a'.repeat(32), origin: { type: 'utility' } },
-    };
-    const tight: ByteSink = { bytes: Buffer.alloc(1), length: 1 };
-    expect(writeStatusJson(tight, wide, statusJsonTail(wide))).toBe(true);
-    expect(tight.bytes.subarray(1, tight.length).toString('utf8')).toBe(metaJson(wide));
+    // A batch is these texts joined inside the envelope; the property test at the end of this
+    // file holds whole batched webhooks to Meta's serialisation byte for byte.
   });
 
   it('metaJson escapes like Meta: lowercase \\uXXXX, surrogate pairs, \\/, and verifies both ways', () => {
@@ -128,4 +95,102 @@ describe('status webhook bodies', () => {
       ],
     });
   });
+});
+
+/** One POST as the mock's dispatcher handed it to the transport. */
+interface Captured {
+  body: Buffer;
+  signature: string | undefined;
+}
+
+/**
+ * Meta's writing of a parsed body, done here independently of the mock: JSON.stringify, then every
+ * UTF-16 unit above U+007F as lowercase \\uXXXX and `/` as `\\/` (PHP json_encode's defaults).
+ */
+function phpStyle(value: unknown): string {
+  let out = '';
+  const json = JSON.stringify(value);
+  for (let i = 0; i < json.length; i++) {
+    const u = json.charCodeAt(i);
+    if (u === 0x2f) out += '\\/';
+    else if (u > 0x7f) out += `\\u${u.toString(16).padStart(4, '0')}`;
+    else out += json[i];
+  }
+  return out;
+}
+
+describe('every webhook the mock sends', () => {
+  it('property: is ASCII, parses to what was sent, and verifies raw and re-escaped, single and batched', async () => {
+    // Texts of every kind: printable ASCII, any Unicode (astral included), slashes and markup.
+    const anyText = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 60 }),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }),
+      fc.constantFrom('</script>', 'a/b\\c', 'مرحبا 你好 😀', 'café\u007f\u0080\u00ff\u2028'),
+    );
+    for (const statusBatch of [1, 20]) {
+      const posts: Captured[] = [];
+      const transport: WebhookTransport = {
+        send(_target, headers, body, done) {
+          posts.push({ body, signature: headers['x-hub-signature-256'] });
+          queueMicrotask(() => done({ statusCode: 200 }));
+          return () => {};
+        },
+        close() {},
+      };
+      const { app, clock } = makeMock({
+        webhookUrl: 'https://crm.example.com/wa',
+        webhook: { transport, statusBatch, statusBatchWindowMs: 10 },
+        pairRate: { perSec: 10_000, burst: 10_000 },
+      });
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(anyText, anyText, anyText, async (body, name, biz) => {
+          const from = `1650555${String(1000 + (n++ % 9000))}`;
+          posts.length = 0;
+          app.whatsapp.sendInbound({ from, type: 'text', text: { body }, profile: { name } });
+          const sent = await app.inject({
+            method: 'POST',
+            url: `/v23.0/${T.phoneId}/messages`,
+            headers: { authorization: `Bearer ${T.token}` },
+            payload: orderConfirmation(from),
+          });
+          expect(sent.statusCode).toBe(200);
+          const withBiz = { ...orderConfirmation(from), biz_opaque_callback_data: biz.slice(0, 512) };
+          const sent2 = await app.inject({
+            method: 'POST',
+            url: `/v23.0/${T.phoneId}/messages`,
+            headers: { authorization: `Bearer ${T.token}` },
+            payload: withBiz,
+          });
+          expect(sent2.statusCode).toBe(200);
+          clock.advance(1_000);
+          for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+          // The inbound message and three statuses for each of two sends.
+          const values = posts.map((p) => JSON.parse(p.body.toString('utf8')).entry[0].changes[0].value);
+          expect(values.flatMap((v) => v.messages ?? [])).toHaveLength(1);
+          expect(values.flatMap((v) => v.statuses ?? [])).toHaveLength(6);
+          // Batched: the six statuses fell due together and went out in fewer POSTs.
+          if (statusBatch > 1) expect(posts.length).toBeLessThan(7);
+          for (const p of posts) {
+            expect(p.body.every((b) => b < 0x80)).toBe(true);
+            const parsed = JSON.parse(p.body.toString('utf8'));
+            expect(verifySignature(T.secret, p.body, p.signature)).toBe(true);
+            expect(phpStyle(parsed)).toBe(p.body.toString('latin1'));
+            expect(verifySignature(T.secret, phpStyle(parsed), p.signature)).toBe(true);
+          }
+          const inboundValue = values.find((v) => v.messages);
+          expect(inboundValue.messages[0].text).toEqual({ body });
+          expect(inboundValue.contacts).toEqual([{ profile: { name }, wa_id: from }]);
+          const bizs = values.flatMap((v) => v.statuses ?? []).map((s) => s.biz_opaque_callback_data);
+          expect(bizs.filter((b) => b === biz.slice(0, 512))).toHaveLength(
+            biz.slice(0, 512) === 'flow-42' ? 6 : 3,
+          );
+        }),
+        { numRuns: 40, seed: 5 },
+      );
+      await app.close();
+    }
+    // Two mocks, 80 runs of a few injected requests: about 2 s alone, more on a busy machine.
+  }, 30_000);
 });
