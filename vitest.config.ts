@@ -11,6 +11,11 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Vitest's default is one worker fewer than the CPUs: a single worker on 2 cores, leaving a
+          // core idle through the unit run. Unit files are CPU-bound and independent, so use both.
+          // Measured on the 54 files of test/unit/{mocks,connector}, 1 and 2 workers alternated on a
+          // shared, loaded 2-core machine: 159 s vs 141 s, then 95 s vs 58 s.
+          maxWorkers: 2,
         },
       },
       {
