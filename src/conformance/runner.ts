@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { type Clock, RealClock } from '../../kernel/clock.js';
 import { createRng } from '../../kernel/random.js';
-import { DEFAULT_PLAN_LIMITS } from '../../mocks/crm/index.js';
+import { DEFAULT_PLAN_LIMITS, HUBSPOT_TIER_LIMITS } from '../../mocks/crm/index.js';
 import { WacrmError } from '../errors.js';
 import type { ConformanceCase } from '../result/run-result.js';
 import { type Stack, type StackCredentials, startStack } from '../run/stack.js';
@@ -123,13 +123,6 @@ function sleep(msToWait: number): Promise<void> {
 export async function runConformanceSuite(opts: ConformanceOptions): Promise<ConformanceRun> {
   const selected = selectCases(opts.only, opts.skip);
   const hubspot = opts.crmDialect === 'hubspot';
-  if (hubspot && selected.some((c) => c.id === 'crm-plan-rate-respected')) {
-    throw new WacrmError(
-      'WACRM_USAGE',
-      'crm-plan-rate-respected checks the native CRM plan and does not run against the HubSpot dialect',
-      'skip it (--skip crm-plan-rate-respected)',
-    );
-  }
   const clock: Clock = new RealClock();
   const seed = opts.seed ?? 1;
   const plan = opts.crmPlan ?? 'enterprise';
@@ -140,6 +133,9 @@ export async function runConformanceSuite(opts: ConformanceOptions): Promise<Con
     retryDelayMs,
     crmLimitPerMin: DEFAULT_PLAN_LIMITS[plan],
     crmPlan: plan,
+    crmDialect: hubspot ? 'hubspot' : 'native',
+    // The HubSpot mock's default tier (the stack starts it with no tier of its own).
+    hubspotPerTenSeconds: HUBSPOT_TIER_LIMITS.starter.perTenSeconds,
   };
   const progress = opts.onProgress ?? (() => {});
   const startedAt = new Date();

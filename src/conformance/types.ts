@@ -44,6 +44,10 @@ export interface CaseSettings {
   crmLimitPerMin: number;
   /** The CRM plan name. */
   crmPlan: 'standard' | 'enterprise';
+  /** The CRM API the mock speaks; with `hubspot` the limit that counts is HubSpot's rolling 10 s. */
+  crmDialect: 'native' | 'hubspot';
+  /** HubSpot's calls per rolling 10 s for the mock's tier (used with `crmDialect: hubspot`). */
+  hubspotPerTenSeconds: number;
 }
 
 /** A template flow the case started: the CRM contact and the event the CRM sent the connector. */

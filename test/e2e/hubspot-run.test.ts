@@ -106,4 +106,22 @@ describe('wacrm run against the HubSpot dialect', () => {
     expect(bad.cases[0]?.passed, bad.cases[0]?.evidence).toBe(false);
     expect(bad.cases[0]?.evidence).toMatch(/came before/);
   }, 90_000);
+
+  it("crm-plan-rate-respected holds the connector to HubSpot's 10 s limit: paced passes, over-budget fails", async () => {
+    const only = ['crm-plan-rate-respected'];
+    const good = await runConformanceSuite({ connector: { kind: 'reference' }, only, crmDialect: 'hubspot' });
+    expect(good.valid).toBe(true);
+    expect(good.cases[0]?.passed, good.cases[0]?.evidence).toBe(true);
+    expect(good.cases[0]?.evidence).toMatch(/HubSpot app, 100 requests per 10 s/);
+    // Paced for three times the tier's budget, and deaf to HubSpot's rate-limit headers and 429s,
+    // the connector runs into the limit. (Paced too fast alone, it still stops at
+    // X-HubSpot-RateLimit-Remaining: 0, as a correct client does.)
+    const bad = await runConformanceSuite({
+      connector: { kind: 'reference', faults: ['ignore-retry-after'], args: ['--hubspot-per-10s', '300'] },
+      only,
+      crmDialect: 'hubspot',
+    });
+    expect(bad.valid).toBe(true);
+    expect(bad.cases[0]?.passed, bad.cases[0]?.evidence).toBe(false);
+  }, 120_000);
 });

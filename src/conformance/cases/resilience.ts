@@ -1,6 +1,6 @@
 import type { Customer } from '../customers.js';
 import { at, busiestWindow, followUps, line, maxInWindow, ms, plural } from '../judge.js';
-import type { CaseContext, ConformanceCaseDef, SendAttempt } from '../types.js';
+import type { CaseContext, CaseSettings, ConformanceCaseDef, SendAttempt } from '../types.js';
 import { acceptedTo, probeText, SOURCES, stored } from './common.js';
 
 /** Starts one transactional template flow per customer, all at once; the CRM event ids. */
@@ -187,15 +187,54 @@ const crmRetryAfter: ConformanceCaseDef = {
   },
 };
 
+/**
+ * The limit `crm-plan-rate-respected` holds the connector to: the native plan's sliding minute, or
+ * HubSpot's rolling ten seconds (its per-app burst limit; the daily limit is out of reach of a case).
+ */
+function crmRateLimit(s: CaseSettings): {
+  limit: number;
+  windowMs: number;
+  observeMs: number;
+  flows: number;
+  name: string;
+  per: string;
+  callsPerFlow: number;
+} {
+  if (s.crmDialect === 'hubspot') {
+    const limit = s.hubspotPerTenSeconds;
+    // Each send needs at least one call (the communication, its contact association inline):
+    // 4 × limit flows are four windows' work, more than the 30 s watched can take.
+    return {
+      limit,
+      windowMs: 10_000,
+      observeMs: 30_000,
+      flows: limit * 4,
+      name: 'HubSpot app',
+      per: '10 s',
+      callsPerFlow: 1,
+    };
+  }
+  const limit = s.crmLimitPerMin;
+  return {
+    limit,
+    windowMs: 60_000,
+    observeMs: 70_000,
+    flows: Math.ceil((limit * 55) / 100),
+    name: `${s.crmPlan} plan`,
+    per: 'minute',
+    // Each send needs a conversation and a message write.
+    callsPerFlow: 2,
+  };
+}
+
 const crmPlanRate: ConformanceCaseDef = {
   id: 'crm-plan-rate-respected',
   title: 'Keeps within the CRM plan’s rate limit',
-  rule: 'Given more work than the plan allows in a minute (outbound flows needing ≥ 1.1× the limit in CRM requests), the connector never exceeds the plan limit in any sliding minute, gets no 429, and uses at least half of it.',
+  rule: 'Given more work than the plan allows (outbound flows needing ≥ 1.1× the limit in CRM requests), the connector never exceeds the plan limit in any sliding window (a minute for the native plan, 10 s for HubSpot), gets no 429, and uses at least half of it.',
   source: SOURCES.plan,
   slow: true,
   async run(ctx) {
-    const limit = ctx.settings.crmLimitPerMin;
-    const flows = Math.ceil((limit * 55) / 100);
+    const { limit, windowMs, observeMs, flows, name, per, callsPerFlow } = crmRateLimit(ctx.settings);
     const customers: Customer[] = [];
     for (let i = 0; i < flows; i++) {
       const c = ctx.customer();
@@ -205,10 +244,9 @@ const crmPlanRate: ConformanceCaseDef = {
       if (i % 100 === 99) await ctx.sleep(0);
     }
     ctx.progress(
-      `${flows} template events queued (at least ${flows * 2} CRM requests of work, plan limit ${limit}/min)`,
+      `${flows} template events queued (at least ${flows * callsPerFlow} CRM requests of work, limit ${limit} per ${per})`,
     );
     const t0 = ctx.clock.nowMs();
-    const observeMs = 70_000;
     let firstReqMs: number | undefined;
     let lastProgress = t0;
     let violation = '';
@@ -220,15 +258,15 @@ const crmPlanRate: ConformanceCaseDef = {
       const n429 = reqs.filter((r) => r.statusCode === 429).length;
       const peak = maxInWindow(
         reqs.map((r) => r.arrivedAtMs),
-        60_000,
+        windowMs,
       );
       if (n429 > 0) violation = `the CRM refused ${plural(n429, 'request')} with 429`;
-      else if (peak > limit) violation = `${peak} requests in one minute`;
+      else if (peak > limit) violation = `${peak} requests in one ${per}`;
       if (violation) break;
       if (now - lastProgress >= 10_000) {
         lastProgress = now;
         ctx.progress(
-          `${Math.round((now - t0) / 1000)} s: ${reqs.length} CRM requests, busiest minute ${peak}/${limit}`,
+          `${Math.round((now - t0) / 1000)} s: ${reqs.length} CRM requests, busiest ${per} ${peak}/${limit}`,
         );
       }
       if (firstReqMs !== undefined && now - firstReqMs >= observeMs) break;
@@ -237,7 +275,7 @@ const crmPlanRate: ConformanceCaseDef = {
     const reqs = ctx.crmRequests();
     const busiest = busiestWindow(
       reqs.map((r) => r.arrivedAtMs),
-      60_000,
+      windowMs,
     );
     const count = busiest?.count ?? 0;
     const recorded = ctx.crm.messages().filter((m) => m.direction === 'outbound').length;
@@ -246,12 +284,12 @@ const crmPlanRate: ConformanceCaseDef = {
     return {
       passed: !violation && n429 === 0 && count <= limit && used,
       evidence: line(
-        `${flows} template events at once (${ctx.settings.crmPlan} plan, ${limit} requests/min)`,
-        `busiest minute ${count} requests${count > limit ? ' (OVER the limit)' : ''}; ${n429 === 0 ? 'no 429' : `${plural(n429, 'request')} refused with 429`}`,
+        `${flows} template events at once (${name}, ${limit} requests per ${per})`,
+        `busiest ${per} ${count} requests${count > limit ? ' (OVER the limit)' : ''}; ${n429 === 0 ? 'no 429' : `${plural(n429, 'request')} refused with 429`}`,
         `${reqs.length} requests in ${ms(ctx.clock.nowMs() - (firstReqMs ?? t0))}; ${recorded}/${flows} sends recorded so far`,
         used
           ? ''
-          : `under half the limit in its busiest minute: configure the connector for the ${ctx.settings.crmPlan} plan (or it is too slow to judge)`,
+          : `under half the limit in its busiest ${per}: configure the connector for the ${name}'s limit (or it is too slow to judge)`,
       ),
     };
   },
