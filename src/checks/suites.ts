@@ -307,8 +307,14 @@ export function judgeRecovery(
   fault: AppliedFault,
   normalLatencyMs: number,
 ): RecoveryJudgement {
+  // A flow with nothing to sync (a template its consent forbids) is through once it completed: its
+  // error-log entry is all a correct connector writes.
   const syncAt = (f: FlowTrace) =>
-    f.syncLatencyMs === undefined ? undefined : f.intendedAtMs + f.syncLatencyMs;
+    f.syncLatencyMs !== undefined
+      ? f.intendedAtMs + f.syncLatencyMs
+      : f.outbound?.sendAllowed === false && f.state === 'complete'
+        ? f.completedAtMs
+        : undefined;
   const backlog = flows.filter((f) => f.intendedAtMs <= fault.endMs && f.state !== 'dropped');
   const affected = backlog.filter((f) => {
     const at = syncAt(f);

@@ -125,6 +125,18 @@ const NAMES = [
  */
 export type ConsentTier = 'first-time' | 'transactional' | 'opted-in' | 'opted-out';
 
+/**
+ * Whether a template of `category` may go to a contact in this consent state: first-time contacts
+ * (consent 'none') get transactional templates only; marketing needs explicit marketing consent and
+ * no opt-out.
+ */
+export function sendAllowedFor(
+  category: string,
+  contact: Pick<PlannedContact, 'consent' | 'opted_out'>,
+): boolean {
+  return category !== 'MARKETING' || (contact.consent === 'marketing' && !contact.opted_out);
+}
+
 /** What the CRM stores for each tier (`consent`, `opted_out`). */
 const TIER_FIELDS: Record<ConsentTier, Pick<PlannedContact, 'consent' | 'opted_out'>> = {
   'first-time': { consent: 'none', opted_out: false },
@@ -340,10 +352,7 @@ export function planTemplateSend(
   ]
     .filter((t): t is string => t !== undefined)
     .join('\n');
-  // First-time contacts (consent 'none') get transactional templates only; marketing needs
-  // explicit marketing consent and no opt-out.
-  const sendAllowed =
-    template.category !== 'MARKETING' || (contact.consent === 'marketing' && !contact.opted_out);
+  const sendAllowed = sendAllowedFor(template.category, contact);
   return {
     eventType: eventTypeFor(template),
     contact,

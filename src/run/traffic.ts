@@ -1,6 +1,6 @@
 import type { Clock } from '../../kernel/clock.js';
 import type { PlannedInbound } from '../flows/inbound-plan.js';
-import type { PlannedContact, PlannedOutbound } from '../flows/outbound-plan.js';
+import { type PlannedContact, type PlannedOutbound, sendAllowedFor } from '../flows/outbound-plan.js';
 import type { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
 import type { Stack } from './stack.js';
@@ -62,8 +62,16 @@ export class Traffic {
         `the CRM refused the event: ${why}`,
       );
     }
+    // The ground truth is the contact as the CRM holds it when the event goes out: an earlier suite
+    // may have planned the same phone in another consent tier, or the customer may have opted out
+    // since, and the connector rightly reads the CRM, not the plan.
+    const stored = this.stack.crm.contact(contactId);
+    const sendAllowed = stored
+      ? sendAllowedFor(plan.expectation.category, { consent: stored.consent, opted_out: stored.opted_out })
+      : plan.expectation.sendAllowed;
     return this.tracer.startOutbound(flowId, suite, intendedAtMs, this.clock.nowMs(), {
       ...plan.expectation,
+      sendAllowed,
       eventId,
     });
   }

@@ -209,6 +209,21 @@ describe('recovery judgement', () => {
     expect(j.lost).toBe(1);
     expect(j.evidence).toContain('never drained');
   });
+
+  it('takes a template its consent forbids as through once its error-log entry is written', () => {
+    const blocked: FlowTrace = {
+      ...at('b', 12_000, undefined),
+      hops: [{ name: 'crm.errorlog', atMs: 12_050 }],
+      completedAtMs: 12_050,
+      outbound: { ...(good('b').outbound as NonNullable<FlowTrace['outbound']>), sendAllowed: false },
+    };
+    const j = judgeRecovery([at('a', 12_500, 9_000), blocked, at('c', 21_000, 300)], fault, 2_000);
+    expect(j.lost).toBe(0);
+    expect(j.recoveryMs).toBe(1_500);
+    // Still pending, the same flow is lost: the backlog never drained.
+    const pending = judgeRecovery([{ ...blocked, state: 'pending' }, at('c', 21_000, 300)], fault, 2_000);
+    expect(pending.lost).toBe(1);
+  });
 });
 
 describe('percentile', () => {
