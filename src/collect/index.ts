@@ -210,7 +210,7 @@ export async function collectRun(opts: CollectOptions): Promise<CollectedRun> {
   const judged = judgeCapacityFlows(flows, suite, { atMs, harnessValid: invalidReasons.length === 0 });
   const { capacity, peak } = judged;
   const capacityNotes: string[] = [
-    'graded from the mocks’ journals (wacrm collect): k6 played every step, so steps after the first failing one are listed but do not move the peak',
+    'graded from the mocks’ journals (wacrm collect): k6 played every step; as in wacrm run, the ramp ends at the first failing step and later steps are not judged',
   ];
   if (!peak) capacityNotes.push('the run is invalid: no capacity is reported');
 
