@@ -144,16 +144,19 @@ export async function collectRun(opts: CollectOptions): Promise<CollectedRun> {
     crm: newStats('crm', urls.crm),
   };
   let lastEpochMs = Number.NEGATIVE_INFINITY;
+  let firstEpochMs = Number.POSITIVE_INFINITY;
   for (const source of ['whatsapp', 'crm'] as const) {
     for await (const page of journalPages(fetchImpl, source, urls[source], stats[source], pageOpts)) {
       for (const e of page) {
         index.observe(e);
         if (e.epochMs > lastEpochMs) lastEpochMs = e.epochMs;
+        if (e.epochMs < firstEpochMs) firstEpochMs = e.epochMs;
       }
     }
   }
   const found = index.flows();
-  if (found.length === 0 && !(k6 && k6.iterations > 0)) {
+  const noEntries = stats.whatsapp.entries + stats.crm.entries === 0;
+  if (noEntries || (found.length === 0 && !(k6 && k6.iterations > 0))) {
     throw new WacrmError(
       'WACRM_COLLECT_EMPTY',
       `neither journal names a flow of a k6 run (${stats.whatsapp.entries} WhatsApp and ${stats.crm.entries} CRM entries read)`,
@@ -165,7 +168,12 @@ export async function collectRun(opts: CollectOptions): Promise<CollectedRun> {
   // k6's iteration n is due where the curve's area reaches n (iteration 0 at the start).
   const offsetOf = (seq: number) => (seq === 0 ? 0 : offsetOfArrival(stages, seq));
   const origin = estimateOrigin(found, offsetOf);
-  const originEpochMs = origin?.originEpochMs ?? Math.min(...found.map((f) => f.intendedEpochMs));
+  // No flow with a scheduled offset (all of them lost, say): the earliest flow, else the journals' first entry.
+  const earliest =
+    found.length > 0
+      ? found.reduce((m, f) => Math.min(m, f.intendedEpochMs), Number.POSITIVE_INFINITY)
+      : undefined;
+  const originEpochMs = origin?.originEpochMs ?? earliest ?? firstEpochMs;
 
   // Pass 2: every entry up to where pass 1 ended, both journals merged by wall clock, into the tracer.
   const pools = await plannedK6Flows(scenario, 'capacity');

@@ -47,6 +47,9 @@ export interface ExportK6Result {
   suiteKind: 'capacity' | 'soak';
 }
 
+/** The mocks' default journal ring (mocks/shared/journal.ts). */
+const JOURNAL_DEFAULT_ENTRIES = 200_000;
+
 /** How many planned flows flows.json carries (iterations cycle over them, as the harness's source repeats). */
 export const POOL_SIZES = { inbound: 1000, outbound: 600 } as const;
 
@@ -232,6 +235,11 @@ export async function exportK6(opts: ExportK6Options): Promise<ExportK6Result> {
     displayPhoneNumber: creds.displayPhoneNumber,
   };
   const name = k8sName(`${scenario.name}-${suite.kind}`);
+  // `wacrm collect` grades the run from the whole journals: room for every flow's entries (at most
+  // some 10 each, docs/distributed.md) and the setup's, never below the mocks' default.
+  const journalCapacity = String(
+    Math.max(JOURNAL_DEFAULT_ENTRIES, Math.ceil((expectedIterations(plan) * 12) / 100_000) * 100_000),
+  );
   const k8s = {
     name,
     parallelism,
@@ -247,6 +255,8 @@ export async function exportK6(opts: ExportK6Options): Promise<ExportK6Result> {
         String(scenario.mocks.whatsapp.throughputPerSec),
         '--seed',
         String(scenario.seed),
+        '--journal-capacity',
+        journalCapacity,
       ],
       crm: [
         '--plan',
@@ -257,6 +267,8 @@ export async function exportK6(opts: ExportK6Options): Promise<ExportK6Result> {
         String(scenario.mocks.crm.contacts),
         '--seed',
         String(scenario.seed),
+        '--journal-capacity',
+        journalCapacity,
       ],
     },
   };
