@@ -17,12 +17,12 @@ import {
   newStats,
 } from './journal-client.js';
 import { judgeCapacityFlows, stepPlanOf } from './judge.js';
-import { type K6Figures, readK6Summary } from './k6-summary.js';
+import { type K6Figures, readK6Summary, sumK6Figures } from './k6-summary.js';
 import { estimateOrigin, K6FlowIndex, Reconstruction } from './reconstruct.js';
 
 export { baseUrl, type CollectedEntry, type FetchLike, JOURNAL_PAGE_SIZE } from './journal-client.js';
 export { type CapacityJudgement, judgeCapacityFlows, stepPlanOf } from './judge.js';
-export { type K6Figures, parseK6Summary, readK6Summary } from './k6-summary.js';
+export { type K6Figures, parseK6Summary, readK6Summary, sumK6Figures } from './k6-summary.js';
 export { estimateOrigin, type K6Flow, K6FlowIndex, Reconstruction } from './reconstruct.js';
 
 /** What {@link collectRun} needs. */
@@ -31,7 +31,8 @@ export interface CollectOptions {
   crmUrl: string;
   /** The scenario the k6 script was exported from (its capacity suite, plan and seed). */
   scenarioFile: string;
-  k6SummaryFile?: string;
+  /** k6 summaries: one file, or one per k6-operator runner (their counts add up). */
+  k6SummaryFiles?: readonly string[];
   wacrmVersion: string;
   nodeVersion: string;
   runId: string;
@@ -131,7 +132,9 @@ export async function collectRun(opts: CollectOptions): Promise<CollectedRun> {
   const loaded = await loadScenario(opts.scenarioFile);
   const scenario = loaded.scenario;
   const suite = capacitySuiteOf(scenario, opts.scenarioFile);
-  const k6: K6Figures | undefined = opts.k6SummaryFile ? await readK6Summary(opts.k6SummaryFile) : undefined;
+  const files = opts.k6SummaryFiles ?? [];
+  const k6: K6Figures | undefined =
+    files.length === 0 ? undefined : sumK6Figures(await Promise.all(files.map((f) => readK6Summary(f))));
   const urls: Record<MockSource, string> = { whatsapp: opts.whatsappUrl, crm: opts.crmUrl };
   await identifyMock(fetchImpl, 'whatsapp', urls.whatsapp);
   await identifyMock(fetchImpl, 'crm', urls.crm);

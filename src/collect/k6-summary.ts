@@ -100,3 +100,29 @@ export async function readK6Summary(file: string): Promise<K6Figures> {
   }
   return parseK6Summary(file, text);
 }
+
+/**
+ * The figures of several runners' summaries as one (k6-operator: each runner writes its own, for its
+ * share of the iterations): counts add up, the failed-request rate is recomputed from the counts.
+ */
+export function sumK6Figures(all: readonly K6Figures[]): K6Figures {
+  const out: K6Figures = { file: all.map((f) => f.file).join(' + '), iterations: 0, droppedIterations: 0 };
+  let failed = 0;
+  let reqs = 0;
+  let withRequests = 0;
+  for (const f of all) {
+    out.iterations += f.iterations;
+    out.droppedIterations += f.droppedIterations;
+    if (f.httpReqs !== undefined) {
+      withRequests++;
+      failed += f.httpReqFailedCount ?? 0;
+      reqs += f.httpReqs;
+    }
+  }
+  if (withRequests > 0) {
+    out.httpReqFailedCount = failed;
+    out.httpReqs = reqs;
+    out.httpReqFailedRate = reqs > 0 ? failed / reqs : 0;
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseK6Summary } from '../../../src/collect/k6-summary.js';
+import { parseK6Summary, sumK6Figures } from '../../../src/collect/k6-summary.js';
 import { WacrmError } from '../../../src/errors.js';
 
 describe('k6 summary files', () => {
@@ -55,5 +55,32 @@ describe('k6 summary files', () => {
     expect((caught as WacrmError).code).toBe('WACRM_K6_SUMMARY_INVALID');
     expect((caught as WacrmError).exitCode).toBe(2);
     expect((caught as WacrmError).message).toContain(`bad.json: ${message}`);
+  });
+
+  it('adds up several runners’ summaries (k6-operator), the failed share from the counts', () => {
+    const a = parseK6Summary(
+      'a.json',
+      JSON.stringify({
+        metrics: { iterations: { count: 100 }, http_req_failed: { passes: 10, fails: 90, value: 0.1 } },
+      }),
+    );
+    const b = parseK6Summary(
+      'b.json',
+      JSON.stringify({
+        metrics: {
+          iterations: { count: 300 },
+          dropped_iterations: { count: 2 },
+          http_req_failed: { passes: 0, fails: 300, value: 0 },
+        },
+      }),
+    );
+    expect(sumK6Figures([a, b])).toEqual({
+      file: 'a.json + b.json',
+      iterations: 400,
+      droppedIterations: 2,
+      httpReqFailedCount: 10,
+      httpReqs: 400,
+      httpReqFailedRate: 0.025,
+    });
   });
 });
