@@ -10,7 +10,7 @@ import { failOn, finishRun } from './run-output.js';
 interface CollectFlags {
   whatsapp: string;
   crm: string;
-  k6Summary: string[];
+  k6Summary?: string[];
   scenario: string;
   out?: string;
   json?: boolean;
@@ -42,8 +42,7 @@ export function registerCollectCommand(program: Command, io: Io): void {
     .option(
       '--k6-summary <file>',
       'k6 --summary-export (or handleSummary) JSON: iterations, dropped_iterations and http_req_failed go into the report; repeat it for each k6-operator runner',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+      (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
     )
     .option('--scenario <file>', 'the scenario the k6 script was exported from', DEFAULT_SCENARIO)
     .option('--out <dir>', 'report directory (default: reports/<run-id>)')
@@ -75,7 +74,7 @@ export function registerCollectCommand(program: Command, io: Io): void {
         whatsappUrl,
         crmUrl,
         scenarioFile: flags.scenario,
-        k6SummaryFiles: flags.k6Summary,
+        k6SummaryFiles: flags.k6Summary ?? [],
         wacrmVersion: program.version() ?? '0.0.0',
         nodeVersion: io.nodeVersion ?? 'unknown',
         runId: collectRunId(flags.scenario.replace(/^.*\//, '').replace(/\.[a-z]+$/i, ''), now),
