@@ -55,7 +55,6 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   ctx.traffic.ensureContacts(source.allContacts());
   const start = mixedStart(ctx, source, suite.kind, suite.mix.outbound);
   const all: FlowTrace[] = [];
-  const judged: JudgedWindow[] = [];
   const probeWindows: JudgedWindow[] = [];
   const series = ctx.costSeries?.();
   const costOf = (w: JudgedWindow, flows: number): CostFigures | undefined =>
@@ -130,7 +129,6 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   const lastAt = all.reduce((m, f) => Math.max(m, f.intendedAtMs), t0);
   const reached = windows.filter((w, i) => i === 0 || w.startMs + t0 <= lastAt);
   const verdicts = reached.map((w) => judge(w, true));
-  judged.push(...reached);
   let ramp = summarizeRamp(verdicts, plan);
   const stepPeakPerMin = ramp.peakCapacityPerMin;
   let state = suite.refine ? startRefinement(ramp) : null;
@@ -160,7 +158,6 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
         stepsLogged: true,
       });
       const v = judge(w, true);
-      judged.push(w);
       probeWindows.push(w);
       ctx.log(
         `probe ${rate}/min: p95 ${fmt(v.p95Ms, 0)} ms, errors ${fmt(v.errorRate * 100, 2)} % → ${v.passed ? 'pass' : 'fail'}`,
@@ -206,11 +203,15 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   }
   // Only a window whose verdict the lag could have caused voids the suite: a failing one. A window
   // that passed with the harness lagging passed in spite of it; the report says so.
-  const verdictOf = [...verdicts, ...(state?.steps ?? [])];
+  // Windows after the step that ended the ramp decide nothing (their arrivals were scheduled before
+  // the stop reached the driver), so their health does not count either.
+  const decided = [
+    ...reached.slice(0, ramp.steps.length).map((w, i) => ({ w, v: ramp.steps[i] })),
+    ...probeWindows.map((w, i) => ({ w, v: state?.steps[i] })),
+  ];
   const reasons: string[] = [];
   const laggedPasses: number[] = [];
-  judged.forEach((w, i) => {
-    const v = verdictOf[i];
+  decided.forEach(({ w, v }) => {
     const health = ctx.health.spanHealth(w.fromMs, w.toMs);
     if (health.valid) return;
     if (v?.harnessValid) laggedPasses.push(w.ratePerMin);
