@@ -153,7 +153,14 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       }
       log(`suite ${suite.kind} starting`);
       session.watch.setSuite(suite.kind);
-      const out = withHarness(ctx, await runner.run(ctx, suite as never, { ...extras, suiteIndex }));
+      const out = withHarness(
+        ctx,
+        await runner.run(ctx, suite as never, {
+          ...extras,
+          suiteIndex,
+          suiteCount: scenario.suites.length,
+        }),
+      );
       outputs.push(out);
       journalSuiteEnd(session, out);
       log(`suite ${suite.kind} done in ${fmt((out.endedAtMs - out.startedAtMs) / 1000, 1)} s`);
