@@ -16,15 +16,14 @@ import {
   withRefinement,
 } from '../../load/step-ramp.js';
 import { type CostFigures, costBetween } from '../../metrics/cost.js';
-import { MixedSource } from '../sources.js';
 import {
   emptyJudgement,
   every,
+  loadSource,
   mixedStart,
   play,
   type SuiteContext,
   type SuiteOutput,
-  suitePhones,
 } from './context.js';
 import { type RunExtras, registerSuite } from './registry.js';
 
@@ -63,10 +62,7 @@ export async function runCapacity(
     criteria: suite.criteria,
   };
   const steps = planSteps(plan);
-  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0xca9, {
-    phones: suitePhones(ctx, extras),
-  });
-  ctx.traffic.ensureContacts(source.allContacts());
+  const source = loadSource(ctx, 0xca9, extras);
   const start = mixedStart(ctx, source, suite.kind, suite.mix.outbound);
   const all: FlowTrace[] = [];
   const judged: JudgedWindow[] = [];

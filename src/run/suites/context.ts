@@ -15,7 +15,7 @@ import type { HarnessHealth } from '../../metrics/loop.js';
 import type { ResourceSample } from '../../metrics/resources.js';
 import type { CapacityResult, FaultOutcome, SoakResult } from '../../result/run-result.js';
 import { type DriveOptions, drive, type FlowWaiter } from '../drive.js';
-import type { MixedSource } from '../sources.js';
+import { MixedSource } from '../sources.js';
 import type { Stack } from '../stack.js';
 import type { Traffic } from '../traffic.js';
 import type { RunExtras } from './registry.js';
@@ -122,6 +122,23 @@ export function suitePhones(
 ): SuitePhoneRanges {
   const index = extras?.suiteIndex ?? 0;
   return suitePhoneRanges(index, extras?.suiteCount ?? index + 1, ctx.seed);
+}
+
+/**
+ * The mixed flow source of a load suite (capacity, soak, fault recovery), seeded with the run's seed
+ * and the suite's own salt, planning in the suite's phone ranges; its customers are created in the
+ * CRM before the load starts.
+ */
+export function loadSource(
+  ctx: SuiteContext,
+  seedSalt: number,
+  extras?: Pick<RunExtras, 'suiteIndex' | 'suiteCount'>,
+): MixedSource {
+  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ seedSalt, {
+    phones: suitePhones(ctx, extras),
+  });
+  ctx.traffic.ensureContacts(source.allContacts());
+  return source;
 }
 
 /** Starts mixed traffic: an outbound or an inbound flow per arrival, by the suite's share. */

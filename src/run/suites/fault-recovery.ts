@@ -4,14 +4,13 @@ import { judgeFaultRecovery } from '../../checks/recovery.js';
 import type { AppliedFault } from '../../checks/suites.js';
 import type { SuiteOf } from '../../config/schema.js';
 import { constantStages } from '../../load/profiles.js';
-import { MixedSource } from '../sources.js';
 import {
   emptyJudgement,
+  loadSource,
   mixedStart,
   play,
   type SuiteContext,
   type SuiteOutput,
-  suitePhones,
 } from './context.js';
 import { type RunExtras, registerSuite } from './registry.js';
 
@@ -22,10 +21,7 @@ export async function runFaultRecovery(
   extras?: RunExtras,
 ): Promise<SuiteOutput> {
   const startedAtMs = ctx.clock.nowMs();
-  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0xfa1, {
-    phones: suitePhones(ctx, extras),
-  });
-  ctx.traffic.ensureContacts(source.allContacts());
+  const source = loadSource(ctx, 0xfa1, extras);
   const applied: AppliedFault[] = [];
   const t0 = ctx.clock.nowMs() + 50;
   for (const f of suite.faults) {

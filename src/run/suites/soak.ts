@@ -14,15 +14,14 @@ import {
 import { offsetOfArrival, scaleStages } from '../../load/schedule.js';
 import { type EncodedSoakWindow, type SoakCheckpoint, SoakLedger } from '../../load/soak-ledger.js';
 import type { SoakResult } from '../../result/run-result.js';
-import { MixedSource } from '../sources.js';
 import {
   emptyJudgement,
   every,
+  loadSource,
   mixedStart,
   play,
   type SuiteContext,
   type SuiteOutput,
-  suitePhones,
 } from './context.js';
 import { type RunExtras, registerSuite } from './registry.js';
 
@@ -81,10 +80,7 @@ export async function runSoak(
     meanPerHour,
   });
   const real = scaleStages(virtual, timeScale, suite.volume);
-  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0x50a, {
-    phones: suitePhones(ctx, opts),
-  });
-  ctx.traffic.ensureContacts(source.allContacts());
+  const source = loadSource(ctx, 0x50a, opts);
   const callsBefore = ctx.apiCalls();
   const resume = opts.resume;
   const firstIndex = resume?.nextArrivalIndex ?? 0;
