@@ -16,15 +16,8 @@ import {
   withRefinement,
 } from '../../load/step-ramp.js';
 import { type CostFigures, costBetween } from '../../metrics/cost.js';
-import {
-  emptyJudgement,
-  every,
-  loadSource,
-  mixedStart,
-  play,
-  type SuiteContext,
-  type SuiteOutput,
-} from './context.js';
+import type { SuiteContext, SuiteOutput } from './context.js';
+import { emptyJudgement, every, loadSource, mixedStart, play } from './context.js';
 import { type RunExtras, registerSuite } from './registry.js';
 
 /** A step's cost figures as CapacityStep fields (the connector's CPU % is there already). */

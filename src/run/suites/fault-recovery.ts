@@ -4,14 +4,8 @@ import { judgeFaultRecovery } from '../../checks/recovery.js';
 import type { AppliedFault } from '../../checks/suites.js';
 import type { SuiteOf } from '../../config/schema.js';
 import { constantStages } from '../../load/profiles.js';
-import {
-  emptyJudgement,
-  loadSource,
-  mixedStart,
-  play,
-  type SuiteContext,
-  type SuiteOutput,
-} from './context.js';
+import type { SuiteContext, SuiteOutput } from './context.js';
+import { emptyJudgement, loadSource, mixedStart, play } from './context.js';
 import { type RunExtras, registerSuite } from './registry.js';
 
 /** Fault recovery: steady traffic while scheduled faults hit the mocks; recovery time and loss. */

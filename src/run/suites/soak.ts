@@ -14,15 +14,8 @@ import {
 import { offsetOfArrival, scaleStages } from '../../load/schedule.js';
 import { type EncodedSoakWindow, type SoakCheckpoint, SoakLedger } from '../../load/soak-ledger.js';
 import type { SoakResult } from '../../result/run-result.js';
-import {
-  emptyJudgement,
-  every,
-  loadSource,
-  mixedStart,
-  play,
-  type SuiteContext,
-  type SuiteOutput,
-} from './context.js';
+import type { SuiteContext, SuiteOutput } from './context.js';
+import { emptyJudgement, every, loadSource, mixedStart, play } from './context.js';
 import { type RunExtras, registerSuite } from './registry.js';
 
 const HOUR_MS = 3_600_000;
