@@ -16,9 +16,9 @@ import {
   withRefinement,
 } from '../../load/step-ramp.js';
 import { type CostFigures, costBetween } from '../../metrics/cost.js';
-import { MixedSource } from '../sources.js';
-import { emptyJudgement, every, mixedStart, play, type SuiteContext, type SuiteOutput } from './context.js';
-import { registerSuite } from './registry.js';
+import type { SuiteContext, SuiteOutput } from './context.js';
+import { emptyJudgement, every, loadSource, mixedStart, play } from './context.js';
+import { type RunExtras, registerSuite } from './registry.js';
 
 /** A step's cost figures as CapacityStep fields (the connector's CPU % is there already). */
 function stepCostFields(c: CostFigures | undefined): Partial<CostFigures> {
@@ -40,7 +40,11 @@ function costText(c: CostFigures | undefined): string {
  * first failing step; with `refine`, probes bisect between the last passing and the first failing
  * rate (each judged like a step) until the interval is within `resolution`.
  */
-export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>): Promise<SuiteOutput> {
+export async function runCapacity(
+  ctx: SuiteContext,
+  suite: SuiteOf<'capacity'>,
+  extras?: RunExtras,
+): Promise<SuiteOutput> {
   const startedAtMs = ctx.clock.nowMs();
   const plan: StepRampPlan = {
     startPerMin: suite.startPerMin,
@@ -51,8 +55,7 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     criteria: suite.criteria,
   };
   const steps = planSteps(plan);
-  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0xca9);
-  ctx.traffic.ensureContacts(source.allContacts());
+  const source = loadSource(ctx, 0xca9, extras);
   const start = mixedStart(ctx, source, suite.kind, suite.mix.outbound);
   const all: FlowTrace[] = [];
   const probeWindows: JudgedWindow[] = [];
