@@ -1,5 +1,5 @@
 // Usage: npx tsx bench/crm-dialects.ts [--seconds 10] [--warmup 2] [--rounds 2] [--connections 32] [--contacts 2000]
-//                                      [--calls all|read|find|log]
+//                                      [--calls all|read|find|log] [--memo both|on|off]
 //
 // The CRM mock's request rate in the HubSpot dialect next to the native dialect, on equivalent
 // calls, in the same run. Each dialect serves the same seeded contacts and gets the same mix, one
@@ -11,6 +11,12 @@
 // autocannon fires from a child process. Rounds alternate native, HubSpot, native, HubSpot … so
 // drift of the machine falls on both. Prints the rate of each round, the sums and the ratio.
 // Target (issue 15): HubSpot ≥ 0.8 of native.
+//
+// Old against new in the same run (--memo both, the default): the CRM remembers normalised phones
+// (mocks/crm/phone.ts) instead of parsing them with libphonenumber on every contact write, lookup
+// and HubSpot read. Rounds with the memo off (`old`, as before) alternate with rounds with it on
+// (`new`), both dialects each time, and the run prints the dialect ratio of each and new/old per
+// dialect. --memo on|off runs one of them only.
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -20,6 +26,7 @@ import { createHubSpotContext } from '../mocks/crm/dialects/hubspot/context.js';
 import { createContact } from '../mocks/crm/dialects/hubspot/records.js';
 import { registerHubSpotRoutes } from '../mocks/crm/dialects/hubspot/routes.js';
 import { buildCrmMock } from '../mocks/crm/index.js';
+import { PHONE_MEMO_CAPACITY, phoneMemoStats, setPhoneMemo } from '../mocks/crm/phone.js';
 import { CrmService } from '../mocks/crm/service.js';
 import { createMemoryStore } from '../mocks/crm/store.js';
 import { FaultController } from '../mocks/shared/faults.js';
@@ -34,6 +41,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '32' },
     contacts: { type: 'string', default: '2000' },
     calls: { type: 'string', default: 'all' },
+    memo: { type: 'string', default: 'both' },
   },
 });
 const seconds = Number(args.seconds);
@@ -46,6 +54,12 @@ checkFlags({ warmup: warmupS }, (v) => v >= 0, 'a number ≥ 0');
 const CALLS = ['all', 'read', 'find', 'log'] as const;
 const calls = String(args.calls) as (typeof CALLS)[number];
 if (!CALLS.includes(calls)) usageError(`--calls must be one of ${CALLS.join(', ')}`);
+const MEMOS = { both: ['old', 'new'], off: ['old'], on: ['new'] } as const;
+const memoFlag = String(args.memo);
+if (!Object.hasOwn(MEMOS, memoFlag)) usageError('--memo must be one of both, on, off');
+const builds = MEMOS[memoFlag as keyof typeof MEMOS];
+/** The phone memo as each build has it: `old` parses every time, `new` remembers. */
+const useBuild = (b: 'old' | 'new') => setPhoneMemo(b === 'old' ? 0 : PHONE_MEMO_CAPACITY);
 
 const TOKEN = 'bench-token';
 const phoneOf = (i: number): string => `+1555${String(1_000_000 + i).slice(1)}`;
@@ -179,28 +193,51 @@ function fire(url: string, dialect: 'native' | 'hubspot', targets: Target[], dur
 }
 
 console.log(
-  `node ${process.version}; ${connections} connections; ${contacts} contacts; ${rounds} rounds of ${seconds}s per dialect after ${warmupS}s warm-up each; calls: ${calls === 'all' ? 'read by id, find by phone, log a message' : calls}`,
+  `node ${process.version}; ${connections} connections; ${contacts} contacts; ${rounds} rounds of ${seconds}s per dialect and build after ${warmupS}s warm-up each; calls: ${calls === 'all' ? 'read by id, find by phone, log a message' : calls}; builds: ${builds.map((b) => (b === 'old' ? 'old (phones parsed every time)' : 'new (phone memo)')).join(', ')}`,
 );
 const native = await startNative();
 const hubspot = await startHubSpot();
 const servers = { native, hubspot } as const;
 if (warmupS > 0) {
-  await fire(native.url, 'native', native.targets, warmupS);
-  await fire(hubspot.url, 'hubspot', hubspot.targets, warmupS);
+  for (const b of builds) {
+    useBuild(b);
+    await fire(native.url, 'native', native.targets, warmupS);
+    await fire(hubspot.url, 'hubspot', hubspot.targets, warmupS);
+  }
 }
-const totals = await alternate(['native', 'hubspot'] as const, rounds, async (dialect, round) => {
+type Variant = `${'native' | 'hubspot'}-${'old' | 'new'}`;
+const variants = builds.flatMap((b) => [`native-${b}`, `hubspot-${b}`] as Variant[]);
+const totals = await alternate(variants, rounds, async (variant, round) => {
+  const [dialect, build] = variant.split('-') as ['native' | 'hubspot', 'old' | 'new'];
+  // Each round starts its build cold: the memo's hits are earned during the round.
+  useBuild(build);
   const s = servers[dialect];
   const r = await fire(s.url, dialect, s.targets, seconds);
   const perSec = Math.round(r['2xx'] / r.duration);
   console.log(
-    `round ${round} ${dialect.padEnd(8)} ${String(perSec).padStart(7)} 2xx/s   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}  ${JSON.stringify(r.statusCodeStats ?? {})}`,
+    `round ${round} ${variant.padEnd(11)} ${String(perSec).padStart(7)} 2xx/s   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}  ${JSON.stringify(r.statusCodeStats ?? {})}`,
   );
   return { count: r['2xx'], seconds: r.duration };
 });
-for (const d of ['native', 'hubspot'] as const) {
-  console.log(`${d.padEnd(7)} ${Math.round(totals[d].perSec)} 2xx/s over ${totals[d].seconds.toFixed(0)} s`);
+for (const v of variants) {
+  console.log(`${v.padEnd(11)} ${Math.round(totals[v].perSec)} 2xx/s over ${totals[v].seconds.toFixed(0)} s`);
 }
-console.log(ratioLine('hubspot / native', totals.hubspot.perSec, totals.native.perSec, 'target ≥ 0.80'));
+for (const b of builds) {
+  console.log(
+    ratioLine(
+      `hubspot / native (${b})`,
+      totals[`hubspot-${b}`].perSec,
+      totals[`native-${b}`].perSec,
+      'target ≥ 0.80',
+    ),
+  );
+}
+if (builds.length === 2) {
+  for (const d of ['native', 'hubspot'] as const)
+    console.log(ratioLine(`${d} new / old`, totals[`${d}-new`].perSec, totals[`${d}-old`].perSec));
+}
+const held = phoneMemoStats();
+console.log(`phone memo at the end: ${held.size} answers held, ${held.evicted} dropped for capacity`);
 // Both stored one message per write: the work was the same.
 console.log(`stored messages: native ${native.messages()}, hubspot ${hubspot.messages()}`);
 await native.app.close();
