@@ -1,7 +1,7 @@
 import type { FlowTrace } from '../flows/types.js';
 import { censoredP95Measure } from './censored.js';
 import { examples, fmt, hop, type Measure, ratio, statusWriteback } from './measures.js';
-import { countFlows, type FlowCounts } from './outcome.js';
+import { countFlows, doneLatencyMs, type FlowCounts } from './outcome.js';
 
 /** What one suite measured: graded metrics (SPEC §7 keys) and named suite checks. */
 export interface SuiteJudgement {
@@ -307,14 +307,12 @@ export function judgeRecovery(
   fault: AppliedFault,
   normalLatencyMs: number,
 ): RecoveryJudgement {
-  // A flow with nothing to sync (a template its consent forbids) is through once it completed: its
-  // error-log entry is all a correct connector writes.
-  const syncAt = (f: FlowTrace) =>
-    f.syncLatencyMs !== undefined
-      ? f.intendedAtMs + f.syncLatencyMs
-      : f.outbound?.sendAllowed === false && f.state === 'complete'
-        ? f.completedAtMs
-        : undefined;
+  // "Through" is the one definition every suite counts by: a sync hop, or (a send its consent
+  // forbids) the completed refusal.
+  const syncAt = (f: FlowTrace) => {
+    const done = doneLatencyMs(f);
+    return done === undefined ? undefined : f.intendedAtMs + done;
+  };
   const backlog = flows.filter((f) => f.intendedAtMs <= fault.endMs && f.state !== 'dropped');
   const affected = backlog.filter((f) => {
     const at = syncAt(f);
@@ -328,9 +326,9 @@ export function judgeRecovery(
   }
   let firstNormalAt: number | undefined;
   for (const f of flows) {
-    if (f.intendedAtMs < fault.endMs || f.syncLatencyMs === undefined) continue;
-    if (f.syncLatencyMs > normalLatencyMs) continue;
-    const at = f.intendedAtMs + f.syncLatencyMs;
+    const done = doneLatencyMs(f);
+    if (f.intendedAtMs < fault.endMs || done === undefined || done > normalLatencyMs) continue;
+    const at = f.intendedAtMs + done;
     if (firstNormalAt === undefined || at < firstNormalAt) firstNormalAt = at;
   }
   // A backlog with flows that never synced never drained: there was no recovery to time.
