@@ -207,20 +207,30 @@ if (warmupS > 0) {
 }
 type Variant = `${'native' | 'hubspot'}-${'old' | 'new'}`;
 const variants = builds.flatMap((b) => [`native-${b}`, `hubspot-${b}`] as Variant[]);
+const cpuPerReq = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+const meanCpu = (v: Variant) => cpuPerReq[v].reduce((a, b) => a + b, 0) / Math.max(1, cpuPerReq[v].length);
 const totals = await alternate(variants, rounds, async (variant, round) => {
   const [dialect, build] = variant.split('-') as ['native' | 'hubspot', 'old' | 'new'];
   // Each round starts its build cold: the memo's hits are earned during the round.
   useBuild(build);
   const s = servers[dialect];
+  const cpu0 = process.cpuUsage();
   const r = await fire(s.url, dialect, s.targets, seconds);
+  const cpu = process.cpuUsage(cpu0);
   const perSec = Math.round(r['2xx'] / r.duration);
+  // The servers' own CPU time per answered request: what the routes cost, whatever the load
+  // generator (a child process) or the machine's other work left of the cores.
+  const cpuUs = (cpu.user + cpu.system) / Math.max(1, r['2xx']);
+  cpuPerReq[variant].push(cpuUs);
   console.log(
-    `round ${round} ${variant.padEnd(11)} ${String(perSec).padStart(7)} 2xx/s   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}  ${JSON.stringify(r.statusCodeStats ?? {})}`,
+    `round ${round} ${variant.padEnd(11)} ${String(perSec).padStart(7)} 2xx/s ${cpuUs.toFixed(0).padStart(5)} µs CPU/req   p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}  errors ${r.errors}  ${JSON.stringify(r.statusCodeStats ?? {})}`,
   );
   return { count: r['2xx'], seconds: r.duration };
 });
 for (const v of variants) {
-  console.log(`${v.padEnd(11)} ${Math.round(totals[v].perSec)} 2xx/s over ${totals[v].seconds.toFixed(0)} s`);
+  console.log(
+    `${v.padEnd(11)} ${Math.round(totals[v].perSec)} 2xx/s over ${totals[v].seconds.toFixed(0)} s, ${meanCpu(v).toFixed(0)} µs server CPU per request`,
+  );
 }
 for (const b of builds) {
   console.log(
@@ -230,6 +240,10 @@ for (const b of builds) {
       totals[`native-${b}`].perSec,
       'target ≥ 0.80',
     ),
+  );
+  // The same comparison by cost (native's server CPU per request over HubSpot's): steadier on a shared machine.
+  console.log(
+    ratioLine(`hubspot / native by server CPU (${b})`, meanCpu(`native-${b}`), meanCpu(`hubspot-${b}`)),
   );
 }
 if (builds.length === 2) {
