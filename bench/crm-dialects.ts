@@ -19,18 +19,10 @@
 // dialect. --memo on|off runs one of them only.
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { RealClock } from '../kernel/clock.js';
-import { createRng } from '../kernel/random.js';
-import { createHubSpotContext } from '../mocks/crm/dialects/hubspot/context.js';
-import { createContact } from '../mocks/crm/dialects/hubspot/records.js';
-import { registerHubSpotRoutes } from '../mocks/crm/dialects/hubspot/routes.js';
 import { buildCrmMock } from '../mocks/crm/index.js';
 import { PHONE_MEMO_CAPACITY, phoneMemoStats, setPhoneMemo } from '../mocks/crm/phone.js';
-import { CrmService } from '../mocks/crm/service.js';
-import { createMemoryStore } from '../mocks/crm/store.js';
-import { FaultController } from '../mocks/shared/faults.js';
-import { Journal } from '../mocks/shared/journal.js';
 import { alternate, checkFlags, ratioLine, runLoader, usageError } from './lib.js';
 
 const { values: args } = parseArgs({
@@ -105,29 +97,35 @@ async function startNative(): Promise<Server> {
 }
 
 async function startHubSpot(): Promise<Server> {
-  // The dialect over the same native parts buildCrmMock gives it (store, service, journal, faults).
-  const clock = new RealClock();
-  const journal = new Journal('crm', clock, 200_000);
-  const store = createMemoryStore();
-  const service = new CrmService(store, clock, journal, createRng(1));
-  const faults = new FaultController(clock, createRng(2), journal);
-  const ctx = createHubSpotContext(
-    { clock, journal, store, service, faults },
-    {
-      tokens: [{ token: TOKEN }],
-      limits: { perTenSeconds: 1_000_000_000, perDay: 1_000_000_000_000, searchPerSecond: 1_000_000_000 },
+  // The dialect as `wacrm mock crm --dialect hubspot` and the runs serve it: the CRM app, its hooks
+  // and its journal, with HubSpot's routes and limits; the contacts are created through HubSpot's API.
+  const app = buildCrmMock({
+    clock: new RealClock(),
+    token: TOKEN,
+    webhookSecret: 'bench-secret',
+    seedContacts: { count: 0 },
+    dialect: 'hubspot',
+    dialectOptions: {
+      hubspot: {
+        limits: { perTenSeconds: 1_000_000_000, perDay: 1_000_000_000_000, searchPerSecond: 1_000_000_000 },
+      },
     },
-  );
-  const app = Fastify({ logger: false, forceCloseConnections: true });
-  registerHubSpotRoutes(app, ctx);
+  });
   const targets: Target[] = [];
   for (let i = 0; i < contacts; i++) {
-    const c = createContact(ctx, { phone: phoneOf(i), firstname: `Contact ${i}` });
-    targets.push({ id: c.id, conversation: c.id, phone: c.phone });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/crm/v3/objects/contacts',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      payload: { properties: { phone: phoneOf(i), firstname: `Contact ${i}` } },
+    });
+    if (r.statusCode !== 201) throw new Error(`seeding HubSpot contacts: ${r.statusCode} ${r.body}`);
+    const id = r.json().id as string;
+    targets.push({ id, conversation: id, phone: phoneOf(i) });
   }
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  return { app, url, targets, messages: () => store.messages.count() };
+  return { app, url, targets, messages: () => app.crm.stats()['messages'] ?? 0 };
 }
 
 // The loader (a child process) builds each request itself: every message write carries a fresh

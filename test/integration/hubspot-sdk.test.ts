@@ -74,6 +74,12 @@ async function rejected(p: Promise<unknown>): Promise<SdkError> {
   return e;
 }
 
+/** An inline association on a create (HUBSPOT_DEFINED; the SDK's category enums differ per module). */
+const inline = (id: string, associationTypeId: number) => ({
+  to: { id },
+  types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId }],
+});
+
 const WHATS_APP = {
   hs_communication_channel_type: 'WHATS_APP',
   hs_communication_logged_from: 'CRM',
@@ -350,12 +356,7 @@ describe('the official HubSpot client against the HubSpot dialect', () => {
         hs_communication_body: 'Received wamid.HBgMMzUxOTEyMzQ1Njc4FQIAEhgUM0VCMDQ1 hello',
         hs_timestamp: '2026-11-27T09:15:02.000Z',
       },
-      associations: [
-        {
-          to: { id: contact.id },
-          types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 81 }],
-        },
-      ],
+      associations: [inline(contact.id, 81)],
     });
     wellFormed(comm, 'crm/objects/communications');
     expect(comm.properties).toMatchObject({
@@ -416,12 +417,7 @@ describe('the official HubSpot client against the HubSpot dialect', () => {
         subject: 'WhatsApp handover: complaint',
         hubspot_owner_id: owner?.id ?? '',
       },
-      associations: [
-        {
-          to: { id: contact.id },
-          types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 16 }],
-        },
-      ],
+      associations: [inline(contact.id, 16)],
     });
     wellFormed(ticket, 'crm/tickets');
     expect(ticket.properties).toMatchObject({
