@@ -31,7 +31,7 @@ export interface WindowLook {
   final: boolean;
   /** Connector resource samples (any span: only those inside the window count). */
   samples: readonly ResourceSample[];
-  /** Whether the harness kept up during the window. */
+  /** Whether the harness kept within its health bounds during the window. */
   harnessValid: boolean;
 }
 
@@ -106,6 +106,7 @@ export function capacityStepOf(v: StepVerdict): CapacityStep {
     ...(v.connectorCpuPct !== undefined ? { connectorCpuPct: v.connectorCpuPct } : {}),
     ...(v.connectorMemPct !== undefined ? { connectorMemPct: v.connectorMemPct } : {}),
     passed: v.passed,
+    ...(v.harnessLagged ? { harnessLagged: true } : {}),
     brokenCriteria: [...v.brokenCriteria, ...(v.harnessValid ? [] : ['harness_invalid'])],
   };
 }

@@ -107,6 +107,7 @@ export interface StepMeasurement {
   dropped: number;
   connectorCpuPct?: number;
   connectorMemPct?: number;
+  /** Whether the harness kept within its health bounds during the window (its own measurement). */
   harnessValid: boolean;
 }
 
@@ -128,7 +129,15 @@ export interface StepVerdict {
   cpuOverLimit?: boolean;
   /** Memory at or above the seed's 75 % (a flag for the report, not a stop rule). */
   memOverLimit?: boolean;
+  /**
+   * Whether the verdict is the connector's. Latency runs from each flow's intended start and an
+   * arrival the harness could not start is an error, so a harness that lags can only make a step look
+   * worse: a step that passed with the harness lagging still passed (see `harnessLagged`); a step that
+   * failed while it lagged may have failed because of the harness and is void.
+   */
   harnessValid: boolean;
+  /** The harness broke its health bounds during the window (the verdict stands only if it passed). */
+  harnessLagged: boolean;
   passed: boolean;
   brokenCriteria: Array<'p95_latency' | 'error_rate'>;
 }
@@ -147,7 +156,8 @@ export interface RampResult {
 
 /**
  * Judges one step: error rate = (failed + timedOut + dropped) / sent; it fails when p95 > the latency
- * criterion or the error rate > the error criterion. A step in which nothing was sent cannot show
+ * criterion or the error rate > the error criterion. A failure in a window where the harness lagged
+ * is void (`harnessValid: false`); a pass in one stands, flagged `harnessLagged`. A step in which nothing was sent cannot show
  * capacity: its error rate is 1. CPU and memory are flagged against `limits`, never a reason to fail.
  */
 export function judgeStep(
@@ -172,7 +182,8 @@ export function judgeStep(
     failed: m.failed,
     timedOut: m.timedOut,
     dropped: m.dropped,
-    harnessValid: m.harnessValid,
+    harnessValid: m.harnessValid || broken.length === 0,
+    harnessLagged: !m.harnessValid,
     passed: broken.length === 0,
     brokenCriteria: broken,
   };

@@ -58,6 +58,12 @@ export interface CapacityStep {
   loopDelayP99Ms?: number;
   connectorCpuUsPerFlow?: number;
   passed: boolean;
+  /**
+   * The harness broke its health bounds in this window. Lag only ever counts against the connector
+   * (latency runs from intended starts), so a pass stands; a failure in such a window is void
+   * (`brokenCriteria` then names `harness_invalid`).
+   */
+  harnessLagged?: boolean;
   brokenCriteria: string[];
 }
 
@@ -238,6 +244,7 @@ const capacityStepShape = z.object({
   loopDelayP99Ms: ms.optional(),
   connectorCpuUsPerFlow: ms.optional(),
   passed: z.boolean(),
+  harnessLagged: z.boolean().optional(),
   brokenCriteria: z.array(z.string()),
 });
 

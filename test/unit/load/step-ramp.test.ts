@@ -52,6 +52,7 @@ const verdict = (ratePerMin: number, passed: boolean, extra: Partial<StepVerdict
   timedOut: 0,
   dropped: 0,
   harnessValid: true,
+  harnessLagged: false,
   passed,
   brokenCriteria: passed ? [] : ['p95_latency'],
   ...extra,
@@ -120,6 +121,43 @@ describe('judgeStep', () => {
     const calm = judgeStep(measurement({ connectorCpuPct: 40, connectorMemPct: 20 }), plan.criteria);
     expect(calm).toMatchObject({ cpuOverLimit: false, memOverLimit: false });
     expect(judgeStep(measurement(), plan.criteria).cpuOverLimit).toBeUndefined();
+  });
+});
+
+describe('a step judged while the harness lagged', () => {
+  // Latency runs from intended starts and unstarted arrivals are errors: lag only counts against the
+  // connector. So a pass under lag is a pass; a failure under lag may be the harness's and is void.
+  it('stands when it passed, flagged as lagged', () => {
+    const v = judgeStep(measurement({ harnessValid: false }), plan.criteria);
+    expect(v).toMatchObject({ passed: true, harnessValid: true, harnessLagged: true });
+  });
+
+  it('is void when it failed', () => {
+    const v = judgeStep(measurement({ harnessValid: false, p95Ms: 6000 }), plan.criteria);
+    expect(v).toMatchObject({ passed: false, harnessValid: false, harnessLagged: true });
+    const failing = judgeStep(measurement({ harnessValid: false, timedOut: 50 }), plan.criteria);
+    expect(failing).toMatchObject({ passed: false, harnessValid: false, brokenCriteria: ['error_rate'] });
+  });
+
+  it('lets a ramp go on past a lagged pass and stop as invalid at a lagged failure', () => {
+    const lagged = judgeStep(measurement({ ratePerMin: 700, harnessValid: false }), plan.criteria);
+    const laggedFail = judgeStep(
+      measurement({ ratePerMin: 900, harnessValid: false, p95Ms: 6000 }),
+      plan.criteria,
+    );
+    const r = summarizeRamp([verdict(500, true), lagged, laggedFail], plan);
+    expect(r).toMatchObject({
+      peakCapacityPerMin: 700,
+      stoppedBecause: 'harness_invalid',
+      harnessValid: false,
+    });
+    const healthy = judgeStep(measurement({ ratePerMin: 900, p95Ms: 6000 }), plan.criteria);
+    expect(summarizeRamp([verdict(500, true), lagged, healthy], plan)).toMatchObject({
+      peakCapacityPerMin: 700,
+      firstFailingPerMin: 900,
+      stoppedBecause: 'criterion',
+      harnessValid: true,
+    });
   });
 });
 

@@ -68,11 +68,31 @@ describe('capacity runner on a virtual clock', () => {
     expect(out.capacity?.peakCapacityPerMin).toBe(1000);
   });
 
-  it('a saturated harness in a judged window voids the suite (never a slow connector)', async () => {
-    const s = standIn({ capacityPerMin: 100_000, saturate: { fromMs: 30_000, toMs: 35_000 } });
+  it('a step that failed while the harness lagged voids the suite (never a slow connector)', async () => {
+    // Step 3 (1,200/min, judged 45–60 s) fails against a 1,030/min connector while the harness lags.
+    const s = standIn({ capacityPerMin: 1030, saturate: { fromMs: 45_000, toMs: 50_000 } });
     const out = await s.run(runCapacity(s.ctx, capacitySuite('')));
     expect(out.harness?.valid).toBe(false);
+    expect(out.harness?.reasons.join(' ')).toMatch(/1200\/min window/);
     expect(out.capacity?.harnessValid).toBe(false);
+    expect(out.capacity?.steps.at(-1)).toMatchObject({
+      ratePerMin: 1200,
+      passed: false,
+      harnessLagged: true,
+    });
+    expect(out.capacity?.steps.at(-1)?.brokenCriteria).toContain('harness_invalid');
     expect(out.judgement.metrics['peak_capacity_msg_per_min']).toBeUndefined();
+  });
+
+  it('a step that passed while the harness lagged stands: lag only counts against the connector', async () => {
+    // The lag falls in step 2 (900/min, judged 25–40 s); a connector far above the ramp passes it.
+    const s = standIn({ capacityPerMin: 100_000, saturate: { fromMs: 30_000, toMs: 35_000 } });
+    const out = await s.run(runCapacity(s.ctx, capacitySuite('')));
+    expect(out.harness).toEqual({ valid: true, reasons: [] });
+    expect(out.capacity?.harnessValid).toBe(true);
+    expect(out.capacity?.steps[1]).toMatchObject({ ratePerMin: 900, passed: true, harnessLagged: true });
+    expect(out.capacity?.steps[0]?.harnessLagged).toBeUndefined();
+    expect(out.judgement.metrics['peak_capacity_msg_per_min']?.value).toBe(3000);
+    expect(out.judgement.notes.join(' ')).toMatch(/lagged past its bounds at 900\/min.*they stand/);
   });
 });
