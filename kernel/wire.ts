@@ -240,6 +240,25 @@ function unbase64(text: string): number[] | undefined {
   return out;
 }
 
+/**
+ * The id of a load generator's CRM event: `evt_k6`, the flow's number and its intended time in epoch
+ * ms, both in base 36 (`evt_k6<n>_<ms>`), so the event names its flow and when it was due.
+ */
+export function k6EventId(seq: number, intendedEpochMs: number): string {
+  const n = Math.max(0, Math.floor(seq));
+  const ms = Math.max(0, Math.floor(intendedEpochMs));
+  return `evt_k6${n.toString(36)}_${ms.toString(36)}`;
+}
+
+const K6_EVENT_ID = /^evt_k6([0-9a-z]{1,11})_([0-9a-z]{1,11})$/;
+
+/** The flow number and intended time of an id made by {@link k6EventId}; undefined for any other id. */
+export function readK6EventId(id: string): { seq: number; intendedEpochMs: number } | undefined {
+  const m = K6_EVENT_ID.exec(id);
+  if (!m) return undefined;
+  return { seq: Number.parseInt(m[1] as string, 36), intendedEpochMs: Number.parseInt(m[2] as string, 36) };
+}
+
 /** A customer's text message the way a load generator sends it: one per flow, numbered by `seq`. */
 export interface CustomerText {
   from: string;

@@ -23,6 +23,11 @@ export const errorCodes = {
   WACRM_TERMINATED: { exitCode: 143, title: 'The run was stopped (SIGTERM)' },
   WACRM_EXPORT_UNSUPPORTED: { exitCode: 2, title: 'The scenario cannot be exported to k6' },
   WACRM_EXPORT_FAILED: { exitCode: 3, title: 'The k6 export could not be written' },
+  WACRM_COLLECT_UNREACHABLE: { exitCode: 2, title: "A mock's admin API could not be reached" },
+  WACRM_COLLECT_NOT_A_MOCK: { exitCode: 2, title: 'The URL does not answer as a wacrm mock' },
+  WACRM_COLLECT_EMPTY: { exitCode: 2, title: 'The journals hold no flow of a load run' },
+  WACRM_COLLECT_UNSUPPORTED: { exitCode: 2, title: 'The scenario has no suite collect can grade' },
+  WACRM_K6_SUMMARY_INVALID: { exitCode: 2, title: 'The k6 summary file is not valid' },
 } as const;
 
 /** A key of {@link errorCodes}. */

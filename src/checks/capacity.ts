@@ -9,6 +9,7 @@ import {
 import { Histogram } from '../metrics/histogram.js';
 import type { ResourceSample } from '../metrics/resources.js';
 import type { CapacityResult, CapacityStep } from '../result/run-result.js';
+import type { Measure } from './measures.js';
 import { classifyFlow } from './outcome.js';
 
 /** One judged window of the ramp (a step after its warm-up, or a refinement probe), harness clock. */
@@ -140,5 +141,33 @@ export function capacityResultOf(
           },
         }
       : {}),
+  };
+}
+
+/**
+ * The graded `peak_capacity_msg_per_min` of a ramp (null when the harness saturated: no capacity is
+ * then claimed). `wacrm run` and `wacrm collect` both judge their ramps with it.
+ */
+export function peakCapacityMeasure(
+  ramp: RampResult,
+  plan: StepRampPlan,
+  stepPeakPerMin: number | null,
+  resolutionPerMin?: number,
+): Measure | null {
+  if (!ramp.harnessValid) return null;
+  const refined =
+    ramp.refinement && stepPeakPerMin !== null
+      ? `; refined to ${ramp.peakCapacityPerMin}/min by ${ramp.refinement.steps.length} probes (step peak ${stepPeakPerMin}/min, resolution ${resolutionPerMin}/min)`
+      : '';
+  return {
+    value: ramp.peakCapacityPerMin ?? 0,
+    evidence:
+      ramp.peakCapacityPerMin === null
+        ? `the first step (${plan.startPerMin}/min) already failed: ${ramp.brokenCriterion ?? 'unknown'}`
+        : `last passing step ${stepPeakPerMin}/min; ` +
+          (ramp.firstFailingPerMin !== null
+            ? `${ramp.firstFailingPerMin}/min broke ${ramp.brokenCriterion}`
+            : `the ramp reached its maximum (${plan.maxPerMin}/min) without failing`) +
+          refined,
   };
 }

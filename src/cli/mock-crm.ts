@@ -27,6 +27,7 @@ interface RawFlags {
   contacts: string;
   dirtyShare: string;
   fault: string[];
+  journalCapacity?: string;
 }
 
 /** `wacrm mock crm` flags, checked and converted. */
@@ -46,6 +47,8 @@ export interface MockCrmFlags {
   contacts: number;
   dirtyShare: number;
   faults: FaultRule[];
+  /** Journal entries kept in memory (undefined: the mock's default). */
+  journalCapacity?: number;
 }
 
 function usage(flag: string, message: string): WacrmError {
@@ -135,6 +138,9 @@ export function parseMockCrmFlags(raw: RawFlags, nowMs: number): MockCrmFlags {
     contacts: intFlag('--contacts', raw.contacts, 0, 1_000_000),
     dirtyShare,
     faults,
+    ...(raw.journalCapacity === undefined
+      ? {}
+      : { journalCapacity: intFlag('--journal-capacity', raw.journalCapacity, 1000, 50_000_000) }),
   };
 }
 
@@ -156,6 +162,7 @@ export async function runMockCrm(flags: MockCrmFlags, io: Io, clock = new RealCl
   if (flags.limitPerMin !== undefined) opts.planLimits = { [flags.plan]: flags.limitPerMin };
   if (flags.webhookUrl !== undefined) opts.webhookUrl = flags.webhookUrl;
   if (flags.store !== undefined) opts.store = { file: flags.store };
+  if (flags.journalCapacity !== undefined) opts.journalCapacity = flags.journalCapacity;
   let app: ReturnType<typeof buildCrmMock>;
   try {
     app = buildCrmMock(opts);
@@ -255,6 +262,10 @@ export function addMockCrmCommand(mock: Command, io: Io): void {
       'a fault rule, e.g. error=503:0.1@10s+30s (repeatable)',
       (v: string, acc: string[]) => [...acc, v],
       [],
+    )
+    .option(
+      '--journal-capacity <n>',
+      'journal entries kept in memory (default 200000; a k6 run `wacrm collect` grades needs some 5–10 per flow)',
     )
     .action(async (raw: RawFlags, cmd: Command) => {
       // WACRM_CRM_TOKEN / WACRM_CRM_WEBHOOK_SECRET stand in for a flag left at its default.

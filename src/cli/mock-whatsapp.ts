@@ -60,6 +60,7 @@ interface RawFlags {
   statusBatch?: string;
   verifyWebhook?: boolean;
   reproducibleIds?: boolean;
+  journalCapacity?: string;
 }
 
 /** Flags after checking: what the mock is built and started with. */
@@ -186,6 +187,9 @@ export function resolveMockWhatsAppFlags(raw: RawFlags, nowMs: number): MockWhat
     reproducibleIds: raw.reproducibleIds === true,
   };
   if (statusBatch !== 'auto') options.webhook = { statusBatch };
+  // `wacrm collect` reads the journal after the run: a run that outgrows the ring cannot be collected whole.
+  if (raw.journalCapacity !== undefined)
+    options.journalCapacity = integerFlag('--journal-capacity', raw.journalCapacity, 1000, 50_000_000);
   if (raw.webhookUrl !== undefined) {
     let ok = false;
     try {
@@ -284,6 +288,10 @@ export function addMockWhatsAppCommand(mock: Command, io: Io): void {
       String(d.statusBatch),
     )
     .option('--verify-webhook', 'run the hub.challenge handshake against --webhook-url after starting')
+    .option(
+      '--journal-capacity <n>',
+      'journal entries kept in memory (default 200000; a k6 run `wacrm collect` grades needs some 3–5 per flow)',
+    )
     .action(async (raw: RawFlags, cmd: Command) => {
       // WACRM_* variables stand in for a flag left at its default (the same names as `wacrm run`).
       for (const key of ['accessToken', 'appSecret', 'verifyToken'] as const) {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCertifyCommand } from './certify.js';
+import { registerCollectCommand } from './collect.js';
 import { registerCompareCommand } from './compare.js';
 import { registerConformanceCommand } from './conformance.js';
 import { registerConnectorCommand } from './connector.js';
@@ -34,5 +35,6 @@ export function buildProgram(io: Io, version: string): Command {
   registerCertifyCommand(program, io);
   registerResumeCommand(program, io);
   registerExportCommand(program, io);
+  registerCollectCommand(program, io);
   return program;
 }

@@ -6,6 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import { buildWhatsAppMock } from '../../mocks/whatsapp/index.js';
 import { loadScenario, type Scenario, type SuiteOf } from '../config/index.js';
 import { WacrmError } from '../errors.js';
+import type { PlannedInbound } from '../flows/inbound-plan.js';
+import type { PlannedContact, PlannedOutbound } from '../flows/outbound-plan.js';
 import { type LoadShape, ProfileError, parseShape } from '../load/profiles.js';
 import { MixedSource } from '../run/sources.js';
 import { MOCK_DEFAULT_CREDENTIALS, MOCK_DEFAULT_PORTS, type StackCredentials } from '../run/stack.js';
@@ -44,6 +46,9 @@ export interface ExportK6Result {
   expectedIterations: number;
   suiteKind: 'capacity' | 'soak';
 }
+
+/** The mocks' default journal ring (mocks/shared/journal.ts). */
+const JOURNAL_DEFAULT_ENTRIES = 200_000;
 
 /** How many planned flows flows.json carries (iterations cycle over them, as the harness's source repeats). */
 export const POOL_SIZES = { inbound: 1000, outbound: 600 } as const;
@@ -108,8 +113,18 @@ async function soakShape(
   }
 }
 
-/** The harness's own flows for this scenario: the capacity or soak suite's MixedSource, with its seed. */
-async function flowPool(scenario: Scenario, kind: 'capacity' | 'soak') {
+/** The planned flows flows.json is written from (iteration n plays `inbound[n % …]` or `outbound[n % …]`). */
+export interface PlannedK6Flows {
+  contacts: PlannedContact[];
+  inbound: PlannedInbound[];
+  outbound: PlannedOutbound[];
+}
+
+/**
+ * The harness's own flows for this scenario: the capacity or soak suite's MixedSource, with its
+ * seed. `wacrm collect` calls it too, to know what each iteration of the exported script sent.
+ */
+export async function plannedK6Flows(scenario: Scenario, kind: 'capacity' | 'soak'): Promise<PlannedK6Flows> {
   const app = buildWhatsAppMock({ ...MOCK_DEFAULT_CREDENTIALS, seed: scenario.seed });
   let templates: ReturnType<typeof app.whatsapp.templates>;
   try {
@@ -119,7 +134,15 @@ async function flowPool(scenario: Scenario, kind: 'capacity' | 'soak') {
   }
   // The suites' own seeds (src/run/suites/capacity.ts, soak.ts): the same customers and sends.
   const source = new MixedSource(templates, scenario.seed ^ (kind === 'capacity' ? 0xca9 : 0x50a));
-  const contacts = source.allContacts().map((c) => ({
+  const outbound = Array.from({ length: POOL_SIZES.outbound }, () => source.outbound());
+  const inbound = Array.from({ length: POOL_SIZES.inbound }, () => source.inbound());
+  return { contacts: source.allContacts(), inbound, outbound };
+}
+
+/** flows.json's content: the planned flows as the script reads them. */
+async function flowPool(scenario: Scenario, kind: 'capacity' | 'soak') {
+  const planned = await plannedK6Flows(scenario, kind);
+  const contacts = planned.contacts.map((c) => ({
     name: c.name,
     phone: c.phone,
     country: c.country,
@@ -128,14 +151,17 @@ async function flowPool(scenario: Scenario, kind: 'capacity' | 'soak') {
     opted_out: c.opted_out,
   }));
   const index = new Map(contacts.map((c, i) => [c.phone, i]));
-  const outbound = Array.from({ length: POOL_SIZES.outbound }, () => {
-    const o = source.outbound();
-    return { contact: index.get(o.contact.phone) ?? 0, type: o.eventType, data: o.data, action: o.action };
-  });
-  const inbound = Array.from({ length: POOL_SIZES.inbound }, () => {
-    const m = source.inbound();
-    return { from: m.fromWaId, name: m.profileName, text: m.expectation.text };
-  });
+  const outbound = planned.outbound.map((o) => ({
+    contact: index.get(o.contact.phone) ?? 0,
+    type: o.eventType,
+    data: o.data,
+    action: o.action,
+  }));
+  const inbound = planned.inbound.map((m) => ({
+    from: m.fromWaId,
+    name: m.profileName,
+    text: m.expectation.text,
+  }));
   return { contacts, inbound, outbound };
 }
 
@@ -209,6 +235,11 @@ export async function exportK6(opts: ExportK6Options): Promise<ExportK6Result> {
     displayPhoneNumber: creds.displayPhoneNumber,
   };
   const name = k8sName(`${scenario.name}-${suite.kind}`);
+  // `wacrm collect` grades the run from the whole journals: room for every flow's entries (at most
+  // some 10 each, docs/distributed.md) and the setup's, never below the mocks' default.
+  const journalCapacity = String(
+    Math.max(JOURNAL_DEFAULT_ENTRIES, Math.ceil((expectedIterations(plan) * 12) / 100_000) * 100_000),
+  );
   const k8s = {
     name,
     parallelism,
@@ -224,6 +255,8 @@ export async function exportK6(opts: ExportK6Options): Promise<ExportK6Result> {
         String(scenario.mocks.whatsapp.throughputPerSec),
         '--seed',
         String(scenario.seed),
+        '--journal-capacity',
+        journalCapacity,
       ],
       crm: [
         '--plan',
@@ -234,6 +267,8 @@ export async function exportK6(opts: ExportK6Options): Promise<ExportK6Result> {
         String(scenario.mocks.crm.contacts),
         '--seed',
         String(scenario.seed),
+        '--journal-capacity',
+        journalCapacity,
       ],
     },
   };

@@ -62,6 +62,7 @@ import {
   type HmacSha256Hex,
   inboundTextPost,
   isOutboundFlow,
+  k6EventId,
   type StepWindow,
   stepAt,
 } from './wire.js';
@@ -179,7 +180,7 @@ export default function (data: SetupData): void {
     const contact = o === undefined ? undefined : data.contacts[o.contact];
     if (o === undefined || contact === undefined) fail(\`flows.json has no outbound flow or contact for iteration \${n}\`);
     const event: CrmEventBody = {
-      id: \`evt_k6\${n.toString(36)}_\${intendedMs.toString(36)}\`,
+      id: k6EventId(n, intendedMs),
       type: o.type,
       created_at: new Date(intendedMs).toISOString(),
       contact,

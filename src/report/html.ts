@@ -13,6 +13,7 @@ import {
   type Series,
   timeTicks,
 } from './charts.js';
+import { describeDistributed } from './distributed.js';
 import { escapeHtml as esc, redactUrl } from './escape.js';
 import { capacitySentence } from './markdown.js';
 import { SUMMARY_SCHEMA_VERSION } from './summary.js';
@@ -182,6 +183,14 @@ function interruptedBanner(sheet: GradeSheet): string {
   const i = sheet.interrupted;
   if (!i) return '';
   return `<section id="interrupted"><p class="lead"><b class="band-text-qualified">INTERRUPTED</b> at ${esc(i.at)} (${esc(i.signal)}): this report grades only what ran before.</p></section>`;
+}
+
+/** A k6 run graded by `wacrm collect`: where its flows came from and how its clocks were aligned. */
+function distributedSection(result: RunResult): string {
+  const d = result.distributed;
+  if (!d) return '';
+  const items = describeDistributed(d).map((l) => `<li>${esc(l)}</li>`);
+  return section('distributed', 'Distributed run (k6)', `<ul>${items.join('')}</ul>`);
 }
 
 function connectorSection(result: RunResult, sheet: GradeSheet): string {
@@ -905,6 +914,7 @@ export function renderHtml(result: RunResult, sheet: GradeSheet): string {
     header(result, sheet),
     nav(result, sheet),
     interruptedBanner(sheet),
+    distributedSection(result),
     connectorSection(result, sheet),
     gradeSection(sheet),
     failureSection(sheet),

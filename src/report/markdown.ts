@@ -3,6 +3,7 @@ import { comparator } from '../grading/bands.js';
 import { formatDuration, formatMeasured, formatValue } from '../grading/format.js';
 import type { GradeSheet } from '../grading/grade.js';
 import type { RunResult } from '../result/run-result.js';
+import { describeDistributed } from './distributed.js';
 import { escapeMarkdown as md } from './escape.js';
 import { acceptanceLine, describeWiring } from './wiring.js';
 
@@ -74,6 +75,10 @@ export function renderMarkdown(result: RunResult, sheet: GradeSheet): string {
   }
   if (conn.external) {
     for (const line of describeWiring(conn.external)) out.push(`- ${md(line)}`);
+    out.push('');
+  }
+  if (result.distributed) {
+    for (const line of describeDistributed(result.distributed)) out.push(`- ${md(line)}`);
     out.push('');
   }
   if (sheet.verdict === 'invalid') {

@@ -4,7 +4,13 @@ import { METRIC_KEYS, type MetricKey } from '../config/acceptance.js';
 import type { Band } from '../grading/bands.js';
 import { formatValue } from '../grading/format.js';
 import { type CheckGrade, type Failure, type GradeSheet, verdictLine } from '../grading/grade.js';
-import type { CapacityResult, FaultOutcome, RunResult, SoakResult } from '../result/run-result.js';
+import type {
+  CapacityResult,
+  DistributedRun,
+  FaultOutcome,
+  RunResult,
+  SoakResult,
+} from '../result/run-result.js';
 import { redactUrl } from './escape.js';
 
 /**
@@ -69,6 +75,8 @@ export interface Summary {
   faults: FaultOutcome[];
   hops: RunResult['hops'];
   environment: RunResult['environment'];
+  /** Present when the load came from k6 and `wacrm collect` rebuilt the flows from the mocks' journals. */
+  distributed?: DistributedRun;
 }
 
 /** summary.json's capacity: the run result's, both peaks named. */
@@ -135,6 +143,14 @@ export function buildSummary(result: RunResult, sheet: GradeSheet): Summary {
       ...result.environment,
       connector: connector.url === undefined ? connector : { ...connector, url: redactUrl(connector.url) },
     },
+    ...(result.distributed
+      ? {
+          distributed: {
+            ...result.distributed,
+            journals: result.distributed.journals.map((j) => ({ ...j, url: redactUrl(j.url) })),
+          },
+        }
+      : {}),
   };
 }
 

@@ -153,6 +153,41 @@ export interface ConformanceCase {
   notRun?: boolean;
 }
 
+/**
+ * A run whose load another generator made (k6, `wacrm collect`): which journals the flows were
+ * rebuilt from, how the clocks were lined up, what k6 itself counted, and what was not measured.
+ */
+export interface DistributedRun {
+  generator: 'k6';
+  journals: Array<{ source: 'whatsapp' | 'crm'; url: string; entries: number; droppedByMock: number }>;
+  /** Flows named by the journals' ids, and flows k6 ran that no journal mentions (counted lost). */
+  flowsFound: number;
+  flowsUnseen: number;
+  clock: {
+    /** How times were put on one timeline, in a sentence. */
+    method: string;
+    /** The test's start on k6's wall clock (the timeline's 0). */
+    originEpochMs: number;
+    /** How far the flows' intended times sit from the schedule after alignment (95th percentile, max), ms. */
+    originP95ResidualMs: number;
+    originMaxResidualMs: number;
+    /** Upper bound of each mock's clock lead over k6's: the smallest delay it recorded (null: no flow). */
+    whatsappLeadAtMostMs: number | null;
+    crmLeadAtMostMs: number | null;
+  };
+  /** Figures k6 measured itself (`--k6-summary`). */
+  k6?: {
+    file: string;
+    iterations: number;
+    droppedIterations: number;
+    httpReqFailedRate?: number;
+    httpReqFailedCount?: number;
+    httpReqs?: number;
+  };
+  /** What this run could not measure from journals, and why. */
+  notMeasured: Array<{ item: string; reason: string }>;
+}
+
 /** What a run measured; the input of grading and of every report. */
 export interface RunResult {
   schemaVersion: 1;
@@ -213,6 +248,8 @@ export interface RunResult {
   acceptance?: AcceptanceTable;
   /** Where that table came from: its file, and whether it is the built-in one (the scenario named none). */
   acceptanceSource?: AcceptanceSource;
+  /** The load came from another generator (k6) and the flows from the mocks' journals (`wacrm collect`). */
+  distributed?: DistributedRun;
 }
 
 /** The file an acceptance table was read from; `builtIn` when it is the one shipped with wacrm. */
@@ -443,6 +480,40 @@ export const runResultSchema = z.object({
     .optional(),
   acceptance: acceptanceTableSchema.optional(),
   acceptanceSource: z.object({ file: z.string(), builtIn: z.boolean() }).optional(),
+  distributed: z
+    .object({
+      generator: z.literal('k6'),
+      journals: z.array(
+        z.object({
+          source: z.enum(['whatsapp', 'crm']),
+          url: z.string(),
+          entries: count,
+          droppedByMock: count,
+        }),
+      ),
+      flowsFound: count,
+      flowsUnseen: count,
+      clock: z.object({
+        method: z.string(),
+        originEpochMs: z.number(),
+        originP95ResidualMs: ms,
+        originMaxResidualMs: ms,
+        whatsappLeadAtMostMs: z.number().nullable(),
+        crmLeadAtMostMs: z.number().nullable(),
+      }),
+      k6: z
+        .object({
+          file: z.string(),
+          iterations: count,
+          droppedIterations: count,
+          httpReqFailedRate: z.number().min(0).max(1).optional(),
+          httpReqFailedCount: count.optional(),
+          httpReqs: count.optional(),
+        })
+        .optional(),
+      notMeasured: z.array(z.object({ item: z.string(), reason: z.string() })),
+    })
+    .optional(),
 });
 
 // Compile-time proof that what the schema reads is a RunResult (fails to compile if they drift apart).

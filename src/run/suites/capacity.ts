@@ -1,4 +1,9 @@
-import { capacityResultOf, type JudgedWindow, judgeWindow } from '../../checks/capacity.js';
+import {
+  capacityResultOf,
+  type JudgedWindow,
+  judgeWindow,
+  peakCapacityMeasure,
+} from '../../checks/capacity.js';
 import { fmt } from '../../checks/measures.js';
 import { countFlows } from '../../checks/outcome.js';
 import type { SuiteOf } from '../../config/schema.js';
@@ -226,25 +231,14 @@ export async function runCapacity(
         'those steps passed anyway (lag counts against the connector: latency runs from intended starts), so they stand',
     );
   }
-  if (ramp.harnessValid) {
-    const refined =
-      ramp.refinement && stepPeakPerMin !== null
-        ? `; refined to ${ramp.peakCapacityPerMin}/min by ${ramp.refinement.steps.length} probes (step peak ${stepPeakPerMin}/min, resolution ${suite.resolutionPerMin}/min)`
-        : '';
-    judgement.metrics['peak_capacity_msg_per_min'] = {
-      value: ramp.peakCapacityPerMin ?? 0,
-      evidence:
-        ramp.peakCapacityPerMin === null
-          ? `the first step (${plan.startPerMin}/min) already failed: ${ramp.brokenCriterion ?? 'unknown'}`
-          : `last passing step ${stepPeakPerMin}/min; ` +
-            (ramp.firstFailingPerMin !== null
-              ? `${ramp.firstFailingPerMin}/min broke ${ramp.brokenCriterion}`
-              : `the ramp reached its maximum (${plan.maxPerMin}/min) without failing`) +
-            refined,
-    };
-  } else {
-    judgement.notes.push('the harness itself saturated during the ramp: no capacity is reported');
-  }
+  const peak = peakCapacityMeasure(
+    ramp,
+    plan,
+    stepPeakPerMin,
+    suite.refine ? suite.resolutionPerMin : undefined,
+  );
+  if (peak) judgement.metrics['peak_capacity_msg_per_min'] = peak;
+  else judgement.notes.push('the harness itself saturated during the ramp: no capacity is reported');
   return {
     kind: suite.kind,
     title: 'Capacity (step ramp)',
