@@ -11,8 +11,15 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { RealClock } from '../kernel/clock.js';
 import { WebhookDispatcher } from '../mocks/shared/dispatcher.js';
-import { Journal, type JournalEntry } from '../mocks/shared/journal.js';
-import { checkFlags, SINK_SERVER_SOURCE } from './lib.js';
+import { Journal } from '../mocks/shared/journal.js';
+import {
+  statusWebhookBody as body,
+  checkFlags,
+  deliveryTimes,
+  openModelStream,
+  percentileOf as percentile,
+  SINK_SERVER_SOURCE,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,41 +69,6 @@ async function startSink(): Promise<{ url: string; stop: () => Promise<void> }> 
   return { url: `http://127.0.0.1:${port}/webhook`, stop: () => worker.terminate().then(() => undefined) };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
-/** A WhatsApp-sized status webhook body (~600 bytes). */
-function body(i: number): unknown {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              statuses: [
-                {
-                  id: `wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA${i}`,
-                  status: 'delivered',
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  recipient_id: '16505551234',
-                  pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
-
 const sink = await startSink();
 const clock = new RealClock();
 const fmt = (n: number) => n.toFixed(1);
@@ -123,35 +95,11 @@ const fmt = (n: number) => n.toFixed(1);
 {
   const journal = new Journal('bench', clock, 10);
   const d = new WebhookDispatcher({ clock, journal, secret: 'bench-secret', url: sink.url, concurrency });
-  const enqueuedAt = new Map<string, number>();
-  const endToEndMs: number[] = [];
-  const attemptMs: number[] = [];
-  journal.on('entry', (e: JournalEntry) => {
-    if (e.kind !== 'webhook.delivered') return;
-    const id = e.data['deliveryId'] as string;
-    endToEndMs.push(e.atMs - (enqueuedAt.get(id) ?? e.atMs));
-    attemptMs.push(e.data['latencyMs'] as number);
-    enqueuedAt.delete(id);
-  });
+  const { intend, endToEndMs, attemptMs } = deliveryTimes(journal);
   const total = Math.round(ratePerSec * seconds);
-  const startMs = performance.now();
-  let sent = 0;
-  let maxLagMs = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const nowMs = performance.now();
-      const due = Math.min(total, Math.floor(((nowMs - startMs) * ratePerSec) / 1000));
-      maxLagMs = Math.max(maxLagMs, nowMs - startMs - (sent * 1000) / ratePerSec);
-      for (; sent < due; sent++) {
-        const id = d.enqueue(`k${sent % keys}`, body(sent));
-        // Intended time, not actual: a late tick must not hide queueing (no coordinated omission).
-        enqueuedAt.set(id, startMs + (sent * 1000) / ratePerSec);
-      }
-      if (sent < total) setTimeout(tick, 1);
-      else resolve();
-    };
-    tick();
-  });
+  const { maxLagMs } = await openModelStream(ratePerSec, total, (i, intendedAtMs) =>
+    intend(d.enqueue(`k${i % keys}`, body(i)), intendedAtMs),
+  );
   await d.idle();
   endToEndMs.sort((a, b) => a - b);
   attemptMs.sort((a, b) => a - b);

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import type autocannon from 'autocannon';
 import type { Clock } from '../kernel/clock.js';
+import type { Journal, JournalEntry } from '../mocks/shared/journal.js';
 import { resolveConfig, WhatsAppCore } from '../mocks/whatsapp/core.js';
 
 /** Prints one line for a bad flag and exits 2 (a usage error), as the CLI does. */
@@ -146,4 +147,87 @@ export async function alternate<K extends string>(
 export function ratioLine(label: string, numerator: number, denominator: number, note?: string): string {
   const r = numerator / (denominator === 0 ? Number.NaN : denominator);
   return `ratio ${label}: ${Number.isFinite(r) ? r.toFixed(2) : 'n/a'}${note ? ` (${note})` : ''}`;
+}
+
+/** A WhatsApp-sized status webhook body (~600 bytes), the i-th of a stream (its wamid ends in i). */
+export function statusWebhookBody(i: number): unknown {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: BENCH_PHONE_ID },
+              statuses: [
+                {
+                  id: `wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA${i}`,
+                  status: 'delivered',
+                  timestamp: String(Math.floor(Date.now() / 1000)),
+                  recipient_id: '16505551234',
+                  pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Nearest-rank percentile `p` of an ascending array; NaN when it is empty. */
+export function percentileOf(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/**
+ * Plays an open-model stream on a 1 ms timer: `total` arrivals at `ratePerSec`, arrival i intended
+ * at start + i / rate. `fire` gets the intended time, not the actual one, so a late tick cannot hide
+ * queueing (no coordinated omission). Resolves once every arrival fired, with the scheduler's worst lag.
+ */
+export function openModelStream(
+  ratePerSec: number,
+  total: number,
+  fire: (i: number, intendedAtMs: number) => void,
+): Promise<{ maxLagMs: number }> {
+  const startMs = performance.now();
+  let sent = 0;
+  let maxLagMs = 0;
+  return new Promise((resolve) => {
+    const tick = () => {
+      const nowMs = performance.now();
+      const due = Math.min(total, Math.floor(((nowMs - startMs) * ratePerSec) / 1000));
+      maxLagMs = Math.max(maxLagMs, nowMs - startMs - (sent * 1000) / ratePerSec);
+      for (; sent < due; sent++) fire(sent, startMs + (sent * 1000) / ratePerSec);
+      if (sent < total) setTimeout(tick, 1);
+      else resolve({ maxLagMs });
+    };
+    tick();
+  });
+}
+
+/**
+ * Webhook delivery times from a mock journal's `webhook.delivered` entries: enqueue→delivered from
+ * the intended time registered with `intend` (queueing included), and the attempt itself (latencyMs).
+ */
+export function deliveryTimes(journal: Journal): {
+  intend(deliveryId: string, intendedAtMs: number): void;
+  endToEndMs: number[];
+  attemptMs: number[];
+} {
+  const intended = new Map<string, number>();
+  const endToEndMs: number[] = [];
+  const attemptMs: number[] = [];
+  journal.on('entry', (e: JournalEntry) => {
+    if (e.kind !== 'webhook.delivered') return;
+    const id = e.data['deliveryId'] as string;
+    endToEndMs.push(e.atMs - (intended.get(id) ?? e.atMs));
+    attemptMs.push(e.data['latencyMs'] as number);
+    intended.delete(id);
+  });
+  return { intend: (id, atMs) => intended.set(id, atMs), endToEndMs, attemptMs };
 }

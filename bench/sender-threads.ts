@@ -12,8 +12,15 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { RealClock } from '../kernel/clock.js';
 import { WebhookDispatcher, type WebhookTransport } from '../mocks/shared/dispatcher.js';
-import { Journal, type JournalEntry } from '../mocks/shared/journal.js';
+import { Journal } from '../mocks/shared/journal.js';
 import { WebhookSenderPool } from '../mocks/shared/worker-transport.js';
+import {
+  statusWebhookBody as body,
+  deliveryTimes,
+  openModelStream,
+  percentileOf,
+  SINK_SERVER_SOURCE,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,13 +36,7 @@ const rounds = Number(args.rounds);
 const threads = Number(args.threads);
 
 // The receiver reads each body and answers 200, in its own process so its work is not counted.
-const SINK = `
-const http = require('node:http');
-const server = http.createServer((req, res) => {
-  req.on('data', () => {});
-  req.on('end', () => res.writeHead(200, { 'content-length': '2' }).end('ok'));
-});
-server.keepAliveTimeout = 60000;
+const SINK = `${SINK_SERVER_SOURCE}
 server.listen(0, '127.0.0.1', () => process.stdout.write('port ' + server.address().port + '\\n'));
 `;
 
@@ -62,36 +63,6 @@ function cpuUs(file: string): number {
 const mainCpu = () => cpuUs(`/proc/${process.pid}/task/${process.pid}/stat`);
 const allCpu = () => cpuUs(`/proc/${process.pid}/stat`);
 
-/** A WhatsApp-sized status webhook (~600 bytes). */
-function body(i: number): unknown {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              statuses: [
-                {
-                  id: `wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA${i}`,
-                  status: 'delivered',
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  recipient_id: '16505551234',
-                  pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
-
 interface Round {
   mainUs: number;
   allUs: number;
@@ -99,9 +70,6 @@ interface Round {
   p99Ms: number;
   delivered: number;
 }
-
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 async function round(url: string, transport: WebhookTransport | undefined): Promise<Round> {
   const clock = new RealClock();
@@ -114,32 +82,13 @@ async function round(url: string, transport: WebhookTransport | undefined): Prom
     concurrency: 64,
     ...(transport ? { transport } : {}),
   });
-  const intended = new Map<string, number>();
-  const lat: number[] = [];
-  journal.on('entry', (e: JournalEntry) => {
-    if (e.kind !== 'webhook.delivered') return;
-    const id = e.data['deliveryId'] as string;
-    lat.push(e.atMs - (intended.get(id) ?? e.atMs));
-    intended.delete(id);
-  });
+  const { intend, endToEndMs: lat } = deliveryTimes(journal);
   const total = Math.round(ratePerSec * seconds);
   const m0 = mainCpu();
   const a0 = allCpu();
-  const startMs = performance.now();
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - startMs) * ratePerSec) / 1000));
-      for (; sent < due; sent++) {
-        const id = d.enqueue(`k${sent % 500}`, body(sent));
-        // The intended time, not the actual one: a late tick must not hide queueing.
-        intended.set(id, startMs + (sent * 1000) / ratePerSec);
-      }
-      if (sent < total) setTimeout(tick, 1);
-      else resolve();
-    };
-    tick();
-  });
+  await openModelStream(ratePerSec, total, (i, intendedAtMs) =>
+    intend(d.enqueue(`k${i % 500}`, body(i)), intendedAtMs),
+  );
   await d.idle();
   const out = {
     mainUs: (mainCpu() - m0) / total,
@@ -147,7 +96,7 @@ async function round(url: string, transport: WebhookTransport | undefined): Prom
     delivered: d.stats().delivered,
     ...(() => {
       lat.sort((a, b) => a - b);
-      return { p50Ms: pct(lat, 50), p99Ms: pct(lat, 99) };
+      return { p50Ms: percentileOf(lat, 50), p99Ms: percentileOf(lat, 99) };
     })(),
   };
   await d.close();

@@ -13,7 +13,7 @@ import type {
 } from './types.js';
 
 /** Computes the keys a document is indexed under, per index name (e.g. `phone` → digits). */
-export type IndexFns<T> = Record<string, (doc: T) => string[]>;
+export type IndexFns<T> = Record<string, (doc: T) => readonly string[]>;
 
 /** One page of a table, oldest first; `lastSeq` is the cursor for the next page when `more`. */
 export interface Page<T> {
@@ -144,7 +144,7 @@ function firstAfter(seqs: number[], afterSeq: number): number {
 }
 
 class MemoryTable<T extends { id: string }> implements Table<T> {
-  private byId = new Map<string, { seq: number; doc: T; keys: Record<string, string[]> }>();
+  private byId = new Map<string, { seq: number; doc: T; keys: Record<string, readonly string[]> }>();
   private seqs: number[] = [];
   private ids: string[] = [];
   private idx = new Map<string, Map<string, Set<string>>>();
@@ -155,8 +155,8 @@ class MemoryTable<T extends { id: string }> implements Table<T> {
     private readonly onChange: () => void = () => {},
   ) {}
 
-  private keysOf(doc: T): Record<string, string[]> {
-    const keys: Record<string, string[]> = {};
+  private keysOf(doc: T): Record<string, readonly string[]> {
+    const keys: Record<string, readonly string[]> = {};
     for (const [name, fn] of Object.entries(this.indexFns)) keys[name] = fn(doc);
     return keys;
   }

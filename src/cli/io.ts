@@ -19,11 +19,32 @@ export interface Io {
   exit?(code: number): void;
 }
 
+/**
+ * Watches a standard stream for the reader going away (`wacrm … | head` closes the pipe: EPIPE):
+ * from then on writes to it are dropped, so the command finishes quietly, as `git log | head` does,
+ * instead of dying on an unhandled 'error' event with a stack trace. Returns whether it is gone.
+ */
+function watchClosed(stream: NodeJS.WriteStream): () => boolean {
+  let gone = false;
+  // Any error of a standard stream (EPIPE, then ERR_STREAM_DESTROYED for later writes; EIO for a
+  // vanished terminal) means nobody reads it any more: there is nowhere left to report it.
+  stream.on('error', () => {
+    gone = true;
+  });
+  return () => gone || stream.destroyed;
+}
+
 /** The real terminal. */
 export function processIo(): Io {
+  const stdoutGone = watchClosed(process.stdout);
+  const stderrGone = watchClosed(process.stderr);
   return {
-    out: (line) => process.stdout.write(line + '\n'),
-    err: (line) => process.stderr.write(line + '\n'),
+    out: (line) => {
+      if (!stdoutGone()) process.stdout.write(line + '\n');
+    },
+    err: (line) => {
+      if (!stderrGone()) process.stderr.write(line + '\n');
+    },
     isTty: Boolean(process.stdout.isTTY),
     env: process.env,
     nodeVersion: process.version,

@@ -1,7 +1,8 @@
-import { getExampleNumber } from 'libphonenumber-js/max';
+import { getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { chance, pick, type Rng } from '../../kernel/random.js';
 import { type KeywordTag, type MessageLanguage, NEUTRAL_PHRASES, TAG_PHRASES, tagsFor } from './keywords.js';
+import { type PhoneRange, tailInRange, WHOLE_RANGE } from './phone-range.js';
 import type { InboundExpectation } from './types.js';
 
 /** Countries customers write from, with the language they write in. */
@@ -30,8 +31,11 @@ export interface ConversationPlanOptions {
   longShare?: number;
   /** Share of messages carrying a keyword. */
   keywordShare?: number;
-  /** Prefix that makes this run's customer numbers distinct from other suites' (0–9). */
-  numberSalt?: number;
+  /**
+   * The share of numbers customers write from (default: all): give each suite, and each batch of a
+   * suite, its own range so no customer is planned twice (see phone-range.ts).
+   */
+  range?: PhoneRange;
 }
 
 /** One customer message to send, with the ground truth of what the connector must do. */
@@ -48,23 +52,35 @@ export interface PlannedInbound {
 /** The threshold of the seed: conversations longer than 6 customer messages go to a human. */
 export const LONG_CONVERSATION_MESSAGES = 6;
 
+/** Digits of a country's example mobile number that are redrawn (the leading ones keep its mobile prefix). */
+const FREE_DIGITS = 6;
+
 function uniqueNumber(
   rng: Rng,
   country: (typeof COUNTRIES)[number]['country'],
   used: Set<string>,
-  salt: number,
+  range: PhoneRange,
 ): string {
   const example = getExampleNumber(country, examples);
   const base = example ? example.number.slice(1) : '12015550123';
+  const prefix = base.slice(0, base.length - FREE_DIGITS);
   for (let i = 0; i < 1000; i++) {
-    const tail = String(salt) + String(Math.floor(rng.next() * 1000)).padStart(3, '0');
-    const candidate = base.slice(0, base.length - 4) + tail;
-    if (!used.has(candidate)) {
+    const tail = tailInRange(
+      prefix,
+      String(Math.floor(rng.next() * 10 ** FREE_DIGITS)).padStart(FREE_DIGITS, '0'),
+      range,
+    );
+    if (tail === undefined) break;
+    const candidate = prefix + tail;
+    // The WhatsApp mock refuses a number libphonenumber does not call valid, as Meta does.
+    if (!used.has(candidate) && parsePhoneNumberFromString(`+${candidate}`)?.isValid()) {
       used.add(candidate);
       return candidate;
     }
   }
-  throw new Error(`ran out of distinct numbers for ${country}`);
+  throw new Error(
+    `ran out of distinct numbers for ${country} in phone range ${range.index} of ${range.count}`,
+  );
 }
 
 const FIRST_NAMES: Record<MessageLanguage, string[]> = {
@@ -105,11 +121,11 @@ export function planConversations(opts: ConversationPlanOptions, rng: Rng): Plan
     remaining--;
   }
   const used = new Set<string>();
-  const salt = opts.numberSalt ?? 0;
+  const range = opts.range ?? WHOLE_RANGE;
   const people = counts.map((_, c) => {
     const place = pick(rng, COUNTRIES);
     return {
-      waId: uniqueNumber(rng, place.country, used, salt),
+      waId: uniqueNumber(rng, place.country, used, range),
       language: place.language,
       name: pick(rng, FIRST_NAMES[place.language]),
       complaintAt:

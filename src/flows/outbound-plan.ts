@@ -1,5 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { pick, type Rng } from '../../kernel/random.js';
+import { type PhoneRange, tailInRange, WHOLE_RANGE } from './phone-range.js';
 import type { OutboundExpectation } from './types.js';
 
 /** A WhatsApp template as `GET message_templates` lists it (the fields the planner reads). */
@@ -169,21 +170,24 @@ export function tierOf(contact: Pick<PlannedContact, 'consent' | 'opted_out'>): 
 /**
  * Makes `count` distinct customers. A share of them is stored the way dirty CRMs store numbers
  * (Taiwan `09XX-XXX-XXX`, a missing `+`): the connector must normalise those to E.164. Their
- * consent follows `tiers` cyclically (default: the seed's tiers, {@link SEED_CONSENT_TIERS}).
+ * consent follows `tiers` cyclically (default: the seed's tiers, {@link SEED_CONSENT_TIERS}). Their
+ * numbers lie in `range` (default: all numbers), so suites given disjoint ranges never share a customer.
  */
 export function planContacts(
   count: number,
   rng: Rng,
-  opts: { localShare?: number; tiers?: readonly ConsentTier[] } = {},
+  opts: { localShare?: number; tiers?: readonly ConsentTier[]; range?: PhoneRange } = {},
 ): Array<PlannedContact & { e164: string }> {
   const out: Array<PlannedContact & { e164: string }> = [];
   const used = new Set<string>();
   const localShare = opts.localShare ?? 0.25;
   const tiers = opts.tiers ?? SEED_CONSENT_TIERS;
+  const range = opts.range ?? WHOLE_RANGE;
   if (tiers.length === 0) throw new RangeError('planContacts needs at least one consent tier');
   for (let i = 0; out.length < count && i < count * 50; i++) {
     const place = pick(rng, CUSTOMER_PLACES);
-    const tail = digitsOf(rng, place.digits);
+    const tail = tailInRange(place.e164Prefix, digitsOf(rng, place.digits), range);
+    if (tail === undefined) continue;
     const e164 = place.e164Prefix + tail;
     const parsed = parsePhoneNumberFromString(e164);
     if (!parsed?.isValid() || used.has(e164)) continue;

@@ -246,6 +246,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<ResumedRun> {
       ...(journal ? { journal } : {}),
       runInfo: info,
       suiteIndex,
+      suiteCount: scenario.suites.length,
       resume: {
         checkpoint,
         closed: state.closed,

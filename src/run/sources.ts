@@ -8,6 +8,7 @@ import {
   planTemplateSend,
   type TemplateInfo,
 } from '../flows/outbound-plan.js';
+import { type SuitePhoneRanges, subRange, WHOLE_RANGE } from '../flows/phone-range.js';
 
 /**
  * An endless supply of realistic flows for load suites (capacity, soak, fault recovery): template
@@ -22,12 +23,15 @@ export class MixedSource {
   private inboundBatch: PlannedInbound[] = [];
   private batchNo = 0;
   private readonly rng: Rng;
+  private readonly phones: SuitePhoneRanges;
 
+  /** `opts.phones`: the suite's phone ranges (default: all numbers), see src/flows/phone-range.ts. */
   constructor(
     templates: TemplateInfo[],
     seed: number,
-    opts: { contactPool?: number; templateCount?: number } = {},
+    opts: { contactPool?: number; templateCount?: number; phones?: SuitePhoneRanges } = {},
   ) {
+    this.phones = opts.phones ?? { outbound: WHOLE_RANGE, inbound: WHOLE_RANGE };
     this.rng = createRng(seed);
     // Authentication templates carry one-time codes; a load mix is order, payment and shipping traffic.
     this.templates = pickTemplates(templates, opts.templateCount ?? 40).filter(
@@ -36,7 +40,11 @@ export class MixedSource {
     if (this.templates.length === 0) throw new Error('the WhatsApp mock has no approved templates to send');
     // Load suites measure throughput, so every planned send must be made: opted-in customers only
     // (the template-delivery suite is where consent is judged).
-    this.contacts = planContacts(opts.contactPool ?? 600, this.rng, { localShare: 0.2, tiers: ['opted-in'] });
+    this.contacts = planContacts(opts.contactPool ?? 600, this.rng, {
+      localShare: 0.2,
+      tiers: ['opted-in'],
+      range: this.phones.outbound,
+    });
   }
 
   /** Every customer the outbound flows may go to (create them in the CRM before the load). */
@@ -54,8 +62,15 @@ export class MixedSource {
   /** The next customer message. */
   inbound(): PlannedInbound {
     if (this.inboundBatch.length === 0) {
+      // Ten batches in a row write from disjoint numbers (a tenth of the suite's inbound range each),
+      // so a customer's conversation is not continued by a later batch's plan until the cycle repeats.
       this.inboundBatch = planConversations(
-        { messages: 1000, conversations: 1000, numberSalt: this.batchNo++ % 10, complaintShare: 0.05 },
+        {
+          messages: 1000,
+          conversations: 1000,
+          range: subRange(this.phones.inbound, this.batchNo++ % 10, 10),
+          complaintShare: 0.05,
+        },
         this.rng,
       ).reverse();
     }

@@ -62,9 +62,9 @@ export class Traffic {
         `the CRM refused the event: ${why}`,
       );
     }
-    // The ground truth is the contact as the CRM holds it when the event goes out: an earlier suite
-    // may have planned the same phone in another consent tier, or the customer may have opted out
-    // since, and the connector rightly reads the CRM, not the plan.
+    // The ground truth is the contact as the CRM holds it when the event goes out: suites plan
+    // disjoint phone ranges (src/flows/phone-range.ts), but the customer may have opted out since or
+    // a caller may plan without ranges, and the connector rightly reads the CRM, not the plan.
     const stored = this.stack.crm.contact(contactId);
     const sendAllowed = stored
       ? sendAllowedFor(plan.expectation.category, { consent: stored.consent, opted_out: stored.opted_out })

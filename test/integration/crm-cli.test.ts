@@ -1,24 +1,7 @@
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
-import { addMockCrmCommand, parseMockCrmFlags } from '../../src/cli/mock-crm.js';
+import { parseMockCrmFlags } from '../../src/cli/mock-crm.js';
 import { WacrmError } from '../../src/errors.js';
-
-function captureIo(): Io & { lines: string[]; stop: (signal: string) => void } {
-  const lines: string[] = [];
-  let stopFn: ((s: string) => void) | undefined;
-  return {
-    lines,
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-    isTty: false,
-    env: {},
-    onStop(fn) {
-      stopFn = fn;
-    },
-    stop: (signal) => stopFn?.(signal),
-  };
-}
+import { startMockCrm } from './cli-io.js';
 
 const DEFAULTS = {
   dialect: 'native',
@@ -36,30 +19,18 @@ const DEFAULTS = {
 
 describe('wacrm mock crm', () => {
   it('starts on a free port, prints URL and credentials, serves the API, and stops on a signal', async () => {
-    const io = captureIo();
-    const mock = new Command('mock').exitOverride();
-    addMockCrmCommand(mock, io);
-    const running = mock.parseAsync(
-      [
-        'crm',
-        '--port',
-        '0',
-        '--token',
-        'cli-token',
-        '--plan',
-        'enterprise',
-        '--contacts',
-        '7',
-        '--fault',
-        'error=503:1~/handovers',
-      ],
-      { from: 'user' },
-    );
-    const deadline = Date.now() + 10_000;
-    while (!io.lines.some((l) => l.includes('stop with Ctrl-C')) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(io.lines[0] ?? '')?.[1];
+    const { io, base, running } = await startMockCrm([
+      '--port',
+      '0',
+      '--token',
+      'cli-token',
+      '--plan',
+      'enterprise',
+      '--contacts',
+      '7',
+      '--fault',
+      'error=503:1~/handovers',
+    ]);
     expect(base, io.lines.join('\n')).toBeDefined();
     expect(io.lines.join('\n')).toContain('cli-token');
     expect(io.lines.join('\n')).toContain('enterprise, 1500 requests/min');
@@ -79,30 +50,18 @@ describe('wacrm mock crm', () => {
   });
 
   it('--dialect hubspot serves HubSpot’s API with the tier’s limits and prints the HubSpot wiring', async () => {
-    const io = captureIo();
-    const mock = new Command('mock').exitOverride();
-    addMockCrmCommand(mock, io);
-    const running = mock.parseAsync(
-      [
-        'crm',
-        '--dialect',
-        'hubspot',
-        '--tier',
-        'enterprise',
-        '--port',
-        '0',
-        '--token',
-        'pat-cli',
-        '--contacts',
-        '3',
-      ],
-      { from: 'user' },
-    );
-    const deadline = Date.now() + 10_000;
-    while (!io.lines.some((l) => l.includes('stop with Ctrl-C')) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(io.lines[0] ?? '')?.[1];
+    const { io, base, running } = await startMockCrm([
+      '--dialect',
+      'hubspot',
+      '--tier',
+      'enterprise',
+      '--port',
+      '0',
+      '--token',
+      'pat-cli',
+      '--contacts',
+      '3',
+    ]);
     expect(base, io.lines.join('\n')).toBeDefined();
     const banner = io.lines.join('\n');
     expect(banner).toContain('dialect:        hubspot');
@@ -163,22 +122,10 @@ describe('wacrm mock crm', () => {
   });
 
   it('reports a taken port as WACRM_PORT_IN_USE', async () => {
-    const io1 = captureIo();
-    const m1 = new Command('mock').exitOverride();
-    addMockCrmCommand(m1, io1);
-    const running = m1.parseAsync(['crm', '--port', '0', '--contacts', '0'], { from: 'user' });
-    const deadline = Date.now() + 10_000;
-    while (!io1.lines.some((l) => l.includes('stop with Ctrl-C')) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const { io: io1, running } = await startMockCrm(['--port', '0', '--contacts', '0']);
     const port = /:(\d+)$/.exec(io1.lines[0] ?? '')?.[1] as string;
-    const m2 = new Command('mock').exitOverride();
-    addMockCrmCommand(m2, captureIo());
-    await expect(
-      m2.parseAsync(['crm', '--port', port, '--contacts', '0'], { from: 'user' }),
-    ).rejects.toMatchObject({
-      code: 'WACRM_PORT_IN_USE',
-    });
+    const second = await startMockCrm(['--port', port, '--contacts', '0']);
+    await expect(second.running).rejects.toMatchObject({ code: 'WACRM_PORT_IN_USE' });
     io1.stop('SIGINT');
     await running;
   });

@@ -6,6 +6,7 @@ import { RealClock, VirtualClock } from '../../kernel/clock.js';
 import { verifySignature } from '../../kernel/signing.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../mocks/shared/dispatcher.js';
 import { Journal } from '../../mocks/shared/journal.js';
+import { listenOnLoopback } from './listen.js';
 
 const SECRET = 'integration-secret';
 const unhandled: unknown[] = [];
@@ -27,22 +28,9 @@ afterEach(async () => {
   expect(unhandled).toEqual([]);
 });
 
-/** Starts a server on 127.0.0.1:0, closed (with its sockets) after the test. */
-async function listen<T extends http.Server | net.Server>(server: T): Promise<string> {
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
+/** Starts a server on 127.0.0.1:0, closed (with its sockets) after the test; its webhook URL. */
+async function listen(server: http.Server | net.Server): Promise<string> {
+  return `${await listenOnLoopback(server, closers)}/webhook`;
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {

@@ -1,12 +1,11 @@
 import http from 'node:http';
-import type net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RealClock } from '../../kernel/clock.js';
 import { verifySignature } from '../../kernel/signing.js';
 import { type AttemptOutcome, WebhookDispatcher } from '../../mocks/shared/dispatcher.js';
 import { Journal } from '../../mocks/shared/journal.js';
 import { WebhookSenderPool } from '../../mocks/shared/worker-transport.js';
+import { listenOnLoopback } from './listen.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -17,7 +16,6 @@ afterEach(async () => {
 async function receiver(opts: { hang?: boolean } = {}) {
   const got: Array<{ path: string; headers: http.IncomingHttpHeaders; body: Buffer }> = [];
   const closedEarly: string[] = [];
-  const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -32,19 +30,7 @@ async function receiver(opts: { hang?: boolean } = {}) {
       res.end('answered');
     });
   });
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, got, closedEarly };
+  return { base: await listenOnLoopback(server, closers), got, closedEarly };
 }
 
 function pool(threads: number): WebhookSenderPool {

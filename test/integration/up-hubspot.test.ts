@@ -1,25 +1,11 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
 import { registerUpCommand } from '../../src/cli/up.js';
+import { captureIo } from './cli-io.js';
 
 // `wacrm up --crm-dialect hubspot`: the CRM mock speaks HubSpot and the reference connector is
 // wired to it as a HubSpot integration (it defines its own contact properties at start). A reset
 // of the mock between explorations keeps those properties, as a HubSpot account would.
-
-function captureIo(): Io & { lines: string[]; stop?: (signal: string) => void } {
-  const io: Io & { lines: string[]; stop?: (signal: string) => void } = {
-    lines: [],
-    out: (l) => io.lines.push(l),
-    err: (l) => io.lines.push(l),
-    isTty: false,
-    env: {},
-    onStop(fn) {
-      io.stop = fn;
-    },
-  };
-  return io;
-}
 
 async function until<T>(
   what: string,

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { WacrmError } from '../../src/errors.js';
+import { captureIo } from './cli-io.js';
 
-function captureIo() {
-  const lines: string[] = [];
-  let stop: ((signal: string) => void) | undefined;
-  const io: Io = {
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-    isTty: false,
-    env: {},
-    onStop(fn) {
-      stop = fn;
-    },
-  };
-  return { io, lines, stop: (sig = 'SIGTERM') => stop?.(sig) };
+/** The captured Io with its lines, and the stop signal (SIGTERM unless told). */
+function capture() {
+  const io = captureIo();
+  return { io, lines: io.lines, stop: (sig = 'SIGTERM') => io.stop(sig) };
 }
 
 async function until(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -28,7 +19,7 @@ async function until(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
 
 describe('wacrm mock whatsapp', () => {
   it('starts on a free port, prints the URL and credentials, serves Graph and admin paths, stops on SIGTERM', async () => {
-    const cap = captureIo();
+    const cap = capture();
     const run = buildProgram(cap.io, '0.0.0').parseAsync(
       ['mock', 'whatsapp', '--port', '0', '--access-token', 'cli-token', '--fault', 'latency=5ms'],
       { from: 'user' },
@@ -62,7 +53,7 @@ describe('wacrm mock whatsapp', () => {
   });
 
   it('rejects a bad flag with a usage error naming it (exit code 2)', async () => {
-    const cap = captureIo();
+    const cap = capture();
     const run = buildProgram(cap.io, '0.0.0').parseAsync(['mock', 'whatsapp', '--throughput', 'fast'], {
       from: 'user',
     });
@@ -75,13 +66,13 @@ describe('wacrm mock whatsapp', () => {
   });
 
   it('reports a taken port as WACRM_PORT_IN_USE', async () => {
-    const first = captureIo();
+    const first = capture();
     const run1 = buildProgram(first.io, '0.0.0').parseAsync(['mock', 'whatsapp', '--port', '0'], {
       from: 'user',
     });
     await until(() => first.lines.some((l) => l.startsWith('Press Ctrl+C')));
     const port = /:(\d+)$/.exec(/listening on (\S+)/.exec(first.lines[0] ?? '')?.[1] ?? '')?.[1] as string;
-    const second = captureIo();
+    const second = capture();
     await expect(
       buildProgram(second.io, '0.0.0').parseAsync(['mock', 'whatsapp', '--port', port], { from: 'user' }),
     ).rejects.toMatchObject({

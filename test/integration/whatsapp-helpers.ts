@@ -1,12 +1,25 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach } from 'vitest';
 import { verifySignature } from '../../kernel/signing.js';
 import { buildWhatsAppMock, type WhatsAppMockOptions } from '../../mocks/whatsapp/index.js';
 
 /** A parsed JSON response read loosely by assertions (shapes are what the tests check). */
 // biome-ignore lint/suspicious/noExplicitAny: assertions navigate response JSON of many shapes.
 export type LooseJson = any;
+
+/**
+ * What a test file opened (mocks, receivers) and must close: push onto the returned list; it is
+ * closed newest first after each test (`when: 'all'`: once, after the file's last test).
+ */
+export function closesAfter(when: 'each' | 'all' = 'each'): Array<{ close(): Promise<unknown> }> {
+  const open: Array<{ close(): Promise<unknown> }> = [];
+  (when === 'each' ? afterEach : afterAll)(async () => {
+    for (const c of open.splice(0).reverse()) await c.close();
+  });
+  return open;
+}
 
 /** Credentials and ids of the integration tests' mock. */
 export const W = {

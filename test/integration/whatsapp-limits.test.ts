@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../kernel/clock.js';
 import {
+  closesAfter,
   orderConfirmation,
   sendMessage,
   startMock,
@@ -12,11 +13,7 @@ import {
 // Limits over a real socket: they trip at the configured rates, recover as the buckets refill,
 // and the 24 h window expires in virtual time.
 
-const open: Array<{ close(): Promise<unknown> }> = [];
-afterEach(async () => {
-  for (const c of open.reverse()) await c.close();
-  open.length = 0;
-});
+const open = closesAfter('each');
 
 describe('throughput and pair rate over a socket', () => {
   it('accepts about `throughputPerSec` messages in a burst, answers 130429/429 for the rest, then recovers', async () => {

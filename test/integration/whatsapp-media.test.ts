@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { admin, type LooseJson, sendMessage, startMock, startReceiver, W } from './whatsapp-helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  admin,
+  closesAfter,
+  type LooseJson,
+  sendMessage,
+  startMock,
+  startReceiver,
+  W,
+} from './whatsapp-helpers.js';
 
 // Media over real sockets, the way SDKs do it: fetch's own multipart encoder for uploads, the
 // URL from the lookup fetched with the bearer token, webhooks received and signature-checked.
 
-const open: Array<{ close(): Promise<unknown> }> = [];
-afterEach(async () => {
-  for (const c of open.reverse()) await c.close();
-  open.length = 0;
-});
+const open = closesAfter('each');
 
 const auth = { authorization: `Bearer ${W.token}` };
 

@@ -4,6 +4,7 @@ import { ERROR_CATALOGUE, type ErrorProfile, httpStatusFor } from '../../mocks/w
 import { VALID_BODIES } from '../unit/mocks/whatsapp/helpers.js';
 import {
   admin,
+  closesAfter,
   graphCall,
   type LooseJson,
   orderConfirmation,
@@ -18,10 +19,7 @@ import {
 // Over a real socket with fetch: every message type is accepted in Meta's shape, and every code
 // of the error catalogue can be reached, each carrying the right envelope and HTTP status.
 
-const open: Array<{ close(): Promise<unknown> }> = [];
-afterAll(async () => {
-  for (const c of open.reverse()) await c.close();
-});
+const open = closesAfter('all');
 
 async function mock(over: Parameters<typeof startMock>[0] = {}) {
   const m = await startMock(over);

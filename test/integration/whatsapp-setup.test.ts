@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   admin,
+  closesAfter,
   graphCall,
   type LooseJson,
   sendMessage,
@@ -15,11 +16,7 @@ import {
 // subscription of the WABA, whose override callback is checked with a real hub.challenge
 // handshake before webhooks move to it.
 
-const open: Array<{ close(): Promise<unknown> }> = [];
-afterEach(async () => {
-  for (const c of open.reverse()) await c.close();
-  open.length = 0;
-});
+const open = closesAfter('each');
 
 /** A Graph call with a form-encoded body, as several SDKs send setup calls. */
 async function formCall(

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifySignature } from '../../kernel/signing.js';
 import { INBOUND_TYPES } from '../../mocks/whatsapp/index.js';
 import {
   admin,
+  closesAfter,
   orderConfirmation,
   type Receiver,
   sendMessage,
@@ -15,11 +16,7 @@ import {
 // Webhooks out of the mock, received by a connector-like receiver that checks every signature
 // with the app secret over the raw bytes.
 
-const open: Array<{ close(): Promise<unknown> }> = [];
-afterEach(async () => {
-  for (const c of open.reverse()) await c.close();
-  open.length = 0;
-});
+const open = closesAfter('each');
 
 async function setup(
   over: Parameters<typeof startMock>[0] = {},

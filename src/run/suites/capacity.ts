@@ -21,9 +21,9 @@ import {
   withRefinement,
 } from '../../load/step-ramp.js';
 import { type CostFigures, costBetween } from '../../metrics/cost.js';
-import { MixedSource } from '../sources.js';
-import { emptyJudgement, every, mixedStart, play, type SuiteContext, type SuiteOutput } from './context.js';
-import { registerSuite } from './registry.js';
+import type { SuiteContext, SuiteOutput } from './context.js';
+import { emptyJudgement, every, loadSource, mixedStart, play } from './context.js';
+import { type RunExtras, registerSuite } from './registry.js';
 
 /** A step's cost figures as CapacityStep fields (the connector's CPU % is there already). */
 function stepCostFields(c: CostFigures | undefined): Partial<CostFigures> {
@@ -45,7 +45,11 @@ function costText(c: CostFigures | undefined): string {
  * first failing step; with `refine`, probes bisect between the last passing and the first failing
  * rate (each judged like a step) until the interval is within `resolution`.
  */
-export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>): Promise<SuiteOutput> {
+export async function runCapacity(
+  ctx: SuiteContext,
+  suite: SuiteOf<'capacity'>,
+  extras?: RunExtras,
+): Promise<SuiteOutput> {
   const startedAtMs = ctx.clock.nowMs();
   const plan: StepRampPlan = {
     startPerMin: suite.startPerMin,
@@ -56,11 +60,9 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
     criteria: suite.criteria,
   };
   const steps = planSteps(plan);
-  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0xca9);
-  ctx.traffic.ensureContacts(source.allContacts());
+  const source = loadSource(ctx, 0xca9, extras);
   const start = mixedStart(ctx, source, suite.kind, suite.mix.outbound);
   const all: FlowTrace[] = [];
-  const judged: JudgedWindow[] = [];
   const probeWindows: JudgedWindow[] = [];
   const series = ctx.costSeries?.();
   const costOf = (w: JudgedWindow, flows: number): CostFigures | undefined =>
@@ -135,7 +137,6 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   const lastAt = all.reduce((m, f) => Math.max(m, f.intendedAtMs), t0);
   const reached = windows.filter((w, i) => i === 0 || w.startMs + t0 <= lastAt);
   const verdicts = reached.map((w) => judge(w, true));
-  judged.push(...reached);
   let ramp = summarizeRamp(verdicts, plan);
   const stepPeakPerMin = ramp.peakCapacityPerMin;
   let state = suite.refine ? startRefinement(ramp) : null;
@@ -165,7 +166,6 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
         stepsLogged: true,
       });
       const v = judge(w, true);
-      judged.push(w);
       probeWindows.push(w);
       ctx.log(
         `probe ${rate}/min: p95 ${fmt(v.p95Ms, 0)} ms, errors ${fmt(v.errorRate * 100, 2)} % → ${v.passed ? 'pass' : 'fail'}`,
@@ -211,11 +211,15 @@ export async function runCapacity(ctx: SuiteContext, suite: SuiteOf<'capacity'>)
   }
   // Only a window whose verdict the lag could have caused voids the suite: a failing one. A window
   // that passed with the harness lagging passed in spite of it; the report says so.
-  const verdictOf = [...verdicts, ...(state?.steps ?? [])];
+  // Windows after the step that ended the ramp decide nothing (their arrivals were scheduled before
+  // the stop reached the driver), so their health does not count either.
+  const decided = [
+    ...reached.slice(0, ramp.steps.length).map((w, i) => ({ w, v: ramp.steps[i] })),
+    ...probeWindows.map((w, i) => ({ w, v: state?.steps[i] })),
+  ];
   const reasons: string[] = [];
   const laggedPasses: number[] = [];
-  judged.forEach((w, i) => {
-    const v = verdictOf[i];
+  decided.forEach(({ w, v }) => {
     const health = ctx.health.spanHealth(w.fromMs, w.toMs);
     if (health.valid) return;
     if (v?.harnessValid) laggedPasses.push(w.ratePerMin);

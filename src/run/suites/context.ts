@@ -4,6 +4,7 @@ import { percentile } from '../../checks/measures.js';
 import { classifyFlow } from '../../checks/outcome.js';
 import type { FunctionalPool } from '../../checks/pools.js';
 import type { SuiteJudgement } from '../../checks/suites.js';
+import { type SuitePhoneRanges, suitePhoneRanges } from '../../flows/phone-range.js';
 import type { FlowTracer } from '../../flows/tracer.js';
 import type { FlowTrace } from '../../flows/types.js';
 import type { Arrival } from '../../load/driver.js';
@@ -14,9 +15,10 @@ import type { HarnessHealth } from '../../metrics/loop.js';
 import type { ResourceSample } from '../../metrics/resources.js';
 import type { CapacityResult, FaultOutcome, SoakResult } from '../../result/run-result.js';
 import { type DriveOptions, drive, type FlowWaiter } from '../drive.js';
-import type { MixedSource } from '../sources.js';
+import { MixedSource } from '../sources.js';
 import type { Stack } from '../stack.js';
 import type { Traffic } from '../traffic.js';
+import type { RunExtras } from './registry.js';
 
 /** Live progress of a suite, for the terminal. */
 export interface SuiteProgress {
@@ -107,6 +109,36 @@ export function every(clock: Clock, periodMs: number, fn: () => void): () => voi
 /** A constant rate that yields exactly `count` arrivals (the n-th arrival is where the area reaches n). */
 export function exactly(count: number, ratePerMin: number): RateStage[] {
   return constantStages(ratePerMin, ((count + 0.5) * 60_000) / ratePerMin);
+}
+
+/**
+ * The phone ranges of a suite in its run: each suite plans customers in numbers no other suite of
+ * the run plans, so one suite's consent tiers and conversations never meet another's. Without
+ * extras (a suite called on its own) the suite is alone in its run.
+ */
+export function suitePhones(
+  ctx: Pick<SuiteContext, 'seed'>,
+  extras?: Pick<RunExtras, 'suiteIndex' | 'suiteCount'>,
+): SuitePhoneRanges {
+  const index = extras?.suiteIndex ?? 0;
+  return suitePhoneRanges(index, extras?.suiteCount ?? index + 1, ctx.seed);
+}
+
+/**
+ * The mixed flow source of a load suite (capacity, soak, fault recovery), seeded with the run's seed
+ * and the suite's own salt, planning in the suite's phone ranges; its customers are created in the
+ * CRM before the load starts.
+ */
+export function loadSource(
+  ctx: SuiteContext,
+  seedSalt: number,
+  extras?: Pick<RunExtras, 'suiteIndex' | 'suiteCount'>,
+): MixedSource {
+  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ seedSalt, {
+    phones: suitePhones(ctx, extras),
+  });
+  ctx.traffic.ensureContacts(source.allContacts());
+  return source;
 }
 
 /** Starts mixed traffic: an outbound or an inbound flow per arrival, by the suite's share. */

@@ -3,17 +3,18 @@ import { poolOf } from '../../checks/pools.js';
 import { judgeConversationSync } from '../../checks/suites.js';
 import type { SuiteOf } from '../../config/schema.js';
 import { planConversations } from '../../flows/inbound-plan.js';
-import { exactly, play, type SuiteContext, type SuiteOutput } from './context.js';
-import { registerSuite } from './registry.js';
+import { exactly, play, type SuiteContext, type SuiteOutput, suitePhones } from './context.js';
+import { type RunExtras, registerSuite } from './registry.js';
 
 /** Conversation sync: random customer messages over ≥ 200 conversations. */
 export async function runConversationSync(
   ctx: SuiteContext,
   suite: SuiteOf<'conversation-sync'>,
+  extras?: RunExtras,
 ): Promise<SuiteOutput> {
   const startedAtMs = ctx.clock.nowMs();
   const plan = planConversations(
-    { messages: suite.messages, conversations: suite.conversations },
+    { messages: suite.messages, conversations: suite.conversations, range: suitePhones(ctx, extras).inbound },
     createRng(ctx.seed ^ 0x5c2),
   );
   const flows = await play(ctx, {

@@ -4,18 +4,18 @@ import { judgeFaultRecovery } from '../../checks/recovery.js';
 import type { AppliedFault } from '../../checks/suites.js';
 import type { SuiteOf } from '../../config/schema.js';
 import { constantStages } from '../../load/profiles.js';
-import { MixedSource } from '../sources.js';
-import { emptyJudgement, mixedStart, play, type SuiteContext, type SuiteOutput } from './context.js';
-import { registerSuite } from './registry.js';
+import type { SuiteContext, SuiteOutput } from './context.js';
+import { emptyJudgement, loadSource, mixedStart, play } from './context.js';
+import { type RunExtras, registerSuite } from './registry.js';
 
 /** Fault recovery: steady traffic while scheduled faults hit the mocks; recovery time and loss. */
 export async function runFaultRecovery(
   ctx: SuiteContext,
   suite: SuiteOf<'fault-recovery'>,
+  extras?: RunExtras,
 ): Promise<SuiteOutput> {
   const startedAtMs = ctx.clock.nowMs();
-  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0xfa1);
-  ctx.traffic.ensureContacts(source.allContacts());
+  const source = loadSource(ctx, 0xfa1, extras);
   const applied: AppliedFault[] = [];
   const t0 = ctx.clock.nowMs() + 50;
   for (const f of suite.faults) {

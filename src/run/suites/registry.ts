@@ -8,6 +8,8 @@ import type { SoakResumeState, SoakRunInfo } from './soak.js';
 export interface RunExtras {
   /** Position of the suite in the scenario's suites. */
   suiteIndex: number;
+  /** How many suites the scenario has (with the index and the seed, it gives the suite its phone ranges). */
+  suiteCount?: number;
   /** `--time-scale`, overriding the scenario. */
   timeScale?: number;
   /** Reads a file named by the scenario (resolved against the scenario's directory). */

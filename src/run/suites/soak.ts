@@ -14,8 +14,8 @@ import {
 import { offsetOfArrival, scaleStages } from '../../load/schedule.js';
 import { type EncodedSoakWindow, type SoakCheckpoint, SoakLedger } from '../../load/soak-ledger.js';
 import type { SoakResult } from '../../result/run-result.js';
-import { MixedSource } from '../sources.js';
-import { emptyJudgement, every, mixedStart, play, type SuiteContext, type SuiteOutput } from './context.js';
+import type { SuiteContext, SuiteOutput } from './context.js';
+import { emptyJudgement, every, loadSource, mixedStart, play } from './context.js';
 import { type RunExtras, registerSuite } from './registry.js';
 
 const HOUR_MS = 3_600_000;
@@ -73,8 +73,7 @@ export async function runSoak(
     meanPerHour,
   });
   const real = scaleStages(virtual, timeScale, suite.volume);
-  const source = new MixedSource(ctx.stack.whatsapp.templates(), ctx.seed ^ 0x50a);
-  ctx.traffic.ensureContacts(source.allContacts());
+  const source = loadSource(ctx, 0x50a, opts);
   const callsBefore = ctx.apiCalls();
   const resume = opts.resume;
   const firstIndex = resume?.nextArrivalIndex ?? 0;

@@ -3,13 +3,14 @@ import { poolOf } from '../../checks/pools.js';
 import { judgeTemplateDelivery } from '../../checks/suites.js';
 import type { SuiteOf } from '../../config/schema.js';
 import { pickTemplates, planContacts, planDeliverySends } from '../../flows/outbound-plan.js';
-import { exactly, play, type SuiteContext, type SuiteOutput } from './context.js';
-import { registerSuite } from './registry.js';
+import { exactly, play, type SuiteContext, type SuiteOutput, suitePhones } from './context.js';
+import { type RunExtras, registerSuite } from './registry.js';
 
 /** Template delivery: ≥ 20 approved templates × ≥ 50 sends through the connector. */
 export async function runTemplateDelivery(
   ctx: SuiteContext,
   suite: SuiteOf<'template-delivery'>,
+  extras?: RunExtras,
 ): Promise<SuiteOutput> {
   const startedAtMs = ctx.clock.nowMs();
   const rng = createRng(ctx.seed ^ 0x7d1);
@@ -19,7 +20,7 @@ export async function runTemplateDelivery(
     notes.push(`only ${templates.length} approved templates exist; the suite asked for ${suite.templates}`);
   }
   const total = templates.length * suite.sendsPerTemplate;
-  const contacts = planContacts(Math.min(total, 500), rng);
+  const contacts = planContacts(Math.min(total, 500), rng, { range: suitePhones(ctx, extras).outbound });
   ctx.traffic.ensureContacts(contacts);
   const plans = planDeliverySends(templates, suite.sendsPerTemplate, contacts, rng);
   const flows = await play(ctx, {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FLAGS } from '../../../connector/config.js';
 import { KEYWORD_TABLE } from '../../../connector/keywords.js';
 import { FAULT_SWITCHES } from '../../../kernel/connector-faults.js';
+import { MOCK_DEFAULT_CREDENTIALS, MOCK_DEFAULT_PORTS } from '../../../src/run/stack.js';
 
 const DOC = join(import.meta.dirname, '..', '..', '..', 'docs', 'connector.md');
 
@@ -44,5 +45,38 @@ describe('docs/connector.md stays in sync with the code', () => {
       Object.keys(FAULT_SWITCHES).sort(),
     );
     for (const flag of Object.keys(FLAGS)) expect(text).toContain(`\`--${flag}`);
+  });
+
+  it('gives every flag the default the connector uses (the wiring a vendor copies)', () => {
+    const rows = tableAfter(text, '## Flags and environment');
+    const documented = new Map(
+      rows.map(([flag, dflt]) => [(flag ?? '').replace(/^`--|[ `].*$/g, ''), dflt ?? '']),
+    );
+    const wrong: string[] = [];
+    for (const [flag, def] of Object.entries(FLAGS)) {
+      const cell = documented.get(flag);
+      if (cell === undefined) wrong.push(`--${flag}: no row`);
+      // A default is shown as code; a flag without one says so in words (none, from the plan …).
+      else if (def.default !== undefined && cell !== `\`${def.default}\``)
+        wrong.push(`--${flag}: ${cell} ≠ ${def.default}`);
+      else if (def.default === undefined && cell.startsWith('`'))
+        wrong.push(`--${flag}: ${cell}, the connector has none`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('with no flags the connector is wired to the mocks on their default ports and credentials, as it says', () => {
+    expect(text).toContain(
+      'With no flags it talks to the mocks on their default ports with their default credentials',
+    );
+    const d = (flag: string) => FLAGS[flag]?.default;
+    expect(d('wa-base-url')).toBe(`http://127.0.0.1:${MOCK_DEFAULT_PORTS.whatsapp}`);
+    expect(d('crm-base-url')).toBe(`http://127.0.0.1:${MOCK_DEFAULT_PORTS.crm}/api/v1`);
+    expect(d('wa-access-token')).toBe(MOCK_DEFAULT_CREDENTIALS.accessToken);
+    expect(d('wa-app-secret')).toBe(MOCK_DEFAULT_CREDENTIALS.appSecret);
+    expect(d('wa-verify-token')).toBe(MOCK_DEFAULT_CREDENTIALS.verifyToken);
+    expect(d('crm-token')).toBe(MOCK_DEFAULT_CREDENTIALS.crmToken);
+    expect(d('crm-webhook-secret')).toBe(MOCK_DEFAULT_CREDENTIALS.crmWebhookSecret);
+    expect(d('wa-phone-number-id')).toBe(MOCK_DEFAULT_CREDENTIALS.phoneNumberId);
   });
 });

@@ -63,3 +63,38 @@ describe('Traffic: a flow a mock refuses', () => {
     expect(countFlows([out, inb], 10_000)).toMatchObject({ failed: 2, dropped: 0 });
   });
 });
+
+describe('Traffic: the consent a template send is judged by', () => {
+  it('is the contact as the CRM holds it when the event goes out, not the plan (the customer opted out since)', () => {
+    const clock = new VirtualClock({ startMs: 0 });
+    const tracer = new FlowTracer();
+    const stored = new Map<string, { consent: string; opted_out: boolean }>();
+    const stack = {
+      crm: {
+        createContact: (c: { consent: string; opted_out: boolean }) => {
+          stored.set('c1', { consent: c.consent, opted_out: c.opted_out });
+          return { id: 'c1' };
+        },
+        emitEvent: () => ({ eventId: 'evt_1' }),
+        contact: (id: string) => stored.get(id),
+      },
+    } as unknown as Stack;
+    const traffic = new Traffic(stack, tracer, clock);
+    const rng = createRng(2);
+    const contact = planContacts(1, rng, { tiers: ['opted-in'] })[0]!;
+    const marketing = {
+      name: 'spring_sale',
+      language: 'en',
+      category: 'MARKETING' as const,
+      status: 'APPROVED',
+      components: [{ type: 'BODY', text: 'Spring sale: 20 % off.' }],
+    };
+    const plan = planTemplateSend(marketing, contact, rng);
+    expect(plan.expectation.sendAllowed).toBe(true);
+    traffic.ensureContacts([contact]);
+    stored.set('c1', { consent: 'marketing', opted_out: true });
+    const flow = traffic.startOutbound('template-delivery', 0, plan);
+    expect(flow.outbound?.sendAllowed).toBe(false);
+    expect(flow.outbound?.eventId).toBe('evt_1');
+  });
+});

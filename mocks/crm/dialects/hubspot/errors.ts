@@ -60,6 +60,18 @@ export function objectNotFound(id: string): HsError {
   });
 }
 
+/**
+ * One entry of a 207 answer's `errors` (HubSpot's `StandardError`): `errors` and `links` are
+ * required fields of that model in HubSpot's spec and official client, so they are sent empty.
+ */
+export function standardError(
+  category: string,
+  message: string,
+  context: Record<string, string[]>,
+): Record<string, unknown> {
+  return { status: 'error', category, message, context, errors: [], links: {} };
+}
+
 /** Sends `err` in HubSpot's envelope with a fresh correlation id. */
 export function sendHsError(reply: FastifyReply, err: HsError, correlationId: string): FastifyReply {
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { deriveE164, phoneDigits } from '../../phone.js';
+import { deriveE164, memoPhone, phoneDigits } from '../../phone.js';
 import { blankContact } from '../../service.js';
 import type { Contact, HubSpotAssociation, HubSpotRecord, LifecycleStage } from '../../types.js';
 import type { HubSpotContext } from './context.js';
@@ -149,27 +149,19 @@ interface PhoneForms {
   region: string | null;
 }
 
-// Parsing a phone costs tens of microseconds and every read shows the calculated forms: remember
-// them per (phone, country). Bounded: cleared whole when full, a rare and cheap event.
-const PHONE_FORMS = new Map<string, PhoneForms>();
-const PHONE_FORMS_MAX = 50_000;
-
 /** The E.164 form and the national digits (HubSpot's searchable form: no country code) of a phone. */
 export function phoneForms(phone: string, country: string | null): PhoneForms {
-  const key = `${country ?? ''}|${phone}`;
-  const hit = PHONE_FORMS.get(key);
-  if (hit) return hit;
-  const e164 = deriveE164(phone, country);
-  const parsed = e164 ? parsePhoneNumberFromString(e164) : undefined;
-  const national = parsed?.nationalNumber;
-  const forms = {
-    e164: e164 ?? null,
-    national: national ? String(national) : phoneDigits(phone),
-    region: parsed?.country ?? null,
-  };
-  if (PHONE_FORMS.size >= PHONE_FORMS_MAX) PHONE_FORMS.clear();
-  PHONE_FORMS.set(key, forms);
-  return forms;
+  // Every read shows the calculated forms: remembered with the CRM's other normalised phones.
+  return memoPhone(`f|${country ?? ''}|${phone}`, () => {
+    const e164 = deriveE164(phone, country);
+    const parsed = e164 ? parsePhoneNumberFromString(e164) : undefined;
+    const national = parsed?.nationalNumber;
+    return {
+      e164: e164 ?? null,
+      national: national ? String(national) : phoneDigits(phone),
+      region: parsed?.country ?? null,
+    };
+  });
 }
 
 /** Picks the requested properties (unknown names are left out silently, unset ones are `null`). */

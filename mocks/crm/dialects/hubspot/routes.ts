@@ -3,7 +3,7 @@ import { type FaultResponder, registerFaults } from '../../../shared/faults.js';
 import { faultError } from '../../errors.js';
 import type { Contact, HubSpotRecord } from '../../types.js';
 import type { HubSpotContext } from './context.js';
-import { HS_JSON, HsError, objectNotFound, sendHsError, validation } from './errors.js';
+import { HS_JSON, HsError, objectNotFound, sendHsError, standardError, validation } from './errors.js';
 import {
   archiveEngagement,
   associable,
@@ -659,12 +659,11 @@ function registerObjectRoutes(scope: FastifyInstance, ctx: HubSpotContext): void
     const errors =
       missing.length > 0
         ? [
-            {
-              status: 'error',
-              category: 'OBJECT_NOT_FOUND',
-              message: `Could not get some ${type.slice(0, -1).toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
-              context: { ids: missing },
-            },
+            standardError(
+              'OBJECT_NOT_FOUND',
+              `Could not get some ${type.slice(0, -1).toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
+              { ids: missing },
+            ),
           ]
         : [];
     return { results, errors };
@@ -1018,12 +1017,11 @@ function registerAssociationRoutes(scope: FastifyInstance, ctx: HubSpotContext):
       if (a) results.push({ from: { id }, to: listed(a.rec, to) });
       else missing.push(id);
     }
-    const errors = missing.map((id) => ({
-      status: 'error',
-      category: 'OBJECT_NOT_FOUND',
-      message: `No ${from.slice(0, -1)} with ID ${id} exists`,
-      context: { fromObjectId: [id] },
-    }));
+    const errors = missing.map((id) =>
+      standardError('OBJECT_NOT_FOUND', `No ${from.slice(0, -1)} with ID ${id} exists`, {
+        fromObjectId: [id],
+      }),
+    );
     return { results, errors };
   });
 

@@ -111,7 +111,17 @@ export function parseSearch(body: unknown): SearchRequest {
   let sort: SearchRequest['sort'];
   if (b['sorts'] !== undefined) {
     if (!Array.isArray(b['sorts'])) throw validation('sorts must be an array');
-    const s = b['sorts'][0];
+    let s: unknown = b['sorts'][0];
+    // The official client types `sorts` as strings, and its README sends each sort as a JSON-encoded
+    // object (`JSON.stringify({propertyName, direction})`), which HubSpot reads as that object.
+    if (typeof s === 'string' && s.trimStart().startsWith('{')) {
+      const text = s;
+      try {
+        s = JSON.parse(text) as unknown;
+      } catch {
+        throw validation(`sorts[0] is not a valid sort: ${text.slice(0, 100)}`);
+      }
+    }
     if (typeof s === 'string' && s !== '') {
       sort = { propertyName: s.replace(/^-/, ''), descending: s.startsWith('-') };
     } else if (s && typeof s === 'object') {

@@ -84,6 +84,16 @@ describe('capacity runner on a virtual clock', () => {
     expect(out.judgement.metrics['peak_capacity_msg_per_min']).toBeUndefined();
   });
 
+  it('a window after the step that ended the ramp decides nothing, saturated or not', async () => {
+    // 1,200/min fails at 60 s; the stop reaches the driver 5 s later, so step 4 (1,500/min, judged
+    // from 65 s) got arrivals. The harness lagging there does not void a ramp that was already decided.
+    const s = standIn({ capacityPerMin: 1030, saturate: { fromMs: 65_000, toMs: 75_000 } });
+    const out = await s.run(runCapacity(s.ctx, capacitySuite('')));
+    expect(out.capacity?.steps.map((x) => x.ratePerMin)).toEqual([600, 900, 1200]);
+    expect(out.harness).toEqual({ valid: true, reasons: [] });
+    expect(out.judgement.metrics['peak_capacity_msg_per_min']?.value).toBe(900);
+  });
+
   it('a step that passed while the harness lagged stands: lag only counts against the connector', async () => {
     // The lag falls in step 2 (900/min, judged 25–40 s); a connector far above the ramp passes it.
     const s = standIn({ capacityPerMin: 100_000, saturate: { fromMs: 30_000, toMs: 35_000 } });

@@ -117,7 +117,16 @@ describe('HubSpot communications', () => {
     expect(batch.json()).toMatchObject({
       status: 'COMPLETE',
       numErrors: 1,
-      errors: [{ category: 'OBJECT_NOT_FOUND', context: { ids: ['99999999999'] } }],
+      // HubSpot's StandardError: `errors` and `links` are required (the official client declares them).
+      errors: [
+        {
+          status: 'error',
+          category: 'OBJECT_NOT_FOUND',
+          context: { ids: ['99999999999'] },
+          errors: [],
+          links: {},
+        },
+      ],
     });
     expect(batch.json().results).toHaveLength(1);
   });

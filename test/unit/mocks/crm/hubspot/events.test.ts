@@ -56,6 +56,21 @@ function setup(batchWindowMs = 20, batchMax?: number, timeoutMs?: number) {
   return { clock, journal, sent, events, dispatcher };
 }
 
+/** How the connector's check of HubSpot's v3 signature judges a call the mock sent (now, on `clock`). */
+function signatureCheck(call: Sent, clock: VirtualClock, secret = 'client-secret') {
+  return checkHubSpotSignature(
+    secret,
+    {
+      method: 'POST',
+      uri: call.target.href,
+      rawBody: call.body,
+      signature: call.headers['x-hubspot-signature-v3'],
+      timestamp: call.headers['x-hubspot-request-timestamp'],
+    },
+    clock.epochMs(),
+  );
+}
+
 function payload(n: number): CrmEventPayload {
   return {
     id: `evt_${n}`,
@@ -112,31 +127,8 @@ describe('HubSpot app webhook deliveries', () => {
     });
     expect(typeof body[0]?.['eventId']).toBe('number');
     expect(call.headers['x-hubspot-request-timestamp']).toBe(String(clock.epochMs()));
-    const check = checkHubSpotSignature(
-      'client-secret',
-      {
-        method: 'POST',
-        uri: call.target.href,
-        rawBody: call.body,
-        signature: call.headers['x-hubspot-signature-v3'],
-        timestamp: call.headers['x-hubspot-request-timestamp'],
-      },
-      clock.epochMs(),
-    );
-    expect(check).toBe('ok');
-    expect(
-      checkHubSpotSignature(
-        'other-secret',
-        {
-          method: 'POST',
-          uri: call.target.href,
-          rawBody: call.body,
-          signature: call.headers['x-hubspot-signature-v3'],
-          timestamp: call.headers['x-hubspot-request-timestamp'],
-        },
-        clock.epochMs(),
-      ),
-    ).toBe('mismatch');
+    expect(signatureCheck(call, clock)).toBe('ok');
+    expect(signatureCheck(call, clock, 'other-secret')).toBe('mismatch');
   });
 
   it('a full batch goes at once; at most 100 events per call', () => {
@@ -178,18 +170,7 @@ describe('HubSpot app webhook deliveries', () => {
     expect(retry.headers['x-hubspot-request-timestamp']).not.toBe(
       sent[0]?.headers['x-hubspot-request-timestamp'],
     );
-    const ok = checkHubSpotSignature(
-      'client-secret',
-      {
-        method: 'POST',
-        uri: retry.target.href,
-        rawBody: retry.body,
-        signature: retry.headers['x-hubspot-signature-v3'],
-        timestamp: retry.headers['x-hubspot-request-timestamp'],
-      },
-      clock.epochMs(),
-    );
-    expect(ok).toBe('ok');
+    expect(signatureCheck(retry, clock)).toBe('ok');
     retry.done({ statusCode: 200 });
     const perEvent = journal.query().filter((e) => e.kind.startsWith('event.'));
     expect(perEvent.map((e) => [e.kind, e.data['eventId']])).toEqual([

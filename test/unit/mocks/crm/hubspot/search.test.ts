@@ -37,6 +37,23 @@ describe('HubSpot CRM search', () => {
     expect(r.headers['x-hubspot-ratelimit-remaining']).toBeUndefined();
   });
 
+  it('reads a sort sent as a JSON-encoded object, as the official client’s README sends it; a broken one is a 400', async () => {
+    t = testHubSpot({ limits: { searchPerSecond: 1000 } });
+    const a = await contact(t.app, { firstname: 'Alma' });
+    const b = await contact(t.app, { firstname: 'Bruno' });
+    const r = await search({
+      sorts: [JSON.stringify({ propertyName: 'firstname', direction: 'DESCENDING' })],
+    });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().results.map((x: { id: string }) => x.id)).toEqual([b, a]);
+    const bad = await search({ sorts: ['{"propertyName": firstname'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({
+      category: 'VALIDATION_ERROR',
+      message: expect.stringContaining('sorts[0]'),
+    });
+  });
+
   it('ANDs filters in a group, ORs groups, sorts, pages by offset and counts the total', async () => {
     t = testHubSpot({ limits: { searchPerSecond: 1000 } });
     const ids: string[] = [];
