@@ -239,8 +239,13 @@ export async function collectRun(opts: CollectOptions): Promise<CollectedRun> {
       reason:
         'k6 posts the webhooks; the mocks never see the connector’s answers (k6’s http_req_failed counts them)',
     },
-    { item: 'refinement (refine: true)', reason: 'k6 plays the planned steps only; it cannot bisect' },
   ];
+  if (suite.refine) {
+    notMeasured.push({
+      item: 'refinement (refine: true)',
+      reason: 'k6 plays the planned steps only; it cannot bisect',
+    });
+  }
   const suites: RunResult['suites'] = [];
   for (const s of scenario.suites) {
     if (s.kind === 'capacity') {
