@@ -95,19 +95,23 @@ export class SlidingWindowLimiter extends FifoLimiter {
 /**
  * WhatsApp throughput: a token bucket at `ratePerSec` (burst of a fifth of a second's worth, so no
  * one-second window sees much more than the rate, whatever the server's window) whose rate is
- * halved on every 130429 ("Cloud API throughput reached") and creeps back up (+25 % every 5 s
- * without one) to the configured rate: multiplicative decrease, gradual recovery.
+ * halved on a 130429 ("Cloud API throughput reached") and comes back without one: multiplicative
+ * decrease, then TCP-like recovery (doubling each second up to half the configured rate, +25 % each
+ * second above it). The 130429s of one burst are one signal: the sends in flight answer for the
+ * rate before the halving, so the rate halves at most once per {@link HALVE_EVERY_MS}.
  */
 export class AdaptiveRateLimiter extends FifoLimiter {
   private tokens: number;
   private lastMs: number;
   private factor = 1;
-  private lastThrottleMs = Number.NEGATIVE_INFINITY;
   private lastRecoveryMs = Number.NEGATIVE_INFINITY;
   /** Lowest share of the configured rate the back-off goes down to. */
   static readonly MIN_FACTOR = 0.05;
   /** Quiet time after a throttle before the rate starts to recover, and between recovery steps. */
-  static readonly RECOVERY_STEP_MS = 5000;
+  static readonly RECOVERY_STEP_MS = 1000;
+  /** The 130429s answered within this span after a halving belong to the same burst. */
+  static readonly HALVE_EVERY_MS = 1000;
+  private lastHalvingMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     clock: Clock,
@@ -128,17 +132,20 @@ export class AdaptiveRateLimiter extends FifoLimiter {
   /** Called on 130429: halve the rate and drop the banked burst. */
   onThrottle(): void {
     this.refill();
-    this.factor = Math.max(AdaptiveRateLimiter.MIN_FACTOR, this.factor / 2);
+    const now = this.clock.nowMs();
+    if (now - this.lastHalvingMs >= AdaptiveRateLimiter.HALVE_EVERY_MS) {
+      this.factor = Math.max(AdaptiveRateLimiter.MIN_FACTOR, this.factor / 2);
+      this.lastHalvingMs = now;
+    }
     this.tokens = Math.min(this.tokens, 0);
-    this.lastThrottleMs = this.clock.nowMs();
-    this.lastRecoveryMs = this.lastThrottleMs;
+    this.lastRecoveryMs = now;
   }
 
   private recover(): void {
     const now = this.clock.nowMs();
     while (this.factor < 1 && now - this.lastRecoveryMs >= AdaptiveRateLimiter.RECOVERY_STEP_MS) {
       this.lastRecoveryMs += AdaptiveRateLimiter.RECOVERY_STEP_MS;
-      this.factor = Math.min(1, this.factor * 1.25);
+      this.factor = Math.min(1, this.factor < 0.5 ? Math.min(0.5, this.factor * 2) : this.factor * 1.25);
     }
   }
 

@@ -46,19 +46,43 @@ describe('WhatsApp throughput', () => {
     expect(at[at.length - 1]).toBeGreaterThanOrEqual(900);
   });
 
-  it('halves the rate on 130429 and recovers it gradually', async () => {
+  it('halves the rate on 130429, once per burst, and recovers it without one', async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveRateLimiter(clock, 80);
     limiter.onThrottle();
     expect(limiter.currentRatePerSec()).toBe(40);
+    // 32 sends in flight answer 130429 together: one signal, one halving.
+    for (let i = 0; i < 31; i++) limiter.onThrottle();
+    expect(limiter.currentRatePerSec()).toBe(40);
+    await clock.advance(999);
+    limiter.onThrottle();
+    expect(limiter.currentRatePerSec()).toBe(40);
+    await clock.advance(1);
     limiter.onThrottle();
     expect(limiter.currentRatePerSec()).toBe(20);
-    await clock.advance(5000);
-    expect(limiter.currentRatePerSec()).toBe(25);
+    // Quiet: 25 % a second above half the rate, doubling below it.
+    await clock.advance(1000);
+    expect(limiter.currentRatePerSec()).toBe(40);
+    await clock.advance(1000);
+    expect(limiter.currentRatePerSec()).toBe(50);
     await clock.advance(60_000);
     expect(limiter.currentRatePerSec()).toBe(80);
-    for (let i = 0; i < 20; i++) limiter.onThrottle();
+  });
+
+  it('goes down to its floor under a storm and is back at the full rate within 8 s of its end', async () => {
+    const clock = new ManualClock();
+    const limiter = new AdaptiveRateLimiter(clock, 80);
+    // 30 s of 130429s, four bursts a second.
+    for (let i = 0; i < 120; i++) {
+      limiter.onThrottle();
+      await clock.advance(250);
+    }
     expect(limiter.currentRatePerSec()).toBeCloseTo(80 * AdaptiveRateLimiter.MIN_FACTOR);
+    // 0.05 → 0.1 → 0.2 → 0.4 → 0.5 → 0.625 → 0.78 → 0.98 → 1.
+    await clock.advance(7000);
+    expect(limiter.currentRatePerSec()).toBeLessThan(80);
+    await clock.advance(1000);
+    expect(limiter.currentRatePerSec()).toBe(80);
   });
 });
 
