@@ -3,20 +3,11 @@ import type { Measure } from '../checks/measures.js';
 import { countFlows } from '../checks/outcome.js';
 import type { SuiteOf } from '../config/index.js';
 import type { FlowTrace } from '../flows/types.js';
-import { planSteps, type StepRampPlan, summarizeRamp } from '../load/step-ramp.js';
+import { planSteps, type StepRampPlan, stepPlanOf as stepPlan, summarizeRamp } from '../load/step-ramp.js';
 import type { CapacityResult, FlowCounts } from '../result/run-result.js';
 
 /** A capacity suite's step plan (the ramp k6 played: the export's stages come from the same plan). */
-export function stepPlanOf(suite: SuiteOf<'capacity'>): StepRampPlan {
-  return {
-    startPerMin: suite.startPerMin,
-    stepPerMin: suite.stepPerMin,
-    stepDurationMs: suite.stepDurationMs,
-    warmupMs: suite.warmupMs,
-    maxPerMin: suite.maxPerMin,
-    criteria: suite.criteria,
-  };
-}
+export const stepPlanOf: (suite: SuiteOf<'capacity'>) => StepRampPlan = stepPlan;
 
 /** A judged capacity ramp: the result, the graded peak (null when invalid) and the flow counts. */
 export interface CapacityJudgement {

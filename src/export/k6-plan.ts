@@ -1,7 +1,7 @@
 import type { SuiteOf } from '../config/schema.js';
 import { diurnalShapeFromPeaks, type LoadShape, shapeStages } from '../load/profiles.js';
 import { type RateStage, scaleStages } from '../load/schedule.js';
-import { planSteps, rampStages, type StepRampPlan } from '../load/step-ramp.js';
+import { planSteps, rampStages, stepPlanOf } from '../load/step-ramp.js';
 
 /** One k6 stage: the rate (iterations per `timeUnit`) reached linearly over `duration`. */
 export interface K6Stage {
@@ -119,14 +119,7 @@ function durationOf(stages: readonly RateStage[]): number {
  * criteria applied to the acknowledgements (`http_req_duration{step:N}` p95, `http_req_failed{step:N}`).
  */
 export function capacityK6Plan(suite: SuiteOf<'capacity'>): K6Plan {
-  const plan: StepRampPlan = {
-    startPerMin: suite.startPerMin,
-    stepPerMin: suite.stepPerMin,
-    stepDurationMs: suite.stepDurationMs,
-    warmupMs: suite.warmupMs,
-    maxPerMin: suite.maxPerMin,
-    criteria: suite.criteria,
-  };
+  const plan = stepPlanOf(suite);
   const rate = rampStages(plan);
   const k = k6Stages(rate);
   const peak = peakOf(rate);

@@ -62,6 +62,21 @@ export function validateStepRampPlan(plan: StepRampPlan): void {
 }
 
 /** The plan's steps: rates start, start + step, … while ≤ maxPerMin, each with its judged window. */
+/**
+ * The step plan of a capacity suite (or anything that carries the plan's fields, such as a parsed
+ * `kind: capacity` suite): one copy, so the run, the k6 export and `wacrm collect` ramp alike.
+ */
+export function stepPlanOf(suite: StepRampPlan): StepRampPlan {
+  return {
+    startPerMin: suite.startPerMin,
+    stepPerMin: suite.stepPerMin,
+    stepDurationMs: suite.stepDurationMs,
+    warmupMs: suite.warmupMs,
+    maxPerMin: suite.maxPerMin,
+    criteria: suite.criteria,
+  };
+}
+
 export function planSteps(plan: StepRampPlan): PlannedStep[] {
   validateStepRampPlan(plan);
   const count = Math.floor((plan.maxPerMin - plan.startPerMin) / plan.stepPerMin + 1e-9) + 1;

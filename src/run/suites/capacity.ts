@@ -14,9 +14,9 @@ import {
   nextRefinementRate,
   planSteps,
   rampStages,
-  type StepRampPlan,
   type StepVerdict,
   startRefinement,
+  stepPlanOf,
   summarizeRamp,
   withRefinement,
 } from '../../load/step-ramp.js';
@@ -51,14 +51,7 @@ export async function runCapacity(
   extras?: RunExtras,
 ): Promise<SuiteOutput> {
   const startedAtMs = ctx.clock.nowMs();
-  const plan: StepRampPlan = {
-    startPerMin: suite.startPerMin,
-    stepPerMin: suite.stepPerMin,
-    stepDurationMs: suite.stepDurationMs,
-    warmupMs: suite.warmupMs,
-    maxPerMin: suite.maxPerMin,
-    criteria: suite.criteria,
-  };
+  const plan = stepPlanOf(suite);
   const steps = planSteps(plan);
   const source = loadSource(ctx, 0xca9, extras);
   const start = mixedStart(ctx, source, suite.kind, suite.mix.outbound);
