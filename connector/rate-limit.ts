@@ -95,10 +95,9 @@ export class SlidingWindowLimiter extends FifoLimiter {
 /**
  * WhatsApp throughput: a token bucket at `ratePerSec` (burst of a fifth of a second's worth, so no
  * one-second window sees much more than the rate, whatever the server's window) whose rate is
- * halved on a 130429 ("Cloud API throughput reached") and comes back without one: multiplicative
- * decrease, then TCP-like recovery (doubling each second up to half the configured rate, +25 % each
- * second above it). The 130429s of one burst are one signal: the sends in flight answer for the
- * rate before the halving, so the rate halves at most once per {@link HALVE_EVERY_MS}.
+ * halved on every 130429 ("Cloud API throughput reached") and comes back without one:
+ * multiplicative decrease, then TCP-like recovery (doubling each second up to half the configured
+ * rate, +25 % each second above it), so a storm's end costs seconds, not a minute.
  */
 export class AdaptiveRateLimiter extends FifoLimiter {
   private tokens: number;
@@ -109,9 +108,6 @@ export class AdaptiveRateLimiter extends FifoLimiter {
   static readonly MIN_FACTOR = 0.05;
   /** Quiet time after a throttle before the rate starts to recover, and between recovery steps. */
   static readonly RECOVERY_STEP_MS = 1000;
-  /** The 130429s answered within this span after a halving belong to the same burst. */
-  static readonly HALVE_EVERY_MS = 1000;
-  private lastHalvingMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     clock: Clock,
@@ -133,10 +129,7 @@ export class AdaptiveRateLimiter extends FifoLimiter {
   onThrottle(): void {
     this.refill();
     const now = this.clock.nowMs();
-    if (now - this.lastHalvingMs >= AdaptiveRateLimiter.HALVE_EVERY_MS) {
-      this.factor = Math.max(AdaptiveRateLimiter.MIN_FACTOR, this.factor / 2);
-      this.lastHalvingMs = now;
-    }
+    this.factor = Math.max(AdaptiveRateLimiter.MIN_FACTOR, this.factor / 2);
     this.tokens = Math.min(this.tokens, 0);
     this.lastRecoveryMs = now;
   }
