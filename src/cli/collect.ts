@@ -5,7 +5,7 @@ import { baseUrl, collectRun } from '../collect/index.js';
 import { WacrmError } from '../errors.js';
 import { describeDistributed } from '../report/distributed.js';
 import type { Io } from './io.js';
-import { failOn, finishRun } from './run-output.js';
+import { failOn, finishRun, runIdFor } from './run-output.js';
 
 interface CollectFlags {
   whatsapp: string;
@@ -18,17 +18,6 @@ interface CollectFlags {
 }
 
 const DEFAULT_SCENARIO = 'scenarios/step-ramp.yaml';
-
-function collectRunId(name: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const slug =
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 32) || 'run';
-  return `${stamp}-${slug}-collect`;
-}
 
 /** `wacrm collect --whatsapp URL --crm URL`: grades a k6 run from the mocks' journals (docs/distributed.md). */
 export function registerCollectCommand(program: Command, io: Io): void {
@@ -77,7 +66,7 @@ export function registerCollectCommand(program: Command, io: Io): void {
         k6SummaryFiles: flags.k6Summary ?? [],
         wacrmVersion: program.version() ?? '0.0.0',
         nodeVersion: io.nodeVersion ?? 'unknown',
-        runId: collectRunId(flags.scenario.replace(/^.*\//, '').replace(/\.[a-z]+$/i, ''), now),
+        runId: `${runIdFor(flags.scenario.replace(/^.*\//, '').replace(/\.[a-z]+$/i, ''), now, 32)}-collect`,
       });
       const { result } = collected;
       const runDir = resolve(flags.out ?? join('reports', result.runId));

@@ -125,3 +125,18 @@ export function failIfInterrupted(result: RunResult): void {
     `the run was interrupted at ${result.interrupted.at}; the reports cover what ran`,
   );
 }
+
+/**
+ * A run's id: its start time (UTC, to the second) and the scenario's name as a slug of at most
+ * `slugMax` characters, so report directories sort by time and say what ran.
+ */
+export function runIdFor(name: string, at: Date, slugMax = 40): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, slugMax) || 'run';
+  return `${stamp}-${slug}`;
+}

@@ -7,7 +7,7 @@ import { defaultWorkers, MAX_WORKERS, MOCK_DEFAULT_PORTS } from '../run/stack.js
 import { suiteReads } from '../run/suites/index.js';
 import { addCredentialOptions, type CredentialFlags, credentialsFor, renderEnvFile } from './credentials.js';
 import type { Io } from './io.js';
-import { failIfInterrupted, failOn, finishRun, runConsole, stopOnSignal } from './run-output.js';
+import { failIfInterrupted, failOn, finishRun, runConsole, runIdFor, stopOnSignal } from './run-output.js';
 
 interface RunFlags extends CredentialFlags {
   connectorUrl?: string;
@@ -53,17 +53,6 @@ export function workerCount(text: string | undefined): number {
     );
   }
   return n;
-}
-
-function runIdFor(name: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const slug =
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 40) || 'run';
-  return `${stamp}-${slug}`;
 }
 
 /** `wacrm run [SCENARIO...]`: run scenarios against the mocks and a connector, grade, write the reports. */
