@@ -1,18 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { WacrmError } from '../errors.js';
+import type { K6Figures } from '../result/run-result.js';
 
-/** The figures wacrm reads from k6's end-of-test summary. */
-export interface K6Figures {
-  file: string;
-  /** Iterations k6 started (each one flow). */
-  iterations: number;
-  /** Iterations the executor could not start on time for want of a VU (open model: counted, not delayed). */
-  droppedIterations: number;
-  /** Share of k6's requests that failed (`http_req_failed`), and their count; absent when k6 made none. */
-  httpReqFailedRate?: number;
-  httpReqFailedCount?: number;
-  httpReqs?: number;
-}
+export type { K6Figures };
 
 function bad(file: string, path: string, why: string): WacrmError {
   return new WacrmError(

@@ -7,7 +7,7 @@ import { buildWhatsAppMock } from '../../mocks/whatsapp/index.js';
 import { loadScenario, type Scenario, type SuiteOf } from '../config/index.js';
 import { WacrmError } from '../errors.js';
 import type { PlannedInbound } from '../flows/inbound-plan.js';
-import type { PlannedContact, PlannedOutbound } from '../flows/outbound-plan.js';
+import { contactRecord, type PlannedContact, type PlannedOutbound } from '../flows/outbound-plan.js';
 import { type LoadShape, ProfileError, parseShape } from '../load/profiles.js';
 import { MixedSource } from '../run/sources.js';
 import { MOCK_DEFAULT_CREDENTIALS, MOCK_DEFAULT_PORTS, type StackCredentials } from '../run/stack.js';
@@ -142,14 +142,7 @@ export async function plannedK6Flows(scenario: Scenario, kind: 'capacity' | 'soa
 /** flows.json's content: the planned flows as the script reads them. */
 async function flowPool(scenario: Scenario, kind: 'capacity' | 'soak') {
   const planned = await plannedK6Flows(scenario, kind);
-  const contacts = planned.contacts.map((c) => ({
-    name: c.name,
-    phone: c.phone,
-    country: c.country,
-    language: c.language,
-    consent: c.consent,
-    opted_out: c.opted_out,
-  }));
+  const contacts = planned.contacts.map(contactRecord);
   const index = new Map(contacts.map((c, i) => [c.phone, i]));
   const outbound = planned.outbound.map((o) => ({
     contact: index.get(o.contact.phone) ?? 0,

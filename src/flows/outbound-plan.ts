@@ -37,6 +37,18 @@ export interface PlannedContact {
   opted_out: boolean;
 }
 
+/** A planned contact as the CRM is given it: its fields only (one list for the run, export and tests). */
+export function contactRecord(c: PlannedContact): PlannedContact {
+  return {
+    name: c.name,
+    phone: c.phone,
+    country: c.country,
+    language: c.language,
+    consent: c.consent,
+    opted_out: c.opted_out,
+  };
+}
+
 /** One CRM event to emit, with the ground truth of what must follow. */
 export interface PlannedOutbound {
   eventType: string;

@@ -153,6 +153,19 @@ export interface ConformanceCase {
   notRun?: boolean;
 }
 
+/** The figures wacrm reads from k6's end-of-test summary. */
+export interface K6Figures {
+  file: string;
+  /** Iterations k6 started (each one flow). */
+  iterations: number;
+  /** Iterations the executor could not start on time for want of a VU (open model: counted, not delayed). */
+  droppedIterations: number;
+  /** Share of k6's requests that failed (`http_req_failed`), and their count; absent when k6 made none. */
+  httpReqFailedRate?: number;
+  httpReqFailedCount?: number;
+  httpReqs?: number;
+}
+
 /**
  * A run whose load another generator made (k6, `wacrm collect`): which journals the flows were
  * rebuilt from, how the clocks were lined up, what k6 itself counted, and what was not measured.
@@ -176,14 +189,7 @@ export interface DistributedRun {
     crmLeadAtMostMs: number | null;
   };
   /** Figures k6 measured itself (`--k6-summary`). */
-  k6?: {
-    file: string;
-    iterations: number;
-    droppedIterations: number;
-    httpReqFailedRate?: number;
-    httpReqFailedCount?: number;
-    httpReqs?: number;
-  };
+  k6?: K6Figures;
   /** What this run could not measure from journals, and why. */
   notMeasured: Array<{ item: string; reason: string }>;
 }

@@ -1,6 +1,11 @@
 import type { Clock } from '../../kernel/clock.js';
 import type { PlannedInbound } from '../flows/inbound-plan.js';
-import { type PlannedContact, type PlannedOutbound, sendAllowedFor } from '../flows/outbound-plan.js';
+import {
+  contactRecord,
+  type PlannedContact,
+  type PlannedOutbound,
+  sendAllowedFor,
+} from '../flows/outbound-plan.js';
 import type { FlowTracer } from '../flows/tracer.js';
 import type { FlowTrace } from '../flows/types.js';
 import type { Stack } from './stack.js';
@@ -24,14 +29,7 @@ export class Traffic {
   ensureContacts(contacts: readonly PlannedContact[]): void {
     for (const c of contacts) {
       if (this.contactIds.has(c.phone)) continue;
-      const created = this.stack.crm.createContact({
-        name: c.name,
-        phone: c.phone,
-        country: c.country,
-        language: c.language,
-        consent: c.consent,
-        opted_out: c.opted_out,
-      });
+      const created = this.stack.crm.createContact(contactRecord(c));
       this.contactIds.set(c.phone, created.id);
     }
   }

@@ -21,6 +21,7 @@ import { collectRun, judgeCapacityFlows, stepPlanOf } from '../../src/collect/in
 import { loadScenario, type SuiteOf } from '../../src/config/index.js';
 import { WacrmError } from '../../src/errors.js';
 import { plannedK6Flows } from '../../src/export/index.js';
+import { contactRecord } from '../../src/flows/outbound-plan.js';
 import { FlowTracer } from '../../src/flows/tracer.js';
 import type { FlowTrace } from '../../src/flows/types.js';
 import { grade } from '../../src/grading/index.js';
@@ -128,14 +129,7 @@ async function play(faults: string[]): Promise<Played> {
         const res = await fetch(`${stack.crmUrl}/_mock/contacts`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            name: c.name,
-            phone: c.phone,
-            country: c.country,
-            language: c.language,
-            consent: c.consent,
-            opted_out: c.opted_out,
-          }),
+          body: JSON.stringify(contactRecord(c)),
         });
         expect([200, 201]).toContain(res.status);
         contacts.set(c.phone, (await res.json()) as Record<string, unknown>);

@@ -8,26 +8,10 @@ import {
   resolveMockWhatsAppFlags,
 } from '../../../src/cli/mock-whatsapp.js';
 import { WacrmError } from '../../../src/errors.js';
+import { rawWhatsAppFlags } from './mock-whatsapp-flags.js';
 
 const d = MOCK_WHATSAPP_DEFAULTS;
-const raw = (over: Record<string, unknown> = {}) => ({
-  host: d.host,
-  port: String(d.port),
-  accessToken: d.accessToken,
-  appSecret: d.appSecret,
-  verifyToken: d.verifyToken,
-  phoneNumberId: d.phoneNumberId,
-  displayPhoneNumber: d.displayPhoneNumber,
-  wabaId: d.wabaId,
-  apiVersion: d.apiVersion,
-  fault: [] as string[],
-  errorProfile: d.errorProfile,
-  throughput: String(d.throughput),
-  seed: String(d.seed),
-  messagingTier: d.messagingTier,
-  windowErrorMode: d.windowErrorMode,
-  ...over,
-});
+const raw = rawWhatsAppFlags;
 
 function usageError(over: Record<string, unknown>): string {
   try {

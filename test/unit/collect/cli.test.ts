@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { registerCollectCommand } from '../../../src/cli/collect.js';
 import { parseMockCrmFlags } from '../../../src/cli/mock-crm.js';
-import { MOCK_WHATSAPP_DEFAULTS, resolveMockWhatsAppFlags } from '../../../src/cli/mock-whatsapp.js';
+import { resolveMockWhatsAppFlags } from '../../../src/cli/mock-whatsapp.js';
 import { WacrmError } from '../../../src/errors.js';
 import { describeDistributed } from '../../../src/report/distributed.js';
 import type { DistributedRun } from '../../../src/result/run-result.js';
+import { rawWhatsAppFlags } from '../cli/mock-whatsapp-flags.js';
 import { runCommand } from '../cli/run-command.js';
 
 describe('wacrm collect: the command line', () => {
@@ -47,26 +48,7 @@ describe('wacrm collect: the command line', () => {
 });
 
 describe('the mocks keep as much journal as collect needs', () => {
-  const d = MOCK_WHATSAPP_DEFAULTS;
-  const waRaw = (over: Record<string, unknown>) =>
-    ({
-      host: d.host,
-      port: String(d.port),
-      accessToken: d.accessToken,
-      appSecret: d.appSecret,
-      verifyToken: d.verifyToken,
-      phoneNumberId: d.phoneNumberId,
-      displayPhoneNumber: d.displayPhoneNumber,
-      wabaId: d.wabaId,
-      apiVersion: d.apiVersion,
-      fault: [] as string[],
-      errorProfile: d.errorProfile,
-      throughput: String(d.throughput),
-      seed: String(d.seed),
-      messagingTier: d.messagingTier,
-      windowErrorMode: d.windowErrorMode,
-      ...over,
-    }) as Parameters<typeof resolveMockWhatsAppFlags>[0];
+  const waRaw = rawWhatsAppFlags;
   const crmRaw = (over: Record<string, unknown>) =>
     ({
       dialect: 'native',
